@@ -1,0 +1,185 @@
+//! Time in this project is Pacific time (America/Los_Angeles), DST-aware, and flows from one
+//! injected [`Clock`]; nothing reads the system clock behind the caller's back.
+
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime,
+    TimeZone, Utc,
+};
+use chrono_tz::Tz;
+
+/// The zone every schedule is in.
+pub const PACIFIC: Tz = chrono_tz::America::Los_Angeles;
+
+/// The window is today through today + `WINDOW_DAYS` (both ends included), as the original.
+pub const WINDOW_DAYS: i64 = 7;
+
+/// "Now", fixed once at the edge of a run and handed to everything that needs the date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clock {
+    now: DateTime<Utc>,
+}
+
+impl Clock {
+    /// The real time, read once.
+    pub fn system() -> Self {
+        Self { now: Utc::now() }
+    }
+
+    /// A pinned instant (tests, replays).
+    pub fn fixed(now: DateTime<Utc>) -> Self {
+        Self { now }
+    }
+
+    /// Noon Pacific on `date`: what `--as-of YYYY-MM-DD` means.
+    pub fn as_of(date: NaiveDate) -> Self {
+        let noon = date.and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or(NaiveTime::MIN));
+        Self {
+            now: localize(noon).with_timezone(&Utc),
+        }
+    }
+
+    pub fn now_utc(&self) -> DateTime<Utc> {
+        self.now
+    }
+
+    pub fn now_pacific(&self) -> DateTime<Tz> {
+        self.now.with_timezone(&PACIFIC)
+    }
+
+    /// The calendar date in Pacific time.
+    pub fn today(&self) -> NaiveDate {
+        self.now_pacific().date_naive()
+    }
+
+    pub fn window(&self) -> ScheduleWindow {
+        ScheduleWindow::starting(self.today())
+    }
+}
+
+/// The days a schedule covers: `first` through `last`, inclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScheduleWindow {
+    pub first: NaiveDate,
+    pub last: NaiveDate,
+}
+
+impl ScheduleWindow {
+    pub fn starting(first: NaiveDate) -> Self {
+        Self {
+            first,
+            last: first + Duration::days(WINDOW_DAYS),
+        }
+    }
+
+    pub fn contains(&self, date: NaiveDate) -> bool {
+        self.first <= date && date <= self.last
+    }
+}
+
+/// The year of a month/day date that has none, chosen so the date lies nearest to `today`
+/// (so on 2026-12-29 "01.05" is 2027-01-05 and on 2027-01-02 "12.30" is 2026-12-30).
+/// `None` when the month/day exists in none of the candidate years (`02.30`).
+pub fn infer_year(today: NaiveDate, month: u32, day: u32) -> Option<NaiveDate> {
+    [today.year() - 1, today.year(), today.year() + 1]
+        .into_iter()
+        .filter_map(|y| NaiveDate::from_ymd_opt(y, month, day))
+        .min_by_key(|d| (*d - today).num_days().abs())
+}
+
+/// The Pacific wall-clock reading of an instant.
+pub fn to_pacific_wall_clock<Z: TimeZone>(instant: &DateTime<Z>) -> NaiveDateTime {
+    instant.with_timezone(&PACIFIC).naive_local()
+}
+
+/// A Pacific wall-clock reading as an instant. An ambiguous reading (the repeated hour in
+/// November) takes the earlier instant; a reading inside the spring-forward gap is moved past
+/// it, as a clock on the wall would be.
+pub fn localize(wall: NaiveDateTime) -> DateTime<Tz> {
+    match PACIFIC.from_local_datetime(&wall) {
+        LocalResult::Single(t) => t,
+        LocalResult::Ambiguous(early, _) => early,
+        LocalResult::None => {
+            let shifted = wall + Duration::hours(1);
+            PACIFIC
+                .from_local_datetime(&shifted)
+                .earliest()
+                .unwrap_or_else(|| PACIFIC.from_utc_datetime(&wall))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap_or(NaiveDate::MIN)
+    }
+
+    #[test]
+    fn today_is_the_pacific_date_not_the_utc_date() {
+        // 2026-07-06 03:30 UTC is still 2026-07-05 in Pacific (PDT, UTC-7).
+        let c = Clock::fixed(Utc.with_ymd_and_hms(2026, 7, 6, 3, 30, 0).unwrap());
+        assert_eq!(c.today(), d(2026, 7, 5));
+        // 2026-07-06 07:30 UTC is 00:30 PDT on 07-06: the original's fixed UTC-8 said 07-05.
+        let c = Clock::fixed(Utc.with_ymd_and_hms(2026, 7, 6, 7, 30, 0).unwrap());
+        assert_eq!(c.today(), d(2026, 7, 6));
+        // New Year's Eve 22:00 Pacific is already 2025 in UTC.
+        let c = Clock::fixed(Utc.with_ymd_and_hms(2025, 1, 1, 6, 0, 0).unwrap());
+        assert_eq!(c.today(), d(2024, 12, 31));
+    }
+
+    #[test]
+    fn window_is_eight_calendar_days_inclusive() {
+        let w = ScheduleWindow::starting(d(2026, 10, 29));
+        assert_eq!(w.last, d(2026, 11, 5));
+        assert!(w.contains(d(2026, 10, 29)));
+        assert!(w.contains(d(2026, 11, 1)));
+        assert!(w.contains(d(2026, 11, 5)));
+        assert!(!w.contains(d(2026, 10, 28)));
+        assert!(!w.contains(d(2026, 11, 6)));
+    }
+
+    #[test]
+    fn as_of_pins_the_pacific_date_in_both_dst_seasons() {
+        assert_eq!(Clock::as_of(d(2026, 3, 8)).today(), d(2026, 3, 8));
+        assert_eq!(Clock::as_of(d(2026, 11, 1)).today(), d(2026, 11, 1));
+        assert_eq!(Clock::as_of(d(2026, 12, 31)).today(), d(2026, 12, 31));
+    }
+
+    #[test]
+    fn year_inference_crosses_new_year_both_ways() {
+        assert_eq!(infer_year(d(2026, 12, 29), 1, 5), Some(d(2027, 1, 5)));
+        assert_eq!(infer_year(d(2027, 1, 2), 12, 30), Some(d(2026, 12, 30)));
+        assert_eq!(infer_year(d(2025, 7, 5), 7, 5), Some(d(2025, 7, 5)));
+        assert_eq!(infer_year(d(2025, 12, 25), 1, 15), Some(d(2026, 1, 15)));
+        assert_eq!(infer_year(d(2025, 7, 5), 2, 30), None);
+        assert_eq!(infer_year(d(2027, 11, 1), 2, 29), Some(d(2028, 2, 29)));
+    }
+
+    #[test]
+    fn utc_instants_convert_with_dst() {
+        let wall = |y, m, dd, h, mi| {
+            to_pacific_wall_clock(&Utc.with_ymd_and_hms(y, m, dd, h, mi, 0).unwrap())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        };
+        assert_eq!(wall(2025, 1, 15, 22, 30), "2025-01-15 14:30");
+        assert_eq!(wall(2025, 7, 15, 21, 30), "2025-07-15 14:30");
+        assert_eq!(wall(2025, 3, 9, 9, 0), "2025-03-09 01:00");
+        assert_eq!(wall(2025, 3, 9, 11, 0), "2025-03-09 04:00");
+        assert_eq!(wall(2024, 7, 12, 16, 0), "2024-07-12 09:00");
+        assert_eq!(wall(2024, 1, 15, 14, 0), "2024-01-15 06:00");
+    }
+
+    #[test]
+    fn localize_handles_the_gap_and_the_repeated_hour() {
+        let t = |y, m, dd, h| d(y, m, dd).and_hms_opt(h, 30, 0).unwrap_or_default();
+        // 02:30 on 2026-03-08 does not exist: moved to 03:30 PDT.
+        assert_eq!(localize(t(2026, 3, 8, 2)).to_rfc3339(), "2026-03-08T03:30:00-07:00");
+        // 01:30 on 2026-11-01 happens twice: the first (PDT) is taken.
+        assert_eq!(localize(t(2026, 11, 1, 1)).to_rfc3339(), "2026-11-01T01:30:00-07:00");
+        assert_eq!(localize(t(2026, 11, 1, 12)).to_rfc3339(), "2026-11-01T12:30:00-08:00");
+        assert_eq!(localize(t(2026, 10, 31, 12)).to_rfc3339(), "2026-10-31T12:30:00-07:00");
+    }
+}

@@ -1,0 +1,19 @@
+//! The domain of Around the Grounds: breweries and their configuration, food-truck events,
+//! per-brewery scrape errors, and the Pacific clock with its 7-day schedule window.
+//!
+//! This crate does no I/O beyond reading a config file and knows nothing of HTTP, HTML or
+//! Temporal; every other crate builds on it.
+
+mod clock;
+mod config;
+mod error;
+mod event;
+
+pub use clock::{
+    Clock, PACIFIC, ScheduleWindow, WINDOW_DAYS, infer_year, localize, to_pacific_wall_clock,
+};
+pub use config::{
+    Brewery, BreweryConfig, ConfigError, EMBEDDED_CONFIG, EMBEDDED_CONFIG_NAME, check_absolute_url,
+};
+pub use error::{ErrorKind, ScrapeError, user_message_for};
+pub use event::{FoodTruckEvent, UNNAMED_VENDOR, sort_and_dedup};
