@@ -1,1 +1,16 @@
-//! placeholder
+//! Fetching and reading the breweries' schedules: the HTTP fetcher, one module per source
+//! (pure synchronous parsers over fetched bodies), and the coordinator that runs them
+//! concurrently and turns failures into per-brewery errors.
+//!
+//! Not here: the schedule's outputs (atg-web), publishing (atg-deploy), Temporal.
+
+pub mod coordinator;
+pub mod fetch;
+pub mod sources;
+pub mod template;
+pub mod text;
+pub mod timeparse;
+
+pub use coordinator::{Coordinator, ScrapeOptions, ScrapeOutcome};
+pub use fetch::{FetchError, FetchOptions, Fetcher};
+pub use sources::{ParseContext, ParseError, Source, SourceError};

@@ -1,0 +1,106 @@
+//! Runs the sources: all breweries at once (up to a limit), each under a deadline; a failure is
+//! an error entry for that brewery and never stops the others.
+
+use std::time::Duration;
+
+use atg_core::{Brewery, Clock, FoodTruckEvent, ScrapeError, sort_and_dedup};
+use futures::StreamExt;
+
+use crate::fetch::{FetchError, FetchOptions, Fetcher};
+use crate::sources::{ParseContext, Source, SourceError};
+
+/// How a run scrapes.
+#[derive(Debug, Clone)]
+pub struct ScrapeOptions {
+    /// Breweries scraped at the same time.
+    pub concurrency: usize,
+    /// The most one brewery may take, retries included.
+    pub source_deadline: Duration,
+    pub fetch: FetchOptions,
+}
+
+impl Default for ScrapeOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 10,
+            source_deadline: Duration::from_secs(20),
+            fetch: FetchOptions::default(),
+        }
+    }
+}
+
+/// The events of a run (in the window, sorted, without duplicates) and the breweries that
+/// failed, in configuration order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScrapeOutcome {
+    pub events: Vec<FoodTruckEvent>,
+    pub errors: Vec<ScrapeError>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Coordinator {
+    http: Fetcher,
+    options: ScrapeOptions,
+}
+
+impl Coordinator {
+    pub fn new(options: ScrapeOptions) -> Result<Self, FetchError> {
+        Ok(Self {
+            http: Fetcher::new(options.fetch.clone())?,
+            options,
+        })
+    }
+
+    pub fn options(&self) -> &ScrapeOptions {
+        &self.options
+    }
+
+    /// One brewery's events inside the clock's window, or its error.
+    pub async fn scrape_one(
+        &self,
+        brewery: &Brewery,
+        clock: Clock,
+    ) -> Result<Vec<FoodTruckEvent>, ScrapeError> {
+        let result = match Source::for_brewery(brewery) {
+            Ok(source) => {
+                let ctx = ParseContext::new(brewery, clock.today());
+                let deadline = self.options.source_deadline;
+                tokio::time::timeout(deadline, source.scrape(&self.http, &ctx))
+                    .await
+                    .unwrap_or(Err(SourceError::Deadline {
+                        seconds: deadline.as_secs_f64(),
+                    }))
+            }
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(events) => {
+                tracing::debug!(brewery = %brewery.key, count = events.len(), "scraped");
+                Ok(sort_and_dedup(events, clock.window()))
+            }
+            Err(e) => {
+                let err = e.for_brewery(brewery);
+                tracing::warn!(brewery = %brewery.key, kind = %err.kind, "{}", err.message);
+                Err(err)
+            }
+        }
+    }
+
+    /// Every brewery, concurrently; the combined events sorted, the errors in config order.
+    pub async fn scrape_all(&self, breweries: &[Brewery], clock: Clock) -> ScrapeOutcome {
+        let results: Vec<_> = futures::stream::iter(breweries)
+            .map(|b| self.scrape_one(b, clock))
+            .buffered(self.options.concurrency.max(1))
+            .collect()
+            .await;
+        let mut outcome = ScrapeOutcome::default();
+        for r in results {
+            match r {
+                Ok(mut events) => outcome.events.append(&mut events),
+                Err(e) => outcome.errors.push(e),
+            }
+        }
+        outcome.events = sort_and_dedup(outcome.events, clock.window());
+        outcome
+    }
+}

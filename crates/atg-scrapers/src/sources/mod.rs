@@ -1,0 +1,253 @@
+//! One module per source. Each reads top to bottom: its settings (from the brewery's
+//! `parser_config`), the requests it makes, and a pure synchronous `parse` tested on fixtures.
+
+use atg_core::{Brewery, ErrorKind, FoodTruckEvent, ScrapeError};
+use chrono::{Datelike, Months, NaiveDate};
+use serde_json::{Map, Value};
+
+use crate::fetch::{FetchError, Fetcher};
+
+pub mod my_calendar;
+pub mod obec;
+pub mod seattle_food_truck;
+pub mod sheets_csv;
+pub mod squarespace;
+pub mod stoup;
+pub mod sugar_calendar;
+
+/// What a parser knows besides the body: whose events these are and what day it is.
+#[derive(Debug, Clone)]
+pub struct ParseContext {
+    pub brewery_key: String,
+    pub brewery_name: String,
+    /// Pacific today.
+    pub today: NaiveDate,
+}
+
+impl ParseContext {
+    pub fn new(brewery: &Brewery, today: NaiveDate) -> Self {
+        Self {
+            brewery_key: brewery.key.clone(),
+            brewery_name: brewery.name.clone(),
+            today,
+        }
+    }
+
+    /// An event of this brewery.
+    pub fn event(&self, vendor: impl Into<String>, date: NaiveDate) -> FoodTruckEvent {
+        FoodTruckEvent::new(&self.brewery_key, &self.brewery_name, vendor, date)
+    }
+
+    /// The first day of this month and of the next, in Pacific time.
+    pub fn this_and_next_month(&self) -> [NaiveDate; 2] {
+        let first = self.today.with_day(1).unwrap_or(self.today);
+        [first, first.checked_add_months(Months::new(1)).unwrap_or(first)]
+    }
+}
+
+/// A parse failure: the body came but is not what the source serves.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub String);
+
+impl ParseError {
+    pub fn new(msg: impl Into<String>) -> Self {
+        Self(msg.into())
+    }
+}
+
+/// Why a source produced no events.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SourceError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error("{0}")]
+    Parse(#[from] ParseError),
+    #[error("{0}")]
+    Config(String),
+    #[error("no answer within the {seconds:.0}s deadline")]
+    Deadline { seconds: f64 },
+}
+
+impl SourceError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Fetch(f) => f.kind(),
+            Self::Parse(_) => ErrorKind::ParserError,
+            Self::Config(_) => ErrorKind::ConfigurationError,
+            Self::Deadline { .. } => ErrorKind::NetworkTimeout,
+        }
+    }
+
+    pub fn retryable(&self) -> bool {
+        match self {
+            Self::Fetch(f) => f.retryable(),
+            Self::Deadline { .. } => true,
+            Self::Parse(_) | Self::Config(_) => false,
+        }
+    }
+
+    pub fn for_brewery(&self, brewery: &Brewery) -> ScrapeError {
+        ScrapeError {
+            brewery_key: brewery.key.clone(),
+            brewery_name: brewery.name.clone(),
+            kind: self.kind(),
+            message: self.to_string(),
+            retryable: self.retryable(),
+        }
+    }
+}
+
+/// Every source module, chosen by the brewery's parser key.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Stoup(stoup::Stoup),
+    Squarespace(squarespace::Squarespace),
+    Obec(obec::Obec),
+    SugarCalendar(sugar_calendar::SugarCalendar),
+    MyCalendar(my_calendar::MyCalendar),
+    SheetsCsv(sheets_csv::SheetsCsv),
+    SeattleFoodTruck(seattle_food_truck::SeattleFoodTruck),
+}
+
+/// The parser keys a brewery may name: the original's seven brewery keys, and a generic name
+/// for each kind of source so a new brewery on the same platform needs no code.
+pub const PARSER_KEYS: &[(&str, &str)] = &[
+    ("stoup-ballard", "stoup"),
+    ("yonder-balebreaker", "squarespace-calendar"),
+    ("obec-brewing", "text-pattern"),
+    ("urban-family", "sugar-calendar"),
+    ("wheelie-pop", "my-calendar"),
+    ("chucks-greenwood", "google-sheets-csv"),
+    ("salehs-corner", "seattle-food-truck"),
+];
+
+impl Source {
+    /// Builds the source of `brewery`, checking its settings. An unknown parser key or a bad
+    /// setting is a configuration error for this brewery only.
+    pub fn for_brewery(brewery: &Brewery) -> Result<Self, SourceError> {
+        let key = brewery.parser_key();
+        let generic = PARSER_KEYS
+            .iter()
+            .find(|(k, g)| *k == key || *g == key)
+            .map(|(_, g)| *g)
+            .ok_or_else(|| {
+                SourceError::Config(format!(
+                    "no parser for key {key:?} (known: {})",
+                    PARSER_KEYS
+                        .iter()
+                        .map(|(k, g)| format!("{k} / {g}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?;
+        let s = Settings::new(brewery);
+        let built = match generic {
+            "stoup" => stoup::Stoup::new(&s).map(Self::Stoup),
+            "squarespace-calendar" => squarespace::Squarespace::new(&s).map(Self::Squarespace),
+            "text-pattern" => obec::Obec::new(&s).map(Self::Obec),
+            "sugar-calendar" => sugar_calendar::SugarCalendar::new(&s).map(Self::SugarCalendar),
+            "my-calendar" => my_calendar::MyCalendar::new(&s).map(Self::MyCalendar),
+            "google-sheets-csv" => sheets_csv::SheetsCsv::new(&s).map(Self::SheetsCsv),
+            _ => seattle_food_truck::SeattleFoodTruck::new(&s).map(Self::SeattleFoodTruck),
+        };
+        built.map_err(|e| SourceError::Config(format!("parser_config.{e}")))
+    }
+
+    /// Fetches and parses this source's events.
+    pub async fn scrape(
+        &self,
+        http: &Fetcher,
+        ctx: &ParseContext,
+    ) -> Result<Vec<FoodTruckEvent>, SourceError> {
+        let events = match self {
+            Self::Stoup(s) => s.scrape(http, ctx).await?,
+            Self::Squarespace(s) => s.scrape(http, ctx).await?,
+            Self::Obec(s) => s.scrape(http, ctx).await?,
+            Self::SugarCalendar(s) => s.scrape(http, ctx).await?,
+            Self::MyCalendar(s) => s.scrape(http, ctx).await?,
+            Self::SheetsCsv(s) => s.scrape(http, ctx).await?,
+            Self::SeattleFoodTruck(s) => s.scrape(http, ctx).await?,
+        };
+        Ok(events.into_iter().filter(FoodTruckEvent::is_valid).collect())
+    }
+}
+
+/// Typed access to a brewery's `parser_config`; errors name the field (the caller prefixes
+/// `parser_config.`).
+pub struct Settings<'a> {
+    pub brewery: &'a Brewery,
+    map: &'a Map<String, Value>,
+}
+
+impl<'a> Settings<'a> {
+    pub fn new(brewery: &'a Brewery) -> Self {
+        Self {
+            brewery,
+            map: &brewery.parser_config,
+        }
+    }
+
+    pub fn string(&self, field: &str) -> Result<Option<String>, String> {
+        match self.map.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
+            Some(other) => Err(format!("{field}: expected a string, found {other}")),
+        }
+    }
+
+    pub fn required(&self, field: &str) -> Result<String, String> {
+        self.string(field)?
+            .ok_or_else(|| format!("{field}: required for the {:?} source", self.brewery.parser_key()))
+    }
+
+    pub fn string_list(&self, field: &str) -> Result<Option<Vec<String>>, String> {
+        match self.map.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_string)
+                        .ok_or_else(|| format!("{field}: expected a list of strings, found {v}"))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(other) => Err(format!("{field}: expected a list of strings, found {other}")),
+        }
+    }
+
+    pub fn string_map(&self, field: &str) -> Result<Vec<(String, String)>, String> {
+        match self.map.get(field) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Object(m)) => m
+                .iter()
+                .map(|(k, v)| {
+                    v.as_str()
+                        .map(|s| (k.clone(), s.to_string()))
+                        .ok_or_else(|| format!("{field}.{k}: expected a string, found {v}"))
+                })
+                .collect(),
+            Some(other) => Err(format!("{field}: expected an object, found {other}")),
+        }
+    }
+
+    /// An absolute URL setting, used exactly as written.
+    pub fn url(&self, field: &str) -> Result<Option<String>, String> {
+        let Some(u) = self.string(field)? else {
+            return Ok(None);
+        };
+        atg_core::check_absolute_url(&u).map_err(|e| format!("{field}: {e}"))?;
+        Ok(Some(u))
+    }
+}
+
+/// An HTML document from a body that must not be blank.
+pub(crate) fn require_body<'b>(body: &'b str, what: &str) -> Result<&'b str, ParseError> {
+    if body.trim().is_empty() {
+        Err(ParseError::new(format!("empty {what}")))
+    } else {
+        Ok(body)
+    }
+}

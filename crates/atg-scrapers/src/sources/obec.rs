@@ -1,0 +1,71 @@
+//! Obec Brewing: the home page says today's truck in a sentence, "Food truck: <name> 4:00 -
+//! 8:00". A configurable pattern (group 1 the name, group 2 the hours) finds it.
+
+use atg_core::FoodTruckEvent;
+use regex::{Regex, RegexBuilder};
+use scraper::Html;
+
+use super::{ParseContext, ParseError, Settings, SourceError, require_body};
+use crate::fetch::{Fetcher, Request};
+use crate::text::collapse_ws;
+use crate::timeparse::{on_day, parse_dash_range};
+
+/// The original's pattern, used when the brewery sets none.
+pub const DEFAULT_PATTERN: &str = r"Food truck:\s*([^0-9]+)\s*([0-9:]+\s*-\s*[0-9:]+)";
+
+#[derive(Debug, Clone)]
+pub struct Obec {
+    url: String,
+    pattern: Regex,
+}
+
+impl Obec {
+    pub fn new(s: &Settings<'_>) -> Result<Self, String> {
+        let raw = s.string("pattern")?.unwrap_or_else(|| DEFAULT_PATTERN.to_string());
+        Ok(Self {
+            url: s.brewery.url.clone(),
+            pattern: compile(&raw)?,
+        })
+    }
+
+    pub async fn scrape(
+        &self,
+        http: &Fetcher,
+        ctx: &ParseContext,
+    ) -> Result<Vec<FoodTruckEvent>, SourceError> {
+        let page = http.send(&Request::get(&self.url)).await?;
+        Ok(parse(&page.body, &self.pattern, ctx)?)
+    }
+}
+
+/// Compiles a name/hours pattern, case-insensitively; it needs two capture groups.
+pub fn compile(raw: &str) -> Result<Regex, String> {
+    let re = RegexBuilder::new(raw)
+        .case_insensitive(true)
+        .build()
+        .map_err(|e| format!("pattern: not a valid regular expression: {e}"))?;
+    if re.captures_len() < 3 {
+        return Err("pattern: needs two capture groups (name, hours)".to_string());
+    }
+    Ok(re)
+}
+
+/// Today's truck, if the page names one; the page only ever shows today.
+pub fn parse(body: &str, pattern: &Regex, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, ParseError> {
+    let doc = Html::parse_document(require_body(body, "Obec page")?);
+    let text = doc.root_element().text().collect::<String>();
+    let Some(c) = pattern.captures(&text) else {
+        return Ok(Vec::new());
+    };
+    let name = collapse_ws(c.get(1).map_or("", |m| m.as_str()));
+    if name.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ev = ctx.event(name, ctx.today);
+    if let Some(range) = c.get(2).and_then(|m| parse_dash_range(m.as_str())) {
+        let (s, e) = on_day(ctx.today, range);
+        ev.start_time = Some(s);
+        ev.end_time = Some(e);
+    }
+    Ok(vec![ev])
+}

@@ -1,0 +1,106 @@
+//! Chuck's Hop Shop Greenwood: a published Google Sheets CSV (the export URL redirects to a
+//! CDN). Columns: weekday, `Aug 1`, time placeholder, `to`, end weekday, event type, event
+//! name, metadata. Only rows of the configured event type are trucks; a meal prefix
+//! (`Dinner: T'Juana`) is not part of the vendor's name.
+
+use atg_core::{FoodTruckEvent, infer_year};
+
+use super::sugar_calendar::month_number;
+use super::{ParseContext, ParseError, Settings, SourceError, require_body};
+use crate::fetch::{Fetcher, Request};
+use crate::text::collapse_ws;
+
+#[derive(Debug, Clone)]
+pub struct SheetsCsv {
+    url: String,
+    rules: Rules,
+}
+
+/// Which rows are trucks and how their names are written.
+#[derive(Debug, Clone)]
+pub struct Rules {
+    pub event_type: String,
+    /// Lower-case prefixes that precede the vendor's name before a colon.
+    pub name_prefixes: Vec<String>,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self {
+            event_type: "Food Truck".to_string(),
+            name_prefixes: vec!["brunch".into(), "dinner".into()],
+        }
+    }
+}
+
+impl SheetsCsv {
+    pub fn new(s: &Settings<'_>) -> Result<Self, String> {
+        let d = Rules::default();
+        Ok(Self {
+            url: s.brewery.url.clone(),
+            rules: Rules {
+                event_type: s.string("event_type_filter")?.unwrap_or(d.event_type),
+                name_prefixes: s
+                    .string_list("name_prefixes")?
+                    .map(|l| l.iter().map(|p| p.trim().to_lowercase()).collect())
+                    .unwrap_or(d.name_prefixes),
+            },
+        })
+    }
+
+    pub async fn scrape(
+        &self,
+        http: &Fetcher,
+        ctx: &ParseContext,
+    ) -> Result<Vec<FoodTruckEvent>, SourceError> {
+        let sheet = http.send(&Request::get(&self.url)).await?;
+        Ok(parse(&sheet.body, &self.rules, ctx)?)
+    }
+}
+
+/// The trucks of a sheet. Rows that are not trucks or cannot be read are skipped; a body that
+/// is not CSV at all has no truck rows.
+pub fn parse(body: &str, rules: &Rules, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, ParseError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(require_body(body, "CSV")?.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().filter_map(Result::ok).collect();
+    let data = if rows.len() > 1 { &rows[1..] } else { &rows[..] };
+    Ok(data.iter().filter_map(|r| row_event(r, rules, ctx)).collect())
+}
+
+fn row_event(row: &csv::StringRecord, rules: &Rules, ctx: &ParseContext) -> Option<FoodTruckEvent> {
+    if row.len() < 7 || row.iter().take(7).all(|c| c.trim().is_empty()) {
+        return None;
+    }
+    if row.get(5)?.trim() != rules.event_type {
+        return None;
+    }
+    let raw_name = row.get(6)?.trim();
+    let name = vendor_name(raw_name, &rules.name_prefixes)?;
+    let date = month_day(row.get(1)?, ctx)?;
+    let mut ev = ctx.event(name, date);
+    ev.description = Some(format!("Original event: {raw_name}"));
+    Some(ev)
+}
+
+/// `Dinner: T'Juana` → `T'Juana`; other prefixes stay (`Pop-up: X` is the whole name).
+pub fn vendor_name(raw: &str, prefixes: &[String]) -> Option<String> {
+    let raw = collapse_ws(raw);
+    let name = match raw.split_once(':') {
+        Some((prefix, rest)) if prefixes.contains(&prefix.trim().to_lowercase()) => rest.trim().to_string(),
+        _ => raw,
+    };
+    (!name.is_empty()).then_some(name)
+}
+
+/// `Aug 1` with the year nearest today.
+fn month_day(cell: &str, ctx: &ParseContext) -> Option<chrono::NaiveDate> {
+    let mut parts = cell.split_whitespace();
+    let (month, day) = (parts.next()?, parts.next()?);
+    if parts.next().is_some() || month.len() != 3 {
+        return None;
+    }
+    infer_year(ctx.today, month_number(month)?, day.parse().ok()?)
+}
