@@ -2,8 +2,7 @@
 //! injected [`Clock`]; nothing reads the system clock behind the caller's back.
 
 use chrono::{
-    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime,
-    TimeZone, Utc,
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
 };
 use chrono_tz::Tz;
 
@@ -76,14 +75,18 @@ impl ScheduleWindow {
     }
 }
 
-/// The year of a month/day date that has none, chosen so the date lies nearest to `today`
-/// (so on 2026-12-29 "01.05" is 2027-01-05 and on 2027-01-02 "12.30" is 2026-12-30).
-/// `None` when the month/day exists in none of the candidate years (`02.30`).
+/// How far back a date without a year may lie before it is taken to be next year's.
+pub const RECENT_PAST_DAYS: i64 = 92;
+
+/// The year of a month/day date that has none: the first date on or after `today` minus
+/// [`RECENT_PAST_DAYS`]. Schedules show the coming weeks and a little of the past, so on
+/// 2026-12-29 "01.05" is 2027-01-05, on 2027-01-02 "12.30" is 2026-12-30, and in July
+/// "01.15" is next January. `None` when the month/day exists in no candidate year (`02.30`).
 pub fn infer_year(today: NaiveDate, month: u32, day: u32) -> Option<NaiveDate> {
-    [today.year() - 1, today.year(), today.year() + 1]
-        .into_iter()
+    let earliest = today - Duration::days(RECENT_PAST_DAYS);
+    (today.year() - 1..=today.year() + 4)
         .filter_map(|y| NaiveDate::from_ymd_opt(y, month, day))
-        .min_by_key(|d| (*d - today).num_days().abs())
+        .find(|d| *d >= earliest)
 }
 
 /// The Pacific wall-clock reading of an instant.
@@ -155,6 +158,8 @@ mod tests {
         assert_eq!(infer_year(d(2025, 12, 25), 1, 15), Some(d(2026, 1, 15)));
         assert_eq!(infer_year(d(2025, 7, 5), 2, 30), None);
         assert_eq!(infer_year(d(2027, 11, 1), 2, 29), Some(d(2028, 2, 29)));
+        assert_eq!(infer_year(d(2025, 7, 5), 1, 15), Some(d(2026, 1, 15)));
+        assert_eq!(infer_year(d(2025, 7, 5), 6, 10), Some(d(2025, 6, 10)));
     }
 
     #[test]
@@ -176,10 +181,22 @@ mod tests {
     fn localize_handles_the_gap_and_the_repeated_hour() {
         let t = |y, m, dd, h| d(y, m, dd).and_hms_opt(h, 30, 0).unwrap_or_default();
         // 02:30 on 2026-03-08 does not exist: moved to 03:30 PDT.
-        assert_eq!(localize(t(2026, 3, 8, 2)).to_rfc3339(), "2026-03-08T03:30:00-07:00");
+        assert_eq!(
+            localize(t(2026, 3, 8, 2)).to_rfc3339(),
+            "2026-03-08T03:30:00-07:00"
+        );
         // 01:30 on 2026-11-01 happens twice: the first (PDT) is taken.
-        assert_eq!(localize(t(2026, 11, 1, 1)).to_rfc3339(), "2026-11-01T01:30:00-07:00");
-        assert_eq!(localize(t(2026, 11, 1, 12)).to_rfc3339(), "2026-11-01T12:30:00-08:00");
-        assert_eq!(localize(t(2026, 10, 31, 12)).to_rfc3339(), "2026-10-31T12:30:00-07:00");
+        assert_eq!(
+            localize(t(2026, 11, 1, 1)).to_rfc3339(),
+            "2026-11-01T01:30:00-07:00"
+        );
+        assert_eq!(
+            localize(t(2026, 11, 1, 12)).to_rfc3339(),
+            "2026-11-01T12:30:00-08:00"
+        );
+        assert_eq!(
+            localize(t(2026, 10, 31, 12)).to_rfc3339(),
+            "2026-10-31T12:30:00-07:00"
+        );
     }
 }

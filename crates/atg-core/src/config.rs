@@ -99,7 +99,11 @@ impl BreweryConfig {
         let de = &mut serde_json::Deserializer::from_str(text);
         let file: ConfigFile = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
-            let field = if path == "." { "(top level)".to_string() } else { path };
+            let field = if path == "." {
+                "(top level)".to_string()
+            } else {
+                path
+            };
             invalid(field, e.into_inner().to_string())
         })?;
         let mut seen = HashSet::new();
@@ -109,7 +113,10 @@ impl BreweryConfig {
                 return Err(invalid(at("key"), "must not be empty".into()));
             }
             if !seen.insert(b.key.as_str()) {
-                return Err(invalid(at("key"), format!("duplicate brewery key {:?}", b.key)));
+                return Err(invalid(
+                    at("key"),
+                    format!("duplicate brewery key {:?}", b.key),
+                ));
             }
             if b.name.trim().is_empty() {
                 return Err(invalid(at("name"), "must not be empty".into()));
@@ -171,7 +178,12 @@ mod tests {
 
     #[test]
     fn missing_breweries_key_is_an_empty_list() {
-        assert!(BreweryConfig::parse("{}", "t.json").unwrap().breweries.is_empty());
+        assert!(
+            BreweryConfig::parse("{}", "t.json")
+                .unwrap()
+                .breweries
+                .is_empty()
+        );
     }
 
     #[test]
@@ -182,7 +194,10 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.starts_with("config file conf.json: breweries[1]: missing field `url`"), "{e}");
+        assert!(
+            e.starts_with("config file conf.json: breweries[1]: missing field `url`"),
+            "{e}"
+        );
 
         let e = BreweryConfig::parse(
             r#"{"breweries":[{"key":"a","name":"A","url":"/relative"}]}"#,
@@ -190,10 +205,16 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.starts_with("config file conf.json: breweries[0].url: "), "{e}");
+        assert!(
+            e.starts_with("config file conf.json: breweries[0].url: "),
+            "{e}"
+        );
 
         let e = BreweryConfig::parse(r#"{"breweries":[{"key":1}]}"#, "c.json").unwrap_err();
-        assert!(e.to_string().contains("breweries[0].key: invalid type"), "{e}");
+        assert!(
+            e.to_string().contains("breweries[0].key: invalid type"),
+            "{e}"
+        );
 
         let e = BreweryConfig::parse("{not json", "c.json").unwrap_err();
         assert!(e.to_string().starts_with("config file c.json: "), "{e}");
@@ -203,12 +224,19 @@ mod tests {
             "c.json",
         )
         .unwrap_err();
-        assert!(e.to_string().contains("breweries[1].key: duplicate brewery key"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("breweries[1].key: duplicate brewery key"),
+            "{e}"
+        );
     }
 
     #[test]
     fn a_missing_file_is_named() {
         let e = BreweryConfig::load(Some(Path::new("/nonexistent/b.json"))).unwrap_err();
-        assert!(e.to_string().starts_with("config file /nonexistent/b.json: cannot read it"));
+        assert!(
+            e.to_string()
+                .starts_with("config file /nonexistent/b.json: cannot read it")
+        );
     }
 }

@@ -155,7 +155,13 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            ["untimed", "same time other brewery", "early", "late", "last day"]
+            [
+                "untimed",
+                "same time other brewery",
+                "early",
+                "late",
+                "last day"
+            ]
         );
     }
 
@@ -175,7 +181,10 @@ mod tests {
         // The original put a time into `date` for some sources: the day is kept.
         let mut v = serde_json::to_value(&e).unwrap();
         v["date"] = "2026-07-05T13:00:00.516000".into();
-        assert_eq!(serde_json::from_value::<FoodTruckEvent>(v).unwrap().date, day(7, 5));
+        assert_eq!(
+            serde_json::from_value::<FoodTruckEvent>(v).unwrap().date,
+            day(7, 5)
+        );
     }
 
     #[test]
@@ -186,6 +195,9 @@ mod tests {
         let mut e = ev("Woodshop BBQ", "Stoup", day(7, 5), Some(13));
         assert_eq!(e.to_string(), "2026-07-05 13:00: Woodshop BBQ @ Stoup");
         e.end_time = Some(day(7, 5).and_hms_opt(20, 0, 0).unwrap());
-        assert_eq!(e.to_string(), "2026-07-05 13:00-20:00: Woodshop BBQ @ Stoup");
+        assert_eq!(
+            e.to_string(),
+            "2026-07-05 13:00-20:00: Woodshop BBQ @ Stoup"
+        );
     }
 }

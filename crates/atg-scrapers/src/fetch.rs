@@ -196,7 +196,10 @@ impl Fetcher {
         if let Some(form) = &req.form {
             builder = builder.form(form);
         }
-        let mut resp = builder.send().await.map_err(|e| self.classify(&req.url, &e))?;
+        let mut resp = builder
+            .send()
+            .await
+            .map_err(|e| self.classify(&req.url, &e))?;
         let status = resp.status();
         let url = resp.url().to_string();
         if !status.is_success() {
@@ -214,7 +217,11 @@ impl Fetcher {
             return Err(too_large());
         }
         let mut body = BytesMut::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| self.classify(&req.url, &e))? {
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| self.classify(&req.url, &e))?
+        {
             if body.len() + chunk.len() > limit {
                 return Err(too_large());
             }

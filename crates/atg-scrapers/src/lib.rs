@@ -8,6 +8,8 @@ pub mod coordinator;
 pub mod fetch;
 pub mod sources;
 pub mod template;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod text;
 pub mod timeparse;
 

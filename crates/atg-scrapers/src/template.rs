@@ -69,7 +69,10 @@ mod tests {
     #[test]
     fn rejects_unknown_placeholders_and_relative_urls() {
         let e = UrlTemplate::new("https://x.test/{nope}", "events_url", &["year"]).unwrap_err();
-        assert!(e.starts_with("events_url: unknown placeholder {nope}"), "{e}");
+        assert!(
+            e.starts_with("events_url: unknown placeholder {nope}"),
+            "{e}"
+        );
         assert!(UrlTemplate::new("/api/{year}", "f", &["year"]).is_err());
         assert!(UrlTemplate::new("https://x.test/{year", "f", &["year"]).is_err());
     }

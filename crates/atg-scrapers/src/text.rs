@@ -29,7 +29,11 @@ pub fn iso_to_pacific(raw: &str) -> Option<NaiveDateTime> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(atg_core::to_pacific_wall_clock(&t));
     }
-    for f in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%d %H:%M:%S%.f%z"] {
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M%z",
+        "%Y-%m-%d %H:%M:%S%.f%z",
+    ] {
         if let Ok(t) = DateTime::parse_from_str(s, f) {
             return Some(atg_core::to_pacific_wall_clock(&t));
         }
@@ -68,15 +72,27 @@ mod tests {
 
     #[test]
     fn iso_with_offset_converts_and_zoneless_stays_pacific() {
-        assert_eq!(s(iso_to_pacific("2025-07-15T21:30:00Z")).as_deref(), Some("2025-07-15 14:30"));
+        assert_eq!(
+            s(iso_to_pacific("2025-07-15T21:30:00Z")).as_deref(),
+            Some("2025-07-15 14:30")
+        );
         assert_eq!(
             s(iso_to_pacific("2025-08-02T17:00:00.000-07:00")).as_deref(),
             Some("2025-08-02 17:00")
         );
-        assert_eq!(s(iso_to_pacific("2025-01-15T22:30:00+00:00")).as_deref(), Some("2025-01-15 14:30"));
+        assert_eq!(
+            s(iso_to_pacific("2025-01-15T22:30:00+00:00")).as_deref(),
+            Some("2025-01-15 14:30")
+        );
         // Zone-less times are Pacific already: not shifted as if they were UTC.
-        assert_eq!(s(iso_to_pacific("2025-10-04T20:00:00")).as_deref(), Some("2025-10-04 20:00"));
-        assert_eq!(s(iso_to_pacific("2026-03-01T08:00")).as_deref(), Some("2026-03-01 08:00"));
+        assert_eq!(
+            s(iso_to_pacific("2025-10-04T20:00:00")).as_deref(),
+            Some("2025-10-04 20:00")
+        );
+        assert_eq!(
+            s(iso_to_pacific("2026-03-01T08:00")).as_deref(),
+            Some("2026-03-01 08:00")
+        );
         assert_eq!(iso_to_pacific("invalid-timestamp"), None);
         assert_eq!(iso_to_pacific("2025-13-50T25:00:00"), None);
         assert_eq!(iso_to_pacific(""), None);

@@ -23,8 +23,10 @@ pub struct Reading {
 }
 
 static READING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^\s*(?:(noon)|(midnight)|(\d{1,2})(?:[:.](\d{2}))?\s*([ap])?\.?\s*(?:m\.?)?)\s*$")
-        .unwrap_or_else(|e| unreachable!("{e}"))
+    Regex::new(
+        r"(?i)^\s*(?:(noon)|(midnight)|(\d{1,2})(?:[:.](\d{2}))?\s*([ap])?\.?\s*(?:m\.?)?)\s*$",
+    )
+    .unwrap_or_else(|e| unreachable!("{e}"))
 });
 
 /// A range inside free text: two readings joined by an em dash, en dash, hyphen or "to".
@@ -130,7 +132,11 @@ fn forward_start(start: Reading, end: NaiveTime, hint: Option<Meridiem>) -> Naiv
         return other;
     }
     // Past midnight ("10 — 2am"): the start that makes the shorter night.
-    if wrap(other, end) < wrap(same, end) { other } else { same }
+    if wrap(other, end) < wrap(same, end) {
+        other
+    } else {
+        same
+    }
 }
 
 /// How long from `a` forward to `b` on a 24-hour dial.
@@ -149,7 +155,11 @@ fn forward_end(end: Reading, start: NaiveTime, hint: Option<Meridiem>) -> NaiveT
     if other > start {
         return other;
     }
-    if wrap(start, other) < wrap(start, same) { other } else { same }
+    if wrap(start, other) < wrap(start, same) {
+        other
+    } else {
+        same
+    }
 }
 
 fn flip(m: Meridiem) -> Meridiem {
@@ -162,7 +172,10 @@ fn flip(m: Meridiem) -> Meridiem {
 /// The first time range found in `text`, if any.
 pub fn find_range(text: &str) -> Option<(NaiveTime, NaiveTime)> {
     RANGE_IN_TEXT.captures_iter(text).find_map(|c| {
-        resolve_range(parse_reading(c.get(1)?.as_str())?, parse_reading(c.get(2)?.as_str())?)
+        resolve_range(
+            parse_reading(c.get(1)?.as_str())?,
+            parse_reading(c.get(2)?.as_str())?,
+        )
     })
 }
 
@@ -192,7 +205,8 @@ mod tests {
     use super::*;
 
     fn hm(text: &str) -> Option<(String, String)> {
-        find_range(text).map(|(s, e)| (s.format("%H:%M").to_string(), e.format("%H:%M").to_string()))
+        find_range(text)
+            .map(|(s, e)| (s.format("%H:%M").to_string(), e.format("%H:%M").to_string()))
     }
 
     fn r(s: &str, e: &str) -> Option<(String, String)> {
@@ -242,7 +256,8 @@ mod tests {
     #[test]
     fn dash_ranges_without_meridiem_read_as_afternoon_and_evening() {
         let d = |t: &str| {
-            parse_dash_range(t).map(|(s, e)| (s.format("%H:%M").to_string(), e.format("%H:%M").to_string()))
+            parse_dash_range(t)
+                .map(|(s, e)| (s.format("%H:%M").to_string(), e.format("%H:%M").to_string()))
         };
         assert_eq!(d("4:00 - 8:00"), r("16:00", "20:00"));
         assert_eq!(d("12:30 - 18:00"), r("12:30", "18:00"));
@@ -257,7 +272,11 @@ mod tests {
 
     #[test]
     fn single_readings() {
-        let t = |s: &str| parse_reading(s).and_then(Reading::as_24h).map(|t| t.format("%H:%M").to_string());
+        let t = |s: &str| {
+            parse_reading(s)
+                .and_then(Reading::as_24h)
+                .map(|t| t.format("%H:%M").to_string())
+        };
         assert_eq!(t("13:00").as_deref(), Some("13:00"));
         assert_eq!(t("00:00").as_deref(), Some("00:00"));
         assert_eq!(t("23:59").as_deref(), Some("23:59"));

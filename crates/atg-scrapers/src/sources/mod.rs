@@ -41,7 +41,10 @@ impl ParseContext {
     /// The first day of this month and of the next, in Pacific time.
     pub fn this_and_next_month(&self) -> [NaiveDate; 2] {
         let first = self.today.with_day(1).unwrap_or(self.today);
-        [first, first.checked_add_months(Months::new(1)).unwrap_or(first)]
+        [
+            first,
+            first.checked_add_months(Months::new(1)).unwrap_or(first),
+        ]
     }
 }
 
@@ -169,7 +172,10 @@ impl Source {
             Self::SheetsCsv(s) => s.scrape(http, ctx).await?,
             Self::SeattleFoodTruck(s) => s.scrape(http, ctx).await?,
         };
-        Ok(events.into_iter().filter(FoodTruckEvent::is_valid).collect())
+        Ok(events
+            .into_iter()
+            .filter(FoodTruckEvent::is_valid)
+            .collect())
     }
 }
 
@@ -198,8 +204,12 @@ impl<'a> Settings<'a> {
     }
 
     pub fn required(&self, field: &str) -> Result<String, String> {
-        self.string(field)?
-            .ok_or_else(|| format!("{field}: required for the {:?} source", self.brewery.parser_key()))
+        self.string(field)?.ok_or_else(|| {
+            format!(
+                "{field}: required for the {:?} source",
+                self.brewery.parser_key()
+            )
+        })
     }
 
     pub fn string_list(&self, field: &str) -> Result<Option<Vec<String>>, String> {
@@ -214,7 +224,9 @@ impl<'a> Settings<'a> {
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Some),
-            Some(other) => Err(format!("{field}: expected a list of strings, found {other}")),
+            Some(other) => Err(format!(
+                "{field}: expected a list of strings, found {other}"
+            )),
         }
     }
 

@@ -33,7 +33,9 @@ impl MyCalendar {
         Ok(Self {
             list_url: UrlTemplate::new(&s.required("list_url")?, "list_url", PLACEHOLDERS)?,
             calendar_id: s.required("calendar_id")?,
-            category_class: s.string("category_class")?.unwrap_or_else(|| "mc_food-truck".into()),
+            category_class: s
+                .string("category_class")?
+                .unwrap_or_else(|| "mc_food-truck".into()),
         })
     }
 
@@ -65,9 +67,14 @@ impl MyCalendar {
         let mut first_error = None;
         let mut any_ok = false;
         for reply in replies {
-            let month = reply
-                .map_err(SourceError::from)
-                .and_then(|r| Ok(parse(&r.body, &self.calendar_id, &self.category_class, ctx)?));
+            let month = reply.map_err(SourceError::from).and_then(|r| {
+                Ok(parse(
+                    &r.body,
+                    &self.calendar_id,
+                    &self.category_class,
+                    ctx,
+                )?)
+            });
             match month {
                 Ok(mut evs) => {
                     any_ok = true;
@@ -91,7 +98,7 @@ fn sel(s: &str) -> Result<Selector, ParseError> {
 }
 
 static LIST_ID_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"list-(\d{4})-(\d{2})-(\d{2})").unwrap_or_else(|e| unreachable!("{e}"))
+    Regex::new(r"list-(?:.*-)?(\d{4})-(\d{2})-(\d{2})$").unwrap_or_else(|e| unreachable!("{e}"))
 });
 
 /// One month's list view. A page without the calendar container is not a calendar page.
@@ -142,7 +149,9 @@ fn article_event(
     let time = |s: &str| -> Result<Option<chrono::NaiveDateTime>, ParseError> {
         Ok(a.select(&sel(s)?).next().and_then(|t| {
             let v = t.value();
-            v.attr("datetime").or_else(|| v.attr("content")).and_then(iso_to_pacific)
+            v.attr("datetime")
+                .or_else(|| v.attr("content"))
+                .and_then(iso_to_pacific)
         }))
     };
     let mut ev = ctx.event(name, date);

@@ -10,8 +10,8 @@ use crate::fetch::{Fetcher, Request};
 use crate::text::collapse_ws;
 use crate::timeparse::{on_day, parse_dash_range};
 
-/// The original's pattern, used when the brewery sets none.
-pub const DEFAULT_PATTERN: &str = r"Food truck:\s*([^0-9]+)\s*([0-9:]+\s*-\s*[0-9:]+)";
+/// The original's pattern (with en and em dashes too), used when the brewery sets none.
+pub const DEFAULT_PATTERN: &str = r"Food truck:\s*([^0-9]+)\s*([0-9:]+\s*[-–—]\s*[0-9:]+)";
 
 #[derive(Debug, Clone)]
 pub struct Obec {
@@ -21,7 +21,9 @@ pub struct Obec {
 
 impl Obec {
     pub fn new(s: &Settings<'_>) -> Result<Self, String> {
-        let raw = s.string("pattern")?.unwrap_or_else(|| DEFAULT_PATTERN.to_string());
+        let raw = s
+            .string("pattern")?
+            .unwrap_or_else(|| DEFAULT_PATTERN.to_string());
         Ok(Self {
             url: s.brewery.url.clone(),
             pattern: compile(&raw)?,
@@ -51,7 +53,11 @@ pub fn compile(raw: &str) -> Result<Regex, String> {
 }
 
 /// Today's truck, if the page names one; the page only ever shows today.
-pub fn parse(body: &str, pattern: &Regex, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, ParseError> {
+pub fn parse(
+    body: &str,
+    pattern: &Regex,
+    ctx: &ParseContext,
+) -> Result<Vec<FoodTruckEvent>, ParseError> {
     let doc = Html::parse_document(require_body(body, "Obec page")?);
     let text = doc.root_element().text().collect::<String>();
     let Some(c) = pattern.captures(&text) else {

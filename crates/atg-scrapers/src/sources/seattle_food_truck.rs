@@ -31,7 +31,10 @@ impl SeattleFoodTruck {
         let mdy = |d: NaiveDate| format!("{}-{}-{:02}", d.month(), d.day(), d.year() % 100);
         self.events_url.fill(&[
             ("start_date", &mdy(today)),
-            ("end_date", &mdy(today + Duration::days(atg_core::WINDOW_DAYS))),
+            (
+                "end_date",
+                &mdy(today + Duration::days(atg_core::WINDOW_DAYS)),
+            ),
         ])
     }
 
@@ -59,15 +62,16 @@ pub fn parse(body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, Pars
         },
         _ => return Err(ParseError::new("events API reply is not a JSON object")),
     };
-    Ok(events.iter().filter_map(|e| booking_event(e, ctx)).collect())
+    Ok(events
+        .iter()
+        .filter_map(|e| booking_event(e, ctx))
+        .collect())
 }
 
 fn booking_event(event: &Value, ctx: &ParseContext) -> Option<FoodTruckEvent> {
-    let booking = event
-        .get("bookings")?
-        .as_array()?
-        .iter()
-        .find(|b| b.get("status").and_then(Value::as_str) == Some("approved") && b.get("truck").is_some())?;
+    let booking = event.get("bookings")?.as_array()?.iter().find(|b| {
+        b.get("status").and_then(Value::as_str) == Some("approved") && b.get("truck").is_some()
+    })?;
     let truck = booking.get("truck")?;
     let start = iso_to_pacific(event.get("start_time")?.as_str()?)?;
     let end = iso_to_pacific(event.get("end_time")?.as_str()?)?;
@@ -90,7 +94,16 @@ fn booking_event(event: &Value, ctx: &ParseContext) -> Option<FoodTruckEvent> {
 
 /// The truck's name; a booking without a real one is `TBD`.
 pub fn truck_name(truck: &Value) -> String {
-    let name = truck.get("name").and_then(Value::as_str).map(clean_text).unwrap_or_default();
-    let placeholder = ["", "tbd", "tba", "to be announced", "unknown"].contains(&name.to_lowercase().as_str());
-    if placeholder { UNNAMED_VENDOR.to_string() } else { name }
+    let name = truck
+        .get("name")
+        .and_then(Value::as_str)
+        .map(clean_text)
+        .unwrap_or_default();
+    let placeholder =
+        ["", "tbd", "tba", "to be announced", "unknown"].contains(&name.to_lowercase().as_str());
+    if placeholder {
+        UNNAMED_VENDOR.to_string()
+    } else {
+        name
+    }
 }

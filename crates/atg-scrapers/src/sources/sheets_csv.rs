@@ -60,14 +60,25 @@ impl SheetsCsv {
 
 /// The trucks of a sheet. Rows that are not trucks or cannot be read are skipped; a body that
 /// is not CSV at all has no truck rows.
-pub fn parse(body: &str, rules: &Rules, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, ParseError> {
+pub fn parse(
+    body: &str,
+    rules: &Rules,
+    ctx: &ParseContext,
+) -> Result<Vec<FoodTruckEvent>, ParseError> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(require_body(body, "CSV")?.as_bytes());
     let rows: Vec<csv::StringRecord> = reader.records().filter_map(Result::ok).collect();
-    let data = if rows.len() > 1 { &rows[1..] } else { &rows[..] };
-    Ok(data.iter().filter_map(|r| row_event(r, rules, ctx)).collect())
+    let data = if rows.len() > 1 {
+        &rows[1..]
+    } else {
+        &rows[..]
+    };
+    Ok(data
+        .iter()
+        .filter_map(|r| row_event(r, rules, ctx))
+        .collect())
 }
 
 fn row_event(row: &csv::StringRecord, rules: &Rules, ctx: &ParseContext) -> Option<FoodTruckEvent> {
@@ -89,7 +100,9 @@ fn row_event(row: &csv::StringRecord, rules: &Rules, ctx: &ParseContext) -> Opti
 pub fn vendor_name(raw: &str, prefixes: &[String]) -> Option<String> {
     let raw = collapse_ws(raw);
     let name = match raw.split_once(':') {
-        Some((prefix, rest)) if prefixes.contains(&prefix.trim().to_lowercase()) => rest.trim().to_string(),
+        Some((prefix, rest)) if prefixes.contains(&prefix.trim().to_lowercase()) => {
+            rest.trim().to_string()
+        }
         _ => raw,
     };
     (!name.is_empty()).then_some(name)

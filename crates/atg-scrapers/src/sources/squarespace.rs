@@ -30,7 +30,11 @@ impl Squarespace {
     pub fn new(s: &Settings<'_>) -> Result<Self, String> {
         Ok(Self {
             page_url: s.brewery.url.clone(),
-            month_api: UrlTemplate::new(&s.required("month_api_url")?, "month_api_url", PLACEHOLDERS)?,
+            month_api: UrlTemplate::new(
+                &s.required("month_api_url")?,
+                "month_api_url",
+                PLACEHOLDERS,
+            )?,
             fallback_collection_id: s.string("fallback_collection_id")?,
         })
     }
@@ -63,7 +67,10 @@ impl Squarespace {
         let id = found
             .or_else(|| self.fallback_collection_id.clone())
             .ok_or_else(|| {
-                ParseError::new(format!("no Squarespace calendar collection id on {}", self.page_url))
+                ParseError::new(format!(
+                    "no Squarespace calendar collection id on {}",
+                    self.page_url
+                ))
             })?;
         let months = ctx.this_and_next_month();
         let replies = join_all(months.iter().map(|m| {
@@ -75,7 +82,10 @@ impl Squarespace {
         let mut first_error = None;
         let mut any_ok = false;
         for reply in replies {
-            match reply.map_err(SourceError::from).and_then(|r| Ok(parse_month(&r.body, ctx)?)) {
+            match reply
+                .map_err(SourceError::from)
+                .and_then(|r| Ok(parse_month(&r.body, ctx)?))
+            {
                 Ok(mut evs) => {
                     any_ok = true;
                     events.append(&mut evs);
@@ -128,7 +138,10 @@ pub fn parse_month(body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>
     let items = json
         .as_array()
         .ok_or_else(|| ParseError::new("month API reply is not a JSON array"))?;
-    Ok(items.iter().filter_map(|item| month_item(item, ctx)).collect())
+    Ok(items
+        .iter()
+        .filter_map(|item| month_item(item, ctx))
+        .collect())
 }
 
 fn month_item(item: &Value, ctx: &ParseContext) -> Option<FoodTruckEvent> {
@@ -139,7 +152,10 @@ fn month_item(item: &Value, ctx: &ParseContext) -> Option<FoodTruckEvent> {
     let start = epoch_ms(item.get("startDate")?)?;
     let mut ev = ctx.event(title, start.date());
     ev.start_time = Some(start);
-    ev.end_time = item.get("endDate").and_then(epoch_ms).filter(|e| *e > start);
+    ev.end_time = item
+        .get("endDate")
+        .and_then(epoch_ms)
+        .filter(|e| *e > start);
     Some(ev)
 }
 

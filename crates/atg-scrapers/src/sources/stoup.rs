@@ -97,7 +97,11 @@ fn event(ctx: &ParseContext, name: String, date: NaiveDate, hours: &str) -> Food
 /// `div.lunch-truck-info`: the name is `div.truck`, else the text beside the date and hours.
 fn current_entry(info: ElementRef<'_>, ctx: &ParseContext) -> Option<FoodTruckEvent> {
     let date = entry_date(info, ctx.today)?;
-    let hours = info.select(&HRS).next().map(element_text).unwrap_or_default();
+    let hours = info
+        .select(&HRS)
+        .next()
+        .map(element_text)
+        .unwrap_or_default();
     let name = info
         .select(&TRUCK)
         .next()
@@ -114,7 +118,9 @@ fn loose_text(info: ElementRef<'_>) -> String {
         match child.value() {
             Node::Text(t) => text.push_str(t),
             Node::Element(el) => {
-                let skip = el.name() == "h4" || el.name() == "img" || el.has_class("hrs", scraper::CaseSensitivity::AsciiCaseInsensitive);
+                let skip = el.name() == "h4"
+                    || el.name() == "img"
+                    || el.has_class("hrs", scraper::CaseSensitivity::AsciiCaseInsensitive);
                 if let Some(e) = ElementRef::wrap(child).filter(|_| !skip) {
                     text.push(' ');
                     text.push_str(&e.text().collect::<String>());

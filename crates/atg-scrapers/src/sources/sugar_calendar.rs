@@ -33,7 +33,9 @@ pub struct SugarCalendar {
 impl SugarCalendar {
     pub fn new(s: &Settings<'_>) -> Result<Self, String> {
         Ok(Self {
-            calendar_url: s.url("calendar_url")?.unwrap_or_else(|| s.brewery.url.clone()),
+            calendar_url: s
+                .url("calendar_url")?
+                .unwrap_or_else(|| s.brewery.url.clone()),
             ajax_endpoint: s.url("calendar_ajax_endpoint")?,
             api_endpoint: s.url("api_endpoint")?,
             referer: s.url("referer")?,
@@ -97,20 +99,28 @@ impl SugarCalendar {
         ctx: &ParseContext,
     ) -> Result<Vec<FoodTruckEvent>, SourceError> {
         let page = http
-            .send(&Self::browser(Request::get(&self.calendar_url), self.referer.as_ref()))
+            .send(&Self::browser(
+                Request::get(&self.calendar_url),
+                self.referer.as_ref(),
+            ))
             .await?;
         let (mut events, next) = parse_calendar_page(&page.body, ctx)?;
         if let (Some(form), Some(endpoint)) = (next, &self.ajax_endpoint) {
-            let mut req = Self::browser(Request::post_form(endpoint, form), Some(&self.calendar_url));
+            let mut req =
+                Self::browser(Request::post_form(endpoint, form), Some(&self.calendar_url));
             if let Some(o) = &self.origin {
                 req = req.header("origin", o.clone());
             }
             match http.send(&req).await {
                 Ok(r) => match parse_ajax_reply(&r.body, ctx) {
                     Ok(mut more) => events.append(&mut more),
-                    Err(e) => tracing::warn!(brewery = %ctx.brewery_key, error = %e, "next month not read"),
+                    Err(e) => {
+                        tracing::warn!(brewery = %ctx.brewery_key, error = %e, "next month not read")
+                    }
                 },
-                Err(e) => tracing::warn!(brewery = %ctx.brewery_key, error = %e, "next month not fetched"),
+                Err(e) => {
+                    tracing::warn!(brewery = %ctx.brewery_key, error = %e, "next month not fetched")
+                }
             }
         }
         Ok(dedup(events))
@@ -125,8 +135,9 @@ static CELL: LazyLock<Selector> = LazyLock::new(|| sel("div.sugar-calendar-block
 static TITLE: LazyLock<Selector> =
     LazyLock::new(|| sel(".sugar-calendar-block__event-cell__title"));
 static TIME: LazyLock<Selector> = LazyLock::new(|| sel("time"));
-static BLOCK: LazyLock<Selector> =
-    LazyLock::new(|| sel(".sugar-calendar-block[data-attributes], [id^=sc-code-][data-attributes]"));
+static BLOCK: LazyLock<Selector> = LazyLock::new(|| {
+    sel(".sugar-calendar-block[data-attributes], [id^=sc-code-][data-attributes]")
+});
 static NONCE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#""nonce"\s*:\s*"([A-Za-z0-9]+)""#).unwrap_or_else(|e| unreachable!("{e}"))
 });
@@ -150,7 +161,9 @@ pub fn parse_ajax_reply(body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckE
     let json: Value = serde_json::from_str(body)
         .map_err(|e| ParseError::new(format!("calendar AJAX reply is not JSON: {e}")))?;
     if !json.get("success").is_some_and(truthy) {
-        return Err(ParseError::new("calendar AJAX reply says it did not succeed"));
+        return Err(ParseError::new(
+            "calendar AJAX reply says it did not succeed",
+        ));
     }
     let html = json
         .pointer("/data/body")
@@ -227,7 +240,11 @@ fn cell_event(cell: ElementRef<'_>, ctx: &ParseContext) -> Option<FoodTruckEvent
 fn next_month_form(doc: &Html, raw: &str) -> Option<AjaxForm> {
     let block = doc.select(&BLOCK).next()?;
     let attributes = block.value().attr("data-attributes")?.to_string();
-    let accent = block.value().attr("data-accentcolor").unwrap_or("").to_string();
+    let accent = block
+        .value()
+        .attr("data-accentcolor")
+        .unwrap_or("")
+        .to_string();
     let nonce = NONCE.captures(raw)?[1].to_string();
     let input = |name: &str| -> Option<String> {
         let s = sel(&format!("input[name=\"{name}\"]"));
@@ -256,11 +273,19 @@ fn next_month_form(doc: &Html, raw: &str) -> Option<AjaxForm> {
         ("calendar_block[accentColor]", accent),
         ("calendar_block[display]", display),
         ("calendar_block[visitor_tz_convert]", "0".to_string()),
-        ("calendar_block[visitor_tz]", "America/Los_Angeles".to_string()),
+        (
+            "calendar_block[visitor_tz]",
+            "America/Los_Angeles".to_string(),
+        ),
         ("calendar_block[updateDisplay]", "false".to_string()),
         ("calendar_block[action]", "next_month".to_string()),
     ];
-    Some(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+    Some(
+        fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )
 }
 
 fn dedup(events: Vec<FoodTruckEvent>) -> Vec<FoodTruckEvent> {
@@ -330,10 +355,17 @@ fn truncate(s: &str, n: usize) -> String {
 }
 
 fn str_field<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
-    v.get(key)?.as_str().map(str::trim).filter(|s| !s.is_empty())
+    v.get(key)?
+        .as_str()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
 }
 
-fn hivey_item(item: &Value, vendor_ids: &[(String, String)], ctx: &ParseContext) -> Option<FoodTruckEvent> {
+fn hivey_item(
+    item: &Value,
+    vendor_ids: &[(String, String)],
+    ctx: &ParseContext,
+) -> Option<FoodTruckEvent> {
     let first_date = item.get("eventDates").and_then(|d| d.get(0));
     let date = first_date
         .and_then(|d| str_field(d, "date"))
@@ -350,11 +382,25 @@ fn hivey_item(item: &Value, vendor_ids: &[(String, String)], ctx: &ParseContext)
         None => ev.image_url = str_field(item, "eventImage").map(str::to_string),
     }
     let at = |s: &str| time_on(s, date);
-    let mut start = first_date.and_then(|d| str_field(d, "startTime")).and_then(at);
-    let mut end = first_date.and_then(|d| str_field(d, "endTime")).and_then(at);
+    let mut start = first_date
+        .and_then(|d| str_field(d, "startTime"))
+        .and_then(at);
+    let mut end = first_date
+        .and_then(|d| str_field(d, "endTime"))
+        .and_then(at);
     if start.is_none() && end.is_none() {
-        for key in ["start_time", "end_time", "time", "duration", "start", "end", "scheduled_time"] {
-            let Some(raw) = str_field(item, key) else { continue };
+        for key in [
+            "start_time",
+            "end_time",
+            "time",
+            "duration",
+            "start",
+            "end",
+            "scheduled_time",
+        ] {
+            let Some(raw) = str_field(item, key) else {
+                continue;
+            };
             if key == "time" {
                 if let Some((s, e)) = crate::timeparse::parse_dash_range(raw) {
                     start = start.or(Some(date.and_time(s)));
@@ -399,19 +445,52 @@ fn vendor_name(item: &Value, vendor_ids: &[(String, String)]) -> Option<String> 
     if let Some(name) = vendor_id.and_then(|id| vendor_ids.iter().find(|(k, _)| k == id)) {
         return Some(name.1.clone());
     }
-    let named = NAME_FIELDS.iter().filter_map(|f| str_field(item, f)).find_map(|n| {
-        let n = clean_text(n);
-        (!NOT_A_NAME.contains(&n.to_lowercase().as_str())).then_some(n)
-    });
+    let named = NAME_FIELDS
+        .iter()
+        .filter_map(|f| str_field(item, f))
+        .find_map(|n| {
+            let n = clean_text(n);
+            (!NOT_A_NAME.contains(&n.to_lowercase().as_str())).then_some(n)
+        });
     named.or_else(|| str_field(item, "eventImage").and_then(name_from_image_url))
 }
 
 /// Words in image file names that say nothing about the vendor.
 const IMAGE_NOISE: &[&str] = &[
-    "logo", "main", "web", "preview", "header", "image", "img", "blk", "black", "white", "temp",
-    "tmp", "default", "unnamed", "placeholder", "copy", "screen", "shot", "screenshot",
-    "updated", "final", "new", "edit", "edited", "scaled", "large", "small", "thumb",
-    "thumbnail", "photo", "pic", "dsc", "jpg", "png",
+    "logo",
+    "main",
+    "web",
+    "preview",
+    "header",
+    "image",
+    "img",
+    "blk",
+    "black",
+    "white",
+    "temp",
+    "tmp",
+    "default",
+    "unnamed",
+    "placeholder",
+    "copy",
+    "screen",
+    "shot",
+    "screenshot",
+    "updated",
+    "final",
+    "new",
+    "edit",
+    "edited",
+    "scaled",
+    "large",
+    "small",
+    "thumb",
+    "thumbnail",
+    "photo",
+    "pic",
+    "dsc",
+    "jpg",
+    "png",
 ];
 
 /// A vendor name from an image file name (`georgia_greek_logo.jpg` → `Georgia Greek`), or
@@ -432,11 +511,23 @@ pub fn name_from_image_url(url: &str) -> Option<String> {
         .filter(|w| !IMAGE_NOISE.contains(&w.to_lowercase().as_str()))
         .filter(|w| !w.chars().any(|c| c.is_ascii_digit()))
         .collect();
-    let letters: usize = kept.iter().map(|w| w.chars().filter(|c| c.is_alphabetic()).count()).sum();
-    if letters <= 2 || kept.iter().any(|w| !w.chars().all(|c| c.is_alphabetic() || c == '\'')) {
+    let letters: usize = kept
+        .iter()
+        .map(|w| w.chars().filter(|c| c.is_alphabetic()).count())
+        .sum();
+    if letters <= 2
+        || kept
+            .iter()
+            .any(|w| !w.chars().all(|c| c.is_alphabetic() || c == '\''))
+    {
         return None;
     }
-    Some(kept.iter().map(|w| capitalise(w)).collect::<Vec<_>>().join(" "))
+    Some(
+        kept.iter()
+            .map(|w| capitalise(w))
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
 }
 
 /// `UpdatedLogo` → `Updated`, `Logo`; `BBQ` stays one word.
@@ -448,7 +539,8 @@ fn split_camel(word: &str) -> Vec<String> {
         let boundary = i > 0
             && c.is_uppercase()
             && (chars[i - 1].is_lowercase()
-                || (chars[i - 1].is_uppercase() && chars.get(i + 1).is_some_and(|n| n.is_lowercase())));
+                || (chars[i - 1].is_uppercase()
+                    && chars.get(i + 1).is_some_and(|n| n.is_lowercase())));
         if boundary && !cur.is_empty() {
             out.push(std::mem::take(&mut cur));
         }
@@ -463,13 +555,17 @@ fn split_camel(word: &str) -> Vec<String> {
 fn capitalise(w: &str) -> String {
     let mut chars = w.chars();
     match chars.next() {
-        Some(f) => f.to_uppercase().chain(chars.flat_map(char::to_lowercase)).collect(),
+        Some(f) => f
+            .to_uppercase()
+            .chain(chars.flat_map(char::to_lowercase))
+            .collect(),
         None => String::new(),
     }
 }
 
-static DOTTED: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(\d{1,2})\.(\d{1,2})\b").unwrap_or_else(|e| unreachable!("{e}")));
+static DOTTED: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(\d{1,2})\.(\d{1,2})\b").unwrap_or_else(|e| unreachable!("{e}"))
+});
 static SLASHED: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\b(\d{1,2})[/-](\d{1,2})[/-](\d{4})\b").unwrap_or_else(|e| unreachable!("{e}"))
 });

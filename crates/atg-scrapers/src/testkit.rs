@@ -1,0 +1,157 @@
+//! A local mirror of the seven sources for tests and benchmarks: a wiremock server that
+//! serves the fixture pages under a path per real host (`/www.stoupbrewing.com/ballard/`), and
+//! the `breweries.json` that points at it. The fixtures describe the week of
+//! [`Mirror::AS_OF`].
+
+use std::time::Duration;
+
+use wiremock::matchers::{method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+macro_rules! fixture {
+    ($rel:literal) => {
+        include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../fixtures/",
+            $rel
+        ))
+    };
+}
+
+/// The shipped configuration with every real host replaced by `{base}/{host}`.
+pub fn mirror_config(base: &str) -> String {
+    atg_core::EMBEDDED_CONFIG.replace("https://", &format!("{base}/"))
+}
+
+pub struct Mirror {
+    pub server: MockServer,
+}
+
+impl Mirror {
+    /// The Pacific date the fixtures are written around.
+    pub const AS_OF: &'static str = "2025-07-30";
+
+    /// Starts the mirror; every response is delayed by `latency`.
+    pub async fn start(latency: Duration) -> Self {
+        let server = MockServer::start().await;
+        let ok = |body: &str, ctype: &str| {
+            ResponseTemplate::new(200)
+                .set_body_raw(body.as_bytes().to_vec(), ctype)
+                .set_delay(latency)
+        };
+        let html = "text/html; charset=utf-8";
+        let json = "application/json";
+        let mount = |m: Mock| m.mount(&server);
+
+        mount(
+            Mock::given(method("GET"))
+                .and(path("/www.stoupbrewing.com/ballard/"))
+                .respond_with(ok(
+                    fixture!("original/html/stoup_ballard_sample.html"),
+                    html,
+                )),
+        )
+        .await;
+        mount(
+            Mock::given(method("GET"))
+                .and(path("/www.bbycballard.com/food-trucks-1-1"))
+                .respond_with(ok(fixture!("original/html/bale_breaker_sample.html"), html)),
+        )
+        .await;
+        for (month, body) in [
+            ("July-2025", fixture!("sources/squarespace_july_2025.json")),
+            (
+                "August-2025",
+                fixture!("sources/squarespace_august_2025.json"),
+            ),
+        ] {
+            mount(
+                Mock::given(method("GET"))
+                    .and(path("/www.bbycballard.com/api/open/GetItemsByMonth"))
+                    .and(query_param("month", month))
+                    .and(query_param("collectionId", "61328af17400707612fccbc6"))
+                    .respond_with(ok(body, json)),
+            )
+            .await;
+        }
+        mount(
+            Mock::given(method("GET"))
+                .and(path("/obecbrewing.com/"))
+                .respond_with(ok(fixture!("sources/obec_home.html"), html)),
+        )
+        .await;
+        mount(
+            Mock::given(method("GET"))
+                .and(path("/urbanfamilybrewing.com/home/calendar/"))
+                .respond_with(ok(fixture!("sources/sugar_calendar_july_2025.html"), html)),
+        )
+        .await;
+        mount(
+            Mock::given(method("POST"))
+                .and(path("/urbanfamilybrewing.com/wp-admin/admin-ajax.php"))
+                .respond_with(ok(
+                    fixture!("sources/sugar_calendar_august_2025_ajax.json"),
+                    json,
+                )),
+        )
+        .await;
+        mount(
+            Mock::given(method("GET"))
+                .and(path(
+                    "/hivey-api-prod-pineapple.onrender.com/urbanfamily/public-calendar",
+                ))
+                .respond_with(ok(fixture!("sources/hivey_public_calendar.json"), json)),
+        )
+        .await;
+        for (month, body) in [
+            ("07", fixture!("sources/my_calendar_july_2025.html")),
+            ("08", fixture!("sources/my_calendar_august_2025.html")),
+        ] {
+            mount(
+                Mock::given(method("GET"))
+                    .and(path(
+                        "/wheeliepopbrewing.com/ballard-brewery-district-draft/",
+                    ))
+                    .and(query_param("month", month))
+                    .and(query_param("yr", "2025"))
+                    .respond_with(ok(body, html)),
+            )
+            .await;
+        }
+        let cdn = format!("{}/doc-cdn.googleusercontent.test/sheet.csv", server.uri());
+        mount(
+            Mock::given(method("GET"))
+                .and(path("/docs.google.com/spreadsheets/d/e/2PACX-1vS8BmXLSrsUVJ1x_x8FslWooOXRLeEJV-Jq5NzhfUCI9TtO-qXr0ey2BzY8KI-GflT7ekl5015XX3uj/pub"))
+                .respond_with(ResponseTemplate::new(307).insert_header("location", cdn.as_str()).set_delay(latency)),
+        )
+        .await;
+        mount(
+            Mock::given(method("GET"))
+                .and(path("/doc-cdn.googleusercontent.test/sheet.csv"))
+                .respond_with(ok(
+                    fixture!("original/csv/chucks_greenwood_sample.csv"),
+                    "text/csv",
+                )),
+        )
+        .await;
+        mount(
+            Mock::given(method("GET"))
+                .and(path("/www.seattlefoodtruck.com/api/events"))
+                .and(query_param("start_date", "7-30-25"))
+                .and(query_param("end_date", "8-6-25"))
+                .and(query_param("for_locations", "164"))
+                .respond_with(ok(fixture!("sources/seattle_food_truck_events.json"), json)),
+        )
+        .await;
+        Self { server }
+    }
+
+    pub fn uri(&self) -> String {
+        self.server.uri()
+    }
+
+    /// `breweries.json` pointing at this mirror.
+    pub fn config(&self) -> String {
+        mirror_config(&self.uri())
+    }
+}

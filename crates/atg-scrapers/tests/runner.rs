@@ -1,0 +1,12 @@
+//! Integration tests of atg-scrapers: one binary, one module per area.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+mod test_coordinator;
+mod test_my_calendar;
+mod test_obec;
+mod test_seattle_food_truck;
+mod test_sheets_csv;
+mod test_squarespace;
+mod test_stoup;
+mod test_sugar_calendar;
