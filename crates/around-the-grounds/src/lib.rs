@@ -1,1 +1,16 @@
-//! placeholder
+//! Around the Grounds: food-truck schedules for Seattle breweries.
+//!
+//! This is the library core that every front end calls — the `around-the-grounds` CLI now,
+//! the Temporal activities later — so the pipeline is written once: load the brewery list,
+//! scrape every source, keep Pacific today through today + 7, render.
+//!
+//! The building blocks are re-exported for tools that want them: [`core`] (domain, config,
+//! clock), [`scrapers`] (fetcher, sources, coordinator) and [`web`] (outputs).
+
+pub use atg_core as core;
+pub use atg_scrapers as scrapers;
+pub use atg_web as web;
+
+mod pipeline;
+
+pub use pipeline::{RunStatus, Schedule, collect_schedule};

@@ -1,1 +1,176 @@
-fn main() {}
+//! `around-the-grounds`: prints the coming week's food trucks at the configured breweries.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use around_the_grounds::core::{BreweryConfig, Clock};
+use around_the_grounds::scrapers::{FetchOptions, ScrapeOptions};
+use around_the_grounds::web::{Report, render_text};
+use around_the_grounds::{Schedule, collect_schedule};
+use chrono::NaiveDate;
+use clap::{Parser, ValueEnum};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// The schedule for people, by day.
+    Text,
+    /// One JSON document with `events` and `errors`, for scripts.
+    Json,
+}
+
+/// Track food truck schedules and locations at Seattle breweries.
+#[derive(Debug, Parser)]
+#[command(name = "around-the-grounds", version, about)]
+struct Cli {
+    /// Brewery list to use instead of the built-in config/breweries.json.
+    #[arg(short, long, value_name = "FILE", env = "ATG_CONFIG")]
+    config: Option<PathBuf>,
+
+    /// Pretend today is this Pacific date.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    as_of: Option<NaiveDate>,
+
+    /// Log what happens (debug level) on stderr.
+    #[arg(short, long)]
+    verbose: bool,
+
+    /// Output format on stdout.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+
+    /// Breweries fetched at the same time.
+    #[arg(long, value_name = "N", env = "ATG_MAX_CONCURRENT", default_value_t = 10,
+          value_parser = clap::value_parser!(u16).range(1..))]
+    max_concurrent: u16,
+
+    /// Time limit of one HTTP request, in seconds.
+    #[arg(long, value_name = "SECONDS", env = "ATG_REQUEST_TIMEOUT", default_value = "15",
+          value_parser = parse_seconds)]
+    request_timeout: Duration,
+
+    /// Time limit of one brewery, retries included, in seconds.
+    #[arg(long, value_name = "SECONDS", env = "ATG_SOURCE_DEADLINE", default_value = "20",
+          value_parser = parse_seconds)]
+    source_deadline: Duration,
+
+    /// Attempts per request for transient failures (1 = no retry).
+    #[arg(long, value_name = "N", env = "ATG_MAX_ATTEMPTS", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(1..=10))]
+    max_attempts: u32,
+
+    /// Largest response body accepted, in bytes.
+    #[arg(long, value_name = "BYTES", env = "ATG_MAX_BODY_BYTES", default_value_t = 5 * 1024 * 1024)]
+    max_body_bytes: usize,
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("{s:?} is not a date like 2026-11-25"))
+}
+
+fn parse_seconds(s: &str) -> Result<Duration, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 3600.0 => Ok(Duration::from_secs_f64(v)),
+        _ => Err(format!(
+            "{s:?} is not a number of seconds between 0 and 3600"
+        )),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let text = e.to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments");
+            eprintln!("{first} (see --help)");
+            return ExitCode::from(1);
+        }
+    };
+    init_logging(cli.verbose);
+    match run(&cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_logging(verbose: bool) {
+    let default = if verbose {
+        "info,around_the_grounds=debug,atg_core=debug,atg_scrapers=debug,atg_web=debug"
+    } else {
+        "warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .init();
+}
+
+fn run(cli: &Cli) -> anyhow::Result<u8> {
+    let config = BreweryConfig::load(cli.config.as_deref())?;
+    let clock = cli.as_of.map_or_else(Clock::system, Clock::as_of);
+    let options = ScrapeOptions {
+        concurrency: usize::from(cli.max_concurrent),
+        source_deadline: cli.source_deadline,
+        fetch: FetchOptions {
+            request_timeout: cli.request_timeout,
+            max_attempts: cli.max_attempts,
+            max_body_bytes: cli.max_body_bytes,
+            ..FetchOptions::default()
+        },
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+
+    let progress = std::io::stderr().is_terminal();
+    if progress {
+        eprint!("⏳ Fetching {} breweries…", config.breweries.len());
+    }
+    let schedule = runtime.block_on(collect_schedule(&config, clock, options))?;
+    if progress {
+        eprint!("\r\x1b[2K");
+    }
+    print_schedule(cli.format, &schedule, &config)?;
+    Ok(schedule.status().exit_code())
+}
+
+fn print_schedule(
+    format: Format,
+    schedule: &Schedule,
+    config: &BreweryConfig,
+) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Json => writeln!(
+            out,
+            "{}",
+            Report::new(&schedule.events, &schedule.errors).to_json()
+        )?,
+        Format::Text => {
+            writeln!(out, "🍺 Around the Grounds - Food Truck Tracker")?;
+            writeln!(out, "{}\n", "=".repeat(50))?;
+            if config.breweries.is_empty() {
+                writeln!(out, "No breweries configured.")?;
+            }
+            write!(out, "{}", render_text(&schedule.events, &schedule.errors))?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}

@@ -199,7 +199,7 @@ impl Fetcher {
         let mut resp = builder
             .send()
             .await
-            .map_err(|e| self.classify(&req.url, &e))?;
+            .map_err(|e| self.classify(&req.url, e))?;
         let status = resp.status();
         let url = resp.url().to_string();
         if !status.is_success() {
@@ -217,11 +217,7 @@ impl Fetcher {
             return Err(too_large());
         }
         let mut body = BytesMut::new();
-        while let Some(chunk) = resp
-            .chunk()
-            .await
-            .map_err(|e| self.classify(&req.url, &e))?
-        {
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.classify(&req.url, e))? {
             if body.len() + chunk.len() > limit {
                 return Err(too_large());
             }
@@ -234,7 +230,8 @@ impl Fetcher {
         })
     }
 
-    fn classify(&self, url: &str, e: &reqwest::Error) -> FetchError {
+    fn classify(&self, url: &str, e: reqwest::Error) -> FetchError {
+        let e = e.without_url();
         if e.is_timeout() {
             return FetchError::Timeout {
                 url: url.to_string(),
@@ -247,7 +244,7 @@ impl Fetcher {
                 status: status.as_u16(),
             };
         }
-        let detail = error_chain(e);
+        let detail = error_chain(&e);
         let retryable = !e.is_redirect() && !e.is_builder();
         FetchError::Network {
             url: url.to_string(),

@@ -1,0 +1,4 @@
+//! The `around-the-grounds` CLI as a user runs it: a real process against a local mirror.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod test_cli;

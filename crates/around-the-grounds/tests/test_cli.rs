@@ -1,0 +1,264 @@
+use std::path::PathBuf;
+use std::process::Output;
+use std::time::Duration;
+
+use atg_scrapers::testkit::Mirror;
+use serde_json::Value;
+use wiremock::matchers::path;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const BIN: &str = env!("CARGO_BIN_EXE_around-the-grounds");
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+async fn run(args: &[&str]) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = tokio::process::Command::new(BIN)
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env_remove("ATG_CONFIG")
+        .output()
+        .await
+        .unwrap();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8(stdout).unwrap(),
+        stderr: String::from_utf8(stderr).unwrap(),
+    }
+}
+
+fn write_config(dir_name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("atg-cli-{}-{dir_name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join("breweries.json");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn text_schedule_from_the_mirror() {
+    let mirror = Mirror::start(Duration::ZERO).await;
+    let cfg = write_config("text", &mirror.config());
+    let r = run(&["--config", cfg.to_str().unwrap(), "--as-of", Mirror::AS_OF]).await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    insta::assert_snapshot!("mirror_week_text", r.stdout);
+    assert!(
+        r.stderr.is_empty(),
+        "no logs on success without --verbose: {}",
+        r.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn json_output_is_one_document_on_stdout() {
+    let mirror = Mirror::start(Duration::ZERO).await;
+    let cfg = write_config("json", &mirror.config());
+    let r = run(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "--as-of",
+        Mirror::AS_OF,
+        "--format",
+        "json",
+    ])
+    .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let doc: Value = serde_json::from_str(&r.stdout).expect("stdout is only the JSON document");
+    let events = doc["events"].as_array().unwrap();
+    assert!(events.len() > 10);
+    assert_eq!(doc["errors"], Value::Array(vec![]));
+    let first = &events[0];
+    for key in [
+        "brewery_key",
+        "brewery_name",
+        "vendor",
+        "date",
+        "start_time",
+        "end_time",
+        "description",
+        "ai_generated_name",
+    ] {
+        assert!(first.get(key).is_some(), "missing {key}: {first}");
+    }
+    let pumpkin = events
+        .iter()
+        .find(|e| e["vendor"] == "Pumpkin Thai")
+        .unwrap();
+    assert_eq!(pumpkin["date"], "2025-08-02");
+    assert_eq!(pumpkin["start_time"], "2025-08-02T17:00:00-07:00");
+    assert_eq!(pumpkin["end_time"], "2025-08-02T20:00:00-07:00");
+    assert_eq!(pumpkin["brewery_key"], "salehs-corner");
+    let untimed = events.iter().find(|e| e["vendor"] == "T'Juana").unwrap();
+    assert_eq!(untimed["start_time"], Value::Null);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn partial_failure_exits_2_and_total_failure_exits_1() {
+    let mirror = Mirror::start(Duration::ZERO).await;
+    let down = MockServer::start().await;
+    Mock::given(path("/x"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&down)
+        .await;
+    let broken_obec = mirror.config().replace(
+        &format!("{}/obecbrewing.com/", mirror.uri()),
+        &format!("{}/x", down.uri()),
+    );
+    let cfg = write_config("partial", &broken_obec);
+    let r = run(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "--as-of",
+        Mirror::AS_OF,
+        "--max-attempts",
+        "1",
+    ])
+    .await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stdout.contains("⚠️  Processing Summary:"));
+    assert!(r.stdout.contains("❌ 1 breweries failed"));
+    assert!(
+        r.stdout
+            .contains("  • Failed to fetch information for brewery: Obec Brewing")
+    );
+    assert!(!r.stdout.contains("Kaosamai Thai @ Obec"));
+    assert!(
+        r.stderr.contains("HTTP 500"),
+        "the reason is in the log: {}",
+        r.stderr
+    );
+
+    let json = run(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "--as-of",
+        Mirror::AS_OF,
+        "--max-attempts",
+        "1",
+        "--format",
+        "json",
+    ])
+    .await;
+    assert_eq!(json.code, 2);
+    let doc: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["errors"][0]["brewery_key"], "obec-brewing");
+    assert_eq!(doc["errors"][0]["kind"], "HTTP Error");
+    assert!(
+        doc["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("HTTP 500")
+    );
+
+    let all_down = format!(
+        r#"{{"breweries":[{{"key":"obec-brewing","name":"Obec Brewing","url":"{}/x"}}]}}"#,
+        down.uri()
+    );
+    let cfg = write_config("down", &all_down);
+    let r = run(&["--config", cfg.to_str().unwrap(), "--max-attempts", "1"]).await;
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout
+            .contains("❌ No events found - all breweries failed")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_config_is_one_line_naming_file_and_field() {
+    let cfg = write_config("bad", r#"{"breweries":[{"key":"a","name":"A"}]}"#);
+    let r = run(&["--config", cfg.to_str().unwrap()]).await;
+    assert_eq!(r.code, 1);
+    let line = r.stderr.trim();
+    assert_eq!(line.lines().count(), 1, "{line}");
+    assert!(
+        line.contains(cfg.to_str().unwrap())
+            && line.contains("breweries[0]")
+            && line.contains("url"),
+        "{line}"
+    );
+    assert!(r.stdout.is_empty());
+
+    let r = run(&["--config", "/nonexistent/breweries.json"]).await;
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("/nonexistent/breweries.json"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("panicked"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_parser_is_that_brewerys_configuration_error_only() {
+    let mirror = Mirror::start(Duration::ZERO).await;
+    let cfg = mirror.config().replace(
+        "\"key\": \"obec-brewing\"",
+        "\"key\": \"obec-brewing\", \"parser\": \"nope\"",
+    );
+    let cfg = write_config("unknown", &cfg);
+    let r = run(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "--as-of",
+        Mirror::AS_OF,
+        "--format",
+        "json",
+    ])
+    .await;
+    assert_eq!(r.code, 2);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(doc["errors"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["errors"][0]["kind"], "Configuration Error");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn flags() {
+    let r = run(&["--version"]).await;
+    assert_eq!(r.code, 0);
+    assert_eq!(
+        r.stdout.trim(),
+        format!("around-the-grounds {}", env!("CARGO_PKG_VERSION"))
+    );
+    let r = run(&["--help"]).await;
+    assert_eq!(r.code, 0);
+    for s in [
+        "--config",
+        "--as-of",
+        "--verbose",
+        "--format",
+        "--max-concurrent",
+    ] {
+        assert!(r.stdout.contains(s), "{s}");
+    }
+    let r = run(&["--as-of", "tomorrow"]).await;
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("\"tomorrow\" is not a date"),
+        "{}",
+        r.stderr
+    );
+    let r = run(&["--format", "xml"]).await;
+    assert_eq!(r.code, 1);
+    let r = run(&["--max-concurrent", "0"]).await;
+    assert_eq!(r.code, 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn empty_brewery_list() {
+    let cfg = write_config("empty", r#"{"breweries": []}"#);
+    let r = run(&["--config", cfg.to_str().unwrap()]).await;
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("No breweries configured."));
+    assert!(
+        r.stdout
+            .contains("No food truck events found for the next 7 days.")
+    );
+}
