@@ -1,1 +1,163 @@
-fn main() {}
+//! Project tasks: `cargo xtask test | bench`.
+//!
+//! - `test`: what CI runs — format check, clippy with warnings denied, the whole test suite
+//!   under nextest, and the doctests.
+//! - `bench`: release builds measured against a local mirror of the sources; prints a table
+//!   and rewrites docs/BENCHMARKS.md.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+
+mod bench;
+
+#[derive(Parser)]
+#[command(name = "xtask")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// fmt check, clippy -D warnings, nextest (all tests), doctests.
+    Test {
+        /// Extra arguments for `cargo nextest run` (a filter, say).
+        #[arg(trailing_var_arg = true)]
+        nextest_args: Vec<String>,
+    },
+    /// The main job, offline: the CLI against a local mirror of the seven sources.
+    Demo {
+        /// Extra arguments for `around-the-grounds` (`--format json`, say).
+        #[arg(trailing_var_arg = true)]
+        args: Vec<String>,
+    },
+    /// Measure speed and memory; rewrite docs/BENCHMARKS.md.
+    Bench {
+        /// Runs per figure.
+        #[arg(long, default_value_t = 15)]
+        runs: usize,
+        /// Print the table only; leave docs/BENCHMARKS.md alone.
+        #[arg(long)]
+        no_write: bool,
+    },
+    /// (internal) Run a command N times; print wall times and the peak RSS of the runs.
+    #[command(hide = true)]
+    Measure {
+        #[arg(long)]
+        runs: usize,
+        #[arg(trailing_var_arg = true, required = true)]
+        command: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.task {
+        Task::Test { nextest_args } => test(&nextest_args),
+        Task::Demo { args } => demo(&args),
+        Task::Bench { runs, no_write } => bench::run(runs, !no_write),
+        Task::Measure { runs, command } => bench::measure(runs, &command),
+    }
+}
+
+/// The workspace root (xtask lives one level below it).
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+pub fn cargo(args: &[&str]) -> Result<()> {
+    step(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())).args(args))
+}
+
+pub fn step(cmd: &mut Command) -> Result<()> {
+    let shown = format!("{cmd:?}").replace('"', "");
+    eprintln!("==> {shown}");
+    let started = Instant::now();
+    let status = cmd
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .status()
+        .with_context(|| format!("cannot run {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed ({status})");
+    }
+    eprintln!("    ok in {:.1?}", started.elapsed());
+    Ok(())
+}
+
+fn test(nextest_args: &[String]) -> Result<()> {
+    cargo(&["fmt", "--all", "--", "--check"])?;
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
+    let profile = if std::env::var_os("CI").is_some() {
+        "ci"
+    } else {
+        "default"
+    };
+    let mut args = vec![
+        "nextest",
+        "run",
+        "--workspace",
+        "--locked",
+        "--profile",
+        profile,
+    ];
+    args.extend(nextest_args.iter().map(String::as_str));
+    cargo(&args)?;
+    cargo(&["test", "--workspace", "--locked", "--doc"])?;
+    Ok(())
+}
+
+fn demo(args: &[String]) -> Result<()> {
+    cargo(&["build", "--release", "--locked", "-p", "around-the-grounds"])?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    let mirror = rt.block_on(atg_scrapers::testkit::Mirror::start(
+        std::time::Duration::ZERO,
+    ));
+    let dir = root().join("target/demo");
+    std::fs::create_dir_all(&dir)?;
+    let config = dir.join("breweries.json");
+    std::fs::write(&config, mirror.config())?;
+    eprintln!(
+        "==> a local mirror of the seven sources serves at {} (fixtures of the week of {})",
+        mirror.uri(),
+        atg_scrapers::testkit::Mirror::AS_OF
+    );
+    let status = Command::new(root().join("target/release/around-the-grounds"))
+        .arg("--config")
+        .arg(&config)
+        .arg("--as-of")
+        .arg(atg_scrapers::testkit::Mirror::AS_OF)
+        .args(args)
+        .status()
+        .context("cannot run around-the-grounds")?;
+    if !status.success() {
+        bail!("around-the-grounds exited with {status}");
+    }
+    Ok(())
+}

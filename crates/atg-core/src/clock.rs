@@ -82,6 +82,15 @@ pub const RECENT_PAST_DAYS: i64 = 92;
 /// [`RECENT_PAST_DAYS`]. Schedules show the coming weeks and a little of the past, so on
 /// 2026-12-29 "01.05" is 2027-01-05, on 2027-01-02 "12.30" is 2026-12-30, and in July
 /// "01.15" is next January. `None` when the month/day exists in no candidate year (`02.30`).
+///
+/// ```
+/// use atg_core::infer_year;
+/// use chrono::NaiveDate;
+/// let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+/// assert_eq!(infer_year(d(2026, 12, 29), 1, 5), Some(d(2027, 1, 5)));
+/// assert_eq!(infer_year(d(2027, 1, 2), 12, 30), Some(d(2026, 12, 30)));
+/// assert_eq!(infer_year(d(2026, 7, 1), 2, 30), None);
+/// ```
 pub fn infer_year(today: NaiveDate, month: u32, day: u32) -> Option<NaiveDate> {
     let earliest = today - Duration::days(RECENT_PAST_DAYS);
     (today.year() - 1..=today.year() + 4)

@@ -41,6 +41,12 @@ impl UrlTemplate {
     }
 
     /// The URL with each `(name, value)` substituted; values must already be URL-safe.
+    ///
+    /// ```
+    /// use atg_scrapers::template::UrlTemplate;
+    /// let t = UrlTemplate::new("http://mirror:8080/www.x.com/api?m={month}", "f", &["month"]).unwrap();
+    /// assert_eq!(t.fill(&[("month", "07")]), "http://mirror:8080/www.x.com/api?m=07");
+    /// ```
     pub fn fill(&self, values: &[(&str, &str)]) -> String {
         values.iter().fold(self.raw.clone(), |s, (name, value)| {
             s.replace(&format!("{{{name}}}"), value)

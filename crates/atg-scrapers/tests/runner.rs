@@ -10,3 +10,4 @@ mod test_sheets_csv;
 mod test_squarespace;
 mod test_stoup;
 mod test_sugar_calendar;
+mod test_time;

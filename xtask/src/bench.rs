@@ -1,0 +1,219 @@
+//! `cargo xtask bench`: release binaries against a local mirror of the seven sources.
+
+use std::fmt::Write as _;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use atg_scrapers::testkit::Mirror;
+use serde_json::{Value, json};
+
+use crate::{cargo, root};
+
+/// One measured figure.
+struct Figure {
+    name: String,
+    target: String,
+    limit_s: Option<f64>,
+    limit_rss_mb: Option<f64>,
+    walls: Vec<f64>,
+    max_rss_kb: u64,
+}
+
+impl Figure {
+    fn median(&self) -> f64 {
+        let mut w = self.walls.clone();
+        w.sort_by(f64::total_cmp);
+        match w.len() {
+            0 => f64::NAN,
+            n if n % 2 == 1 => w[n / 2],
+            n => (w[n / 2 - 1] + w[n / 2]) / 2.0,
+        }
+    }
+
+    fn spread(&self) -> (f64, f64) {
+        let min = self.walls.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = self.walls.iter().copied().fold(0.0, f64::max);
+        (min, max)
+    }
+
+    fn rss_mb(&self) -> f64 {
+        self.max_rss_kb as f64 / 1024.0
+    }
+
+    fn met(&self) -> bool {
+        self.limit_s.is_none_or(|l| self.median() <= l)
+            && self.limit_rss_mb.is_none_or(|l| self.rss_mb() <= l)
+    }
+}
+
+pub fn run(runs: usize, write: bool) -> Result<()> {
+    cargo(&["build", "--release", "--locked", "-p", "around-the-grounds"])?;
+    let bin = root().join("target/release/around-the-grounds");
+    let dir = root().join("target/bench");
+    std::fs::create_dir_all(&dir)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    let mut figures = Vec::new();
+    for (latency_ms, limit) in [(0u64, 0.15), (200, 0.55)] {
+        let mirror = rt.block_on(Mirror::start(Duration::from_millis(latency_ms)));
+        let config = dir.join(format!("mirror-{latency_ms}ms.json"));
+        std::fs::write(&config, mirror.config())?;
+        let cmd = vec![
+            bin.display().to_string(),
+            "--config".into(),
+            config.display().to_string(),
+            "--as-of".into(),
+            Mirror::AS_OF.into(),
+        ];
+        let (walls, max_rss_kb) = measured(runs, &cmd)?;
+        figures.push(Figure {
+            name: format!(
+                "CLI run, 7 sources on a local mirror, {latency_ms} ms latency per request"
+            ),
+            target: format!("≤ {limit} s, ≤ 25 MB"),
+            limit_s: Some(limit),
+            limit_rss_mb: Some(25.0),
+            walls,
+            max_rss_kb,
+        });
+        drop(mirror);
+    }
+    let table = table(&figures);
+    println!("{table}");
+    if write {
+        let doc = document(&table, runs);
+        std::fs::write(root().join("docs/BENCHMARKS.md"), doc)?;
+        eprintln!("wrote docs/BENCHMARKS.md");
+    }
+    if figures.iter().any(|f| !f.met()) {
+        bail!("a target was missed (see the table)");
+    }
+    Ok(())
+}
+
+/// Runs `cmd` in a fresh `xtask measure` process so that its peak RSS is the command's alone.
+fn measured(runs: usize, cmd: &[String]) -> Result<(Vec<f64>, u64)> {
+    let me = std::env::current_exe()?;
+    let out = Command::new(me)
+        .arg("measure")
+        .arg("--runs")
+        .arg(runs.to_string())
+        .arg("--")
+        .args(cmd)
+        .stderr(Stdio::inherit())
+        .output()
+        .context("cannot run the measuring process")?;
+    if !out.status.success() {
+        bail!("measuring {cmd:?} failed");
+    }
+    let v: Value = serde_json::from_slice(&out.stdout)?;
+    let walls = v["walls"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default();
+    Ok((walls, v["max_rss_kb"].as_u64().unwrap_or(0)))
+}
+
+/// The `measure` subcommand: one warm-up run, then `runs` timed runs; all must exit 0.
+pub fn measure(runs: usize, command: &[String]) -> Result<()> {
+    let (program, args) = command.split_first().context("no command")?;
+    let mut walls = Vec::with_capacity(runs);
+    for i in 0..=runs {
+        let started = Instant::now();
+        let status = Command::new(program)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .with_context(|| format!("cannot run {program}"))?;
+        let wall = started.elapsed().as_secs_f64();
+        if !status.success() {
+            bail!("{program} exited with {status}");
+        }
+        if i > 0 {
+            walls.push(wall);
+        }
+    }
+    let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)?;
+    println!("{}", json!({"walls": walls, "max_rss_kb": usage.max_rss()}));
+    Ok(())
+}
+
+fn table(figures: &[Figure]) -> String {
+    let mut t = String::from(
+        "| figure | median | spread (min – max) | peak RSS | target | met |\n|---|---|---|---|---|---|\n",
+    );
+    for f in figures {
+        let (lo, hi) = f.spread();
+        let _ = writeln!(
+            t,
+            "| {} | {:.3} s | {:.3} – {:.3} s | {:.1} MB | {} | {} |",
+            f.name,
+            f.median(),
+            lo,
+            hi,
+            f.rss_mb(),
+            f.target,
+            if f.met() { "yes" } else { "**no**" }
+        );
+    }
+    t
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, m)| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mem_gb = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find(|l| l.starts_with("MemTotal"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0 / 1024.0);
+    let rustc = Command::new("rustc")
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    format!("{cores} cores ({cpu}), {mem_gb:.0} GiB memory, {rustc}, `--release` profile")
+}
+
+fn document(table: &str, runs: usize) -> String {
+    format!(
+        "# Benchmarks
+
+Written by `cargo xtask bench` — do not edit by hand; run it again.
+
+Machine: {machine}.
+
+Each figure is {runs} runs after one warm-up run, each a fresh process; wall time is measured
+around the process, peak RSS is the largest resident set of those processes
+(`getrusage(RUSAGE_CHILDREN)` of a measuring process that runs only them).
+
+{table}
+## What is measured
+
+- **CLI run**: `around-the-grounds --config <mirror> --as-of 2025-07-30` against a local
+  wiremock mirror that serves every source's fixture (`atg_scrapers::testkit::Mirror`): 11 HTTP
+  requests, of which three sources need two in a row (Squarespace page → month API, Sugar
+  Calendar page → next-month AJAX, the Sheets redirect → CSV). With 200 ms added to every
+  response the floor is therefore 0.4 s. The Python original took 1.4 s / 63 MB (no latency)
+  and 2.1 s (200 ms) on the same run.
+",
+        machine = machine()
+    )
+}
