@@ -362,3 +362,195 @@ async fn a_bad_setting_is_a_configuration_error_for_that_brewery() {
         e.message
     );
 }
+
+fn squarespace_at(server: &MockServer, fallback: Option<&str>) -> Brewery {
+    let mut cfg = serde_json::Map::new();
+    cfg.insert(
+        "month_api_url".into(),
+        format!(
+            "{}/api?month={{month_name}}-{{year}}&id={{collection_id}}",
+            server.uri()
+        )
+        .into(),
+    );
+    if let Some(f) = fallback {
+        cfg.insert("fallback_collection_id".into(), f.into());
+    }
+    Brewery {
+        key: "yonder-balebreaker".into(),
+        name: "Bale Breaker".into(),
+        url: format!("{}/page", server.uri()),
+        parser: None,
+        parser_config: cfg,
+    }
+}
+
+#[tokio::test]
+async fn squarespace_without_a_collection_id_or_months_is_an_error_not_a_placeholder() {
+    let server = MockServer::start().await;
+    Mock::given(path("/page"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string("<html><body>No calendar</body></html>"),
+        )
+        .mount(&server)
+        .await;
+    let c = Coordinator::new(options()).unwrap();
+    let e = c
+        .scrape_one(&squarespace_at(&server, None), as_of())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::ParserError);
+    assert!(
+        e.message.contains("no Squarespace calendar collection id"),
+        "{}",
+        e.message
+    );
+
+    // With a fallback id, but every month answering 500: an HTTP error, no placeholder.
+    Mock::given(path("/api"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    let e = c
+        .scrape_one(&squarespace_at(&server, Some("c1")), as_of())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::HttpStatus);
+}
+
+#[tokio::test]
+async fn squarespace_one_month_failing_keeps_the_other() {
+    let server = MockServer::start().await;
+    Mock::given(path("/page"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_string(r#"<script>{"collectionId":"c1"}</script>"#),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(path("/api"))
+        .and(wiremock::matchers::query_param("month", "July-2025"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(include_str!(
+            "../../../fixtures/sources/squarespace_july_2025.json"
+        )))
+        .mount(&server)
+        .await;
+    Mock::given(path("/api"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    let events = Coordinator::new(options())
+        .unwrap()
+        .scrape_one(&squarespace_at(&server, None), as_of())
+        .await
+        .unwrap();
+    assert_eq!(
+        lines(&events),
+        [
+            "2025-07-30 17:00-21:00 Georgia's Greek",
+            "2025-07-31 13:00-21:00 Tacos & Beer"
+        ]
+    );
+    let months: Vec<_> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/api")
+        .map(|r| {
+            r.url
+                .query_pairs()
+                .find(|(k, _)| k == "month")
+                .unwrap()
+                .1
+                .to_string()
+        })
+        .collect();
+    assert_eq!(months.len(), 2);
+    assert!(
+        months.contains(&"July-2025".to_string()) && months.contains(&"August-2025".to_string())
+    );
+}
+
+#[tokio::test]
+async fn urban_family_both_sources_failing_is_an_error() {
+    let server = MockServer::start().await;
+    Mock::given(path("/cal"))
+        .respond_with(ResponseTemplate::new(403))
+        .mount(&server)
+        .await;
+    Mock::given(path("/hivey"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    let mut cfg = serde_json::Map::new();
+    cfg.insert(
+        "calendar_url".into(),
+        format!("{}/cal", server.uri()).into(),
+    );
+    cfg.insert(
+        "api_endpoint".into(),
+        format!("{}/hivey", server.uri()).into(),
+    );
+    let b = Brewery {
+        key: "urban-family".into(),
+        name: "Urban Family".into(),
+        url: server.uri(),
+        parser: None,
+        parser_config: cfg,
+    };
+    let e = Coordinator::new(options())
+        .unwrap()
+        .scrape_one(&b, as_of())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::HttpStatus);
+    assert!(
+        e.message.contains("HTTP 404") && e.message.contains("/hivey"),
+        "{}",
+        e.message
+    );
+    // The page is asked for with browser-like headers (the host refuses bare clients).
+    let reqs = server.received_requests().await.unwrap();
+    let page = reqs.iter().find(|r| r.url.path() == "/cal").unwrap();
+    assert!(
+        page.headers
+            .get("user-agent")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("Chrome/")
+    );
+}
+
+#[tokio::test]
+async fn salehs_makes_exactly_one_request_and_others_send_our_user_agent() {
+    let mirror = Mirror::start(Duration::ZERO).await;
+    let breweries = mirror_breweries(&mirror).await;
+    let salehs = breweries.iter().find(|b| b.key == "salehs-corner").unwrap();
+    Coordinator::new(options())
+        .unwrap()
+        .scrape_one(salehs, as_of())
+        .await
+        .unwrap();
+    let reqs = mirror.server.received_requests().await.unwrap();
+    assert_eq!(reqs.len(), 1);
+    let q: Vec<_> = reqs[0]
+        .url
+        .query_pairs()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    assert_eq!(
+        q,
+        [
+            "page=1",
+            "page_size=300",
+            "start_date=7-30-25",
+            "end_date=8-6-25",
+            "for_locations=164",
+            "with_active_trucks=true",
+            "include_bookings=true"
+        ]
+    );
+    let ua = reqs[0].headers.get("user-agent").unwrap().to_str().unwrap();
+    assert!(ua.starts_with("Around-the-Grounds/"), "{ua}");
+}
