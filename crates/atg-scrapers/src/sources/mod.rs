@@ -255,6 +255,33 @@ impl<'a> Settings<'a> {
     }
 }
 
+/// Joins the months of a calendar read month by month: one month failing still gives the
+/// others' events (with a warning); only every month failing is the source's error.
+pub(crate) fn join_months(
+    months: impl IntoIterator<Item = Result<Vec<FoodTruckEvent>, SourceError>>,
+    ctx: &ParseContext,
+) -> Result<Vec<FoodTruckEvent>, SourceError> {
+    let mut events = Vec::new();
+    let mut first_error = None;
+    let mut any_ok = false;
+    for month in months {
+        match month {
+            Ok(mut evs) => {
+                any_ok = true;
+                events.append(&mut evs);
+            }
+            Err(e) => {
+                tracing::warn!(brewery = %ctx.brewery_key, error = %e, "month not read");
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match first_error {
+        Some(e) if !any_ok => Err(e),
+        _ => Ok(events),
+    }
+}
+
 /// An HTML document from a body that must not be blank.
 pub(crate) fn require_body<'b>(body: &'b str, what: &str) -> Result<&'b str, ParseError> {
     if body.trim().is_empty() {

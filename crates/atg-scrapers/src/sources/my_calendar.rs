@@ -11,7 +11,7 @@ use futures::future::join_all;
 use regex::Regex;
 use scraper::{ElementRef, Html, Selector};
 
-use super::{ParseContext, ParseError, Settings, SourceError, require_body};
+use super::{ParseContext, ParseError, Settings, SourceError, join_months, require_body};
 use crate::fetch::{Fetcher, Request};
 use crate::template::UrlTemplate;
 use crate::text::{element_text, iso_to_pacific};
@@ -63,33 +63,16 @@ impl MyCalendar {
             async move { http.send(&req).await }
         }))
         .await;
-        let mut events = Vec::new();
-        let mut first_error = None;
-        let mut any_ok = false;
-        for reply in replies {
-            let month = reply.map_err(SourceError::from).and_then(|r| {
-                Ok(parse(
-                    &r.body,
-                    &self.calendar_id,
-                    &self.category_class,
-                    ctx,
-                )?)
-            });
-            match month {
-                Ok(mut evs) => {
-                    any_ok = true;
-                    events.append(&mut evs);
-                }
-                Err(e) => {
-                    tracing::warn!(brewery = %ctx.brewery_key, error = %e, "month not read");
-                    first_error.get_or_insert(e);
-                }
-            }
-        }
-        match first_error {
-            Some(e) if !any_ok => Err(e),
-            _ => Ok(dedup(events)),
-        }
+        let months = replies.into_iter().map(|reply| {
+            let r = reply?;
+            Ok(parse(
+                &r.body,
+                &self.calendar_id,
+                &self.category_class,
+                ctx,
+            )?)
+        });
+        join_months(months, ctx).map(dedup)
     }
 }
 

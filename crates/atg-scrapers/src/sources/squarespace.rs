@@ -12,7 +12,7 @@ use regex::Regex;
 use scraper::{Html, Selector};
 use serde_json::Value;
 
-use super::{ParseContext, ParseError, Settings, SourceError, require_body};
+use super::{ParseContext, ParseError, Settings, SourceError, join_months, require_body};
 use crate::fetch::{Fetcher, Request};
 use crate::template::UrlTemplate;
 use crate::text::{clean_text, whole_seconds};
@@ -78,28 +78,13 @@ impl Squarespace {
             async move { http.send(&Request::get(url)).await }
         }))
         .await;
-        let mut events = Vec::new();
-        let mut first_error = None;
-        let mut any_ok = false;
-        for reply in replies {
-            match reply
-                .map_err(SourceError::from)
-                .and_then(|r| Ok(parse_month(&r.body, ctx)?))
-            {
-                Ok(mut evs) => {
-                    any_ok = true;
-                    events.append(&mut evs);
-                }
-                Err(e) => {
-                    tracing::warn!(brewery = %ctx.brewery_key, error = %e, "month not read");
-                    first_error.get_or_insert(e);
-                }
-            }
-        }
-        match first_error {
-            Some(e) if !any_ok => Err(e),
-            _ => Ok(events),
-        }
+        join_months(
+            replies.into_iter().map(|reply| {
+                let r = reply?;
+                Ok(parse_month(&r.body, ctx)?)
+            }),
+            ctx,
+        )
     }
 }
 
