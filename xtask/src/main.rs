@@ -26,13 +26,13 @@ enum Task {
     /// fmt check, clippy -D warnings, nextest (all tests), doctests.
     Test {
         /// Extra arguments for `cargo nextest run` (a filter, say).
-        #[arg(trailing_var_arg = true)]
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         nextest_args: Vec<String>,
     },
     /// The main job, offline: the CLI against a local mirror of the seven sources.
     Demo {
         /// Extra arguments for `around-the-grounds` (`--format json`, say).
-        #[arg(trailing_var_arg = true)]
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
     /// Measure speed and memory; rewrite docs/BENCHMARKS.md.
@@ -49,7 +49,7 @@ enum Task {
     Measure {
         #[arg(long)]
         runs: usize,
-        #[arg(trailing_var_arg = true, required = true)]
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, required = true)]
         command: Vec<String>,
     },
 }

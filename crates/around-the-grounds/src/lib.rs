@@ -2,15 +2,19 @@
 //!
 //! This is the library core that every front end calls — the `around-the-grounds` CLI now,
 //! the Temporal activities later — so the pipeline is written once: load the brewery list,
-//! scrape every source, keep Pacific today through today + 7, render.
+//! scrape every source, keep Pacific today through today + 7, render, publish.
 //!
 //! The building blocks are re-exported for tools that want them: [`core`] (domain, config,
-//! clock), [`scrapers`] (fetcher, sources, coordinator) and [`web`] (outputs).
+//! clock), [`scrapers`] (fetcher, sources, coordinator), [`web`] (outputs) and [`deploy`]
+//! (publishing).
 
 pub use atg_core as core;
+pub use atg_deploy as deploy;
 pub use atg_scrapers as scrapers;
 pub use atg_web as web;
 
 mod pipeline;
+mod site;
 
 pub use pipeline::{RunStatus, Schedule, collect_schedule};
+pub use site::{Preview, brewery_list, preview, site_files, web_data};

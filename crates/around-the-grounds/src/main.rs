@@ -9,7 +9,7 @@ use anyhow::Context;
 use around_the_grounds::core::{BreweryConfig, Clock};
 use around_the_grounds::scrapers::{FetchOptions, ScrapeOptions};
 use around_the_grounds::web::{Report, render_text};
-use around_the_grounds::{Schedule, collect_schedule};
+use around_the_grounds::{Preview, Schedule, collect_schedule};
 use chrono::NaiveDate;
 use clap::{Parser, ValueEnum};
 
@@ -64,6 +64,18 @@ struct Cli {
     /// Largest response body accepted, in bytes.
     #[arg(long, value_name = "BYTES", env = "ATG_MAX_BODY_BYTES", default_value_t = 5 * 1024 * 1024)]
     max_body_bytes: usize,
+
+    /// Write the whole site (page, data.json, calendar feeds) into --out, when there are events.
+    #[arg(short, long)]
+    preview: bool,
+
+    /// Where --preview writes the site and --serve serves it from.
+    #[arg(long, value_name = "DIR", env = "ATG_SITE_DIR", default_value = "site")]
+    out: PathBuf,
+
+    /// After the run, serve --out at ADDR (default 127.0.0.1:8000) until Ctrl-C. Implies --preview.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8000")]
+    serve: Option<std::net::SocketAddr>,
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
@@ -155,7 +167,53 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
         eprint!("\r\x1b[2K");
     }
     print_schedule(cli.format, &schedule, &config)?;
+    let say = |line: String| match cli.format {
+        Format::Text => println!("{line}"),
+        Format::Json => eprintln!("{line}"),
+    };
+    if cli.preview || cli.serve.is_some() {
+        match around_the_grounds::preview(&schedule, &config, &cli.out, None) {
+            Ok(Preview::Written { events }) => say(format!(
+                "\n✅ Wrote the site ({events} events) to {}",
+                cli.out.display()
+            )),
+            Ok(Preview::Skipped) => say(format!(
+                "\nℹ️  No events found: the site in {} was left as it was",
+                cli.out.display()
+            )),
+            // A failed preview is reported; the exit code still tells how the scrape went.
+            Err(e) => eprintln!("❌ Preview failed: {e}"),
+        }
+    }
+    if let Some(addr) = cli.serve {
+        runtime.block_on(serve(&cli.out, addr))?;
+    }
     Ok(schedule.status().exit_code())
+}
+
+/// Serves `dir` over HTTP until Ctrl-C.
+async fn serve(dir: &std::path::Path, addr: std::net::SocketAddr) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        dir.join("index.html").is_file(),
+        "nothing to serve: {} has no index.html (run with --preview first)",
+        dir.display()
+    );
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(dir));
+    println!(
+        "🌐 Serving {} at http://{local}/ (Ctrl-C to stop)",
+        dir.display()
+    );
+    std::io::stdout().flush()?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("the local server failed")
 }
 
 fn print_schedule(

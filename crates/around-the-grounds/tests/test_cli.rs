@@ -9,13 +9,13 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const BIN: &str = env!("CARGO_BIN_EXE_around-the-grounds");
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
 }
 
-async fn run(args: &[&str]) -> Run {
+pub async fn run(args: &[&str]) -> Run {
     let Output {
         status,
         stdout,
@@ -34,7 +34,7 @@ async fn run(args: &[&str]) -> Run {
     }
 }
 
-fn write_config(dir_name: &str, text: &str) -> PathBuf {
+pub fn write_config(dir_name: &str, text: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("atg-cli-{}-{dir_name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join("breweries.json");

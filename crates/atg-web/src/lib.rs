@@ -1,10 +1,16 @@
 //! What a schedule looks like to people and programs: the terminal text of the CLI and its
-//! `--format json` document.
+//! `--format json` report, the site's `data.json` (the original's schema), the calendar feeds
+//! (`events.ics`), and the static page itself.
 //!
-//! Pure functions from events and errors to text; nothing here fetches or writes files.
+//! Pure functions from events to bytes; nothing here fetches or writes files.
 
+pub mod data_json;
+pub mod ics;
 mod report;
+pub mod site;
 mod text;
 
+pub use data_json::{WebData, WebEvent, WebInput};
 pub use report::{Report, ReportError, ReportEvent};
-pub use text::render_text;
+pub use site::{SiteFile, render_site};
+pub use text::{AI_MARK, render_text};

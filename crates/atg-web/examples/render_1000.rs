@@ -1,0 +1,52 @@
+//! Benchmark helper for `cargo xtask bench`: renders data.json and every calendar feed for
+//! 1,000 events, many times, and prints the wall times (seconds) as JSON.
+#![allow(clippy::unwrap_used, clippy::print_stdout)]
+
+use std::time::Instant;
+
+use atg_core::{FoodTruckEvent, ScheduleWindow};
+use atg_web::{WebData, WebInput, render_site};
+use chrono::{Days, NaiveDate, Utc};
+
+fn main() {
+    let runs: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(30);
+    let first = NaiveDate::from_ymd_opt(2026, 10, 29).unwrap();
+    let breweries: Vec<(String, String)> = (0..50)
+        .map(|i| (format!("brewery-{i}"), format!("Brewery Number {i}")))
+        .collect();
+    let events: Vec<FoodTruckEvent> = (0..1000u64)
+        .map(|i| {
+            let day = first + Days::new(i % 8);
+            let (key, name) = &breweries[(i % 50) as usize];
+            let mut e = FoodTruckEvent::new(key, name, format!("Truck {i}; \"Tacos, etc.\""), day);
+            if i % 3 != 0 {
+                e.start_time = day.and_hms_opt(11 + (i % 8) as u32, 0, 0);
+                e.end_time = day.and_hms_opt(20, 30, 0);
+            }
+            e.description = (i % 5 == 0).then(|| format!("Cuisine: Thai, BBQ, item {i}"));
+            e.ai_generated_name = i % 17 == 0;
+            e
+        })
+        .collect();
+    let mut walls = Vec::with_capacity(runs);
+    let mut bytes = 0;
+    for _ in 0..runs {
+        let started = Instant::now();
+        let data = WebData::new(WebInput {
+            events: &events,
+            errors: &[],
+            extra_errors: &[],
+            haiku: None,
+            updated: Utc::now(),
+            window: ScheduleWindow::starting(first),
+            breweries: &breweries,
+        });
+        let files = render_site(&data, &events);
+        walls.push(started.elapsed().as_secs_f64());
+        bytes = files.iter().map(|f| f.bytes.len()).sum::<usize>();
+    }
+    println!("{{\"walls\": {walls:?}, \"bytes\": {bytes}}}");
+}

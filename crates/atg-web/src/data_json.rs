@@ -1,0 +1,167 @@
+//! `data.json`, the site's data: the original's schema, key for key and format for format, so
+//! pages and scripts written for the original keep working. New keys only ever come after the
+//! original's (docs/DATA-FORMAT.md).
+
+use atg_core::{FoodTruckEvent, ScheduleWindow, ScrapeError};
+use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::text::AI_MARK;
+
+pub const TIMEZONE: &str = "PT";
+pub const TIMEZONE_NOTE: &str = "All event times are in Pacific Time (PT), which includes both PST and PDT depending on the date.";
+
+/// The whole document, fields in the original's order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebData {
+    pub events: Vec<WebEvent>,
+    /// When the data was made, UTC (`2025-07-05T20:55:57.499687+00:00`).
+    pub updated: String,
+    pub total_events: usize,
+    pub timezone: String,
+    pub timezone_note: String,
+    /// Reader-facing failure messages, without repeats.
+    pub errors: Vec<String>,
+    /// Three lines joined by `\n`, or null.
+    pub haiku: Option<String>,
+    // ---- additions (after the original's keys) ----
+    /// The days the schedule covers, `YYYY-MM-DD`.
+    pub window: Window,
+    /// The breweries in the configuration, in order, for filters and feeds.
+    pub breweries: Vec<WebBrewery>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Window {
+    pub first: String,
+    pub last: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebBrewery {
+    pub key: String,
+    pub name: String,
+    /// The calendar feed of this brewery's trucks.
+    pub feed: String,
+}
+
+/// One event, fields in the original's order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebEvent {
+    /// The day at midnight, `2026-11-25T00:00:00`.
+    pub date: String,
+    /// The name, with ` 🖼️🤖` when it was read from an image by AI.
+    pub vendor: String,
+    pub location: String,
+    /// `1:00 PM PT`.
+    pub start_time: Option<String>,
+    pub end_time: Option<String>,
+    /// `1:00 PM`.
+    pub start_time_raw: Option<String>,
+    pub end_time_raw: Option<String>,
+    pub description: Option<String>,
+    pub timezone: String,
+    /// `vision` when the name was read from an image; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extraction_method: Option<String>,
+    // ---- additions ----
+    pub brewery_key: String,
+    /// The name without the AI mark.
+    pub vendor_name: String,
+}
+
+/// `1:00 PM` (no leading zero).
+pub fn clock_12h(t: NaiveDateTime) -> String {
+    t.format("%-I:%M %p").to_string()
+}
+
+/// Python's `isoformat()` of a UTC instant: microseconds only when there are any.
+pub fn python_isoformat_utc(t: DateTime<Utc>) -> String {
+    let micros = t.nanosecond() / 1000;
+    if micros == 0 {
+        t.format("%Y-%m-%dT%H:%M:%S+00:00").to_string()
+    } else {
+        format!("{}.{micros:06}+00:00", t.format("%Y-%m-%dT%H:%M:%S"))
+    }
+}
+
+impl WebEvent {
+    pub fn new(e: &FoodTruckEvent) -> Self {
+        let vendor = if e.ai_generated_name {
+            format!("{} {AI_MARK}", e.vendor)
+        } else {
+            e.vendor.clone()
+        };
+        Self {
+            date: e.date.format("%Y-%m-%dT00:00:00").to_string(),
+            vendor,
+            location: e.brewery_name.clone(),
+            start_time: e.start_time.map(|t| format!("{} PT", clock_12h(t))),
+            end_time: e.end_time.map(|t| format!("{} PT", clock_12h(t))),
+            start_time_raw: e.start_time.map(clock_12h),
+            end_time_raw: e.end_time.map(clock_12h),
+            description: e.description.clone(),
+            timezone: TIMEZONE.to_string(),
+            extraction_method: e.ai_generated_name.then(|| "vision".to_string()),
+            brewery_key: e.brewery_key.clone(),
+            vendor_name: e.vendor.clone(),
+        }
+    }
+}
+
+/// Everything `data.json` is made from.
+#[derive(Debug, Clone, Copy)]
+pub struct WebInput<'a> {
+    pub events: &'a [FoodTruckEvent],
+    pub errors: &'a [ScrapeError],
+    /// Extra reader-facing messages (e.g. from a Temporal activity's error strings).
+    pub extra_errors: &'a [String],
+    pub haiku: Option<&'a str>,
+    pub updated: DateTime<Utc>,
+    pub window: ScheduleWindow,
+    /// `(key, name)` of every configured brewery, in order.
+    pub breweries: &'a [(String, String)],
+}
+
+impl WebData {
+    pub fn new(input: WebInput<'_>) -> Self {
+        let mut errors: Vec<String> = Vec::new();
+        for m in input
+            .errors
+            .iter()
+            .map(ScrapeError::user_message)
+            .chain(input.extra_errors.iter().cloned())
+        {
+            if !m.trim().is_empty() && !errors.contains(&m) {
+                errors.push(m);
+            }
+        }
+        Self {
+            events: input.events.iter().map(WebEvent::new).collect(),
+            updated: python_isoformat_utc(input.updated),
+            total_events: input.events.len(),
+            timezone: TIMEZONE.to_string(),
+            timezone_note: TIMEZONE_NOTE.to_string(),
+            errors,
+            haiku: input.haiku.map(str::to_string),
+            window: Window {
+                first: input.window.first.format("%Y-%m-%d").to_string(),
+                last: input.window.last.format("%Y-%m-%d").to_string(),
+            },
+            breweries: input
+                .breweries
+                .iter()
+                .map(|(key, name)| WebBrewery {
+                    key: key.clone(),
+                    name: name.clone(),
+                    feed: crate::ics::brewery_feed_name(key),
+                })
+                .collect(),
+        }
+    }
+
+    /// Pretty JSON (two-space indent), UTF-8, no trailing newline.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}

@@ -1,0 +1,156 @@
+use std::collections::HashSet;
+
+use atg_web::ics::render_calendar;
+use atg_web::render_site;
+use icalendar::{Calendar, CalendarComponent, Component, DatePerhapsTime};
+
+use crate::support::*;
+
+fn parse(text: &str) -> Calendar {
+    text.parse::<Calendar>().unwrap()
+}
+
+fn events_of(cal: &Calendar) -> Vec<&icalendar::Event> {
+    cal.components
+        .iter()
+        .filter_map(|c| match c {
+            CalendarComponent::Event(e) => Some(e),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn parses_back_with_one_event_each_and_unique_stable_uids() {
+    let text = render_calendar("Ballard Food Trucks", &week());
+    assert!(
+        text.contains("\r\n") && !text.replace("\r\n", "").contains('\n'),
+        "CRLF only"
+    );
+    let cal = parse(&text);
+    let evs = events_of(&cal);
+    assert_eq!(evs.len(), 7);
+    let uids: HashSet<_> = evs
+        .iter()
+        .map(|e| e.get_uid().unwrap().to_string())
+        .collect();
+    assert_eq!(uids.len(), 7);
+    // Stable: the same events give the same file, byte for byte.
+    assert_eq!(text, render_calendar("Ballard Food Trucks", &week()));
+    // A UID belongs to the event, not to its position.
+    let mut reversed = week();
+    reversed.reverse();
+    let again: HashSet<_> = events_of(&parse(&render_calendar("x", &reversed)))
+        .iter()
+        .map(|e| e.get_uid().unwrap().to_string())
+        .collect();
+    assert_eq!(uids, again);
+    for line in text.split("\r\n") {
+        assert!(line.len() <= 75, "{line:?}");
+    }
+}
+
+#[test]
+fn times_are_pacific_across_the_fall_back_and_untimed_days_are_all_day() {
+    let text = render_calendar("x", &week());
+    assert!(text.contains("BEGIN:VTIMEZONE\r\nTZID:America/Los_Angeles"));
+    assert!(text.contains("DTSTART;TZID=America/Los_Angeles:20261030T130000"));
+    assert!(text.contains("DTSTART;TZID=America/Los_Angeles:20261101T160000"));
+    assert!(text.contains("DTEND;TZID=America/Los_Angeles:20261104T020000"));
+    assert!(text.contains("DTSTART;VALUE=DATE:20261101\r\nDTEND;VALUE=DATE:20261102"));
+    let cal = parse(&text);
+    let evs = events_of(&cal);
+    let tj = evs
+        .iter()
+        .find(|e| e.get_summary().unwrap().starts_with("T'Juana"))
+        .unwrap();
+    assert!(matches!(tj.get_start(), Some(DatePerhapsTime::Date(_))));
+    let obec = evs
+        .iter()
+        .find(|e| e.get_summary().unwrap().starts_with("Kaosamai"))
+        .unwrap();
+    match obec.get_start() {
+        Some(DatePerhapsTime::DateTime(dt)) => {
+            // 16:00 PST on 2026-11-01 (after the fall-back) is 00:00 UTC on 11-02.
+            let utc = dt.try_into_utc().unwrap();
+            assert_eq!(utc.to_rfc3339(), "2026-11-02T00:00:00+00:00");
+        }
+        other => panic!("{other:?}"),
+    }
+    let stoup = evs
+        .iter()
+        .find(|e| e.get_summary().unwrap().starts_with("Woodshop"))
+        .unwrap();
+    match stoup.get_start() {
+        // 13:00 PDT on 2026-10-30 is 20:00 UTC.
+        Some(DatePerhapsTime::DateTime(dt)) => assert_eq!(
+            dt.try_into_utc().unwrap().to_rfc3339(),
+            "2026-10-30T20:00:00+00:00"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn text_is_escaped_and_ai_names_say_so() {
+    let text = render_calendar("x", &week());
+    assert!(text.contains("SUMMARY:Night Owl\\; Tacos\\, Etc. @ Stoup Brewing - Ballard"));
+    let cal = parse(&text);
+    let owl = events_of(&cal)
+        .into_iter()
+        .find(|e| e.get_summary().unwrap().starts_with("Night Owl"))
+        .unwrap();
+    assert_eq!(
+        owl.get_summary(),
+        Some("Night Owl; Tacos, Etc. @ Stoup Brewing - Ballard")
+    );
+    assert!(text.contains("read from an image by AI"));
+    assert!(!text.contains("DTSTAMP:2026") || text.contains("DTSTAMP:20261030T000000Z"));
+}
+
+#[test]
+fn the_site_has_the_page_data_and_one_feed_per_brewery() {
+    let data = web_data(&week(), &errors(), None, updated());
+    let files = render_site(&data, &week());
+    let names: Vec<_> = files.iter().map(|f| f.path.as_str()).collect();
+    for n in [
+        "index.html",
+        "app.js",
+        "style.css",
+        "data.json",
+        "events.ics",
+        "events-stoup-ballard.ics",
+        "events-wheelie-pop.ics",
+    ] {
+        assert!(names.contains(&n), "{n} in {names:?}");
+    }
+    assert_eq!(names.len(), 5 + 7);
+    let wheelie = files
+        .iter()
+        .find(|f| f.path == "events-wheelie-pop.ics")
+        .unwrap();
+    assert!(events_of(&parse(std::str::from_utf8(&wheelie.bytes).unwrap())).is_empty());
+    let stoup = files
+        .iter()
+        .find(|f| f.path == "events-stoup-ballard.ics")
+        .unwrap();
+    assert_eq!(
+        events_of(&parse(std::str::from_utf8(&stoup.bytes).unwrap())).len(),
+        2
+    );
+    // No file of the site refers to another host for anything it loads.
+    for f in files
+        .iter()
+        .filter(|f| ["index.html", "style.css"].contains(&f.path.as_str()))
+    {
+        let s = std::str::from_utf8(&f.bytes).unwrap();
+        assert!(
+            !s.contains("src=\"http")
+                && !s.contains("href=\"http")
+                && !s.contains("url(http")
+                && !s.contains("@import"),
+            "{}",
+            f.path
+        );
+    }
+}
