@@ -111,6 +111,8 @@ fn test(nextest_args: &[String]) -> Result<()> {
         "-D",
         "warnings",
     ])?;
+    cargo(&["test", "--workspace", "--locked", "--doc"])?;
+    // nextest last: its summary line closes the run.
     let profile = if std::env::var_os("CI").is_some() {
         "ci"
     } else {
@@ -125,9 +127,7 @@ fn test(nextest_args: &[String]) -> Result<()> {
         profile,
     ];
     args.extend(nextest_args.iter().map(String::as_str));
-    cargo(&args)?;
-    cargo(&["test", "--workspace", "--locked", "--doc"])?;
-    Ok(())
+    cargo(&args)
 }
 
 fn demo(args: &[String]) -> Result<()> {

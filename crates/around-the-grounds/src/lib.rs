@@ -17,4 +17,4 @@ mod pipeline;
 mod site;
 
 pub use pipeline::{RunStatus, Schedule, collect_schedule};
-pub use site::{Preview, brewery_list, preview, site_files, web_data};
+pub use site::{Published, brewery_list, deploy, preview, site_files, web_data};

@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use around_the_grounds::core::{BreweryConfig, Clock};
+use around_the_grounds::deploy::{Deployed, GitSettings};
 use around_the_grounds::scrapers::{FetchOptions, ScrapeOptions};
 use around_the_grounds::web::{Report, render_text};
-use around_the_grounds::{Preview, Schedule, collect_schedule};
+use around_the_grounds::{Published, Schedule, collect_schedule};
 use chrono::NaiveDate;
 use clap::{Parser, ValueEnum};
 
@@ -76,6 +77,18 @@ struct Cli {
     /// After the run, serve --out at ADDR (default 127.0.0.1:8000) until Ctrl-C. Implies --preview.
     #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = "127.0.0.1:8000")]
     serve: Option<std::net::SocketAddr>,
+
+    /// Commit the site under public/ of the target repository and push it, when there are events.
+    #[arg(short, long)]
+    deploy: bool,
+
+    /// Target repository for --deploy (any URL git understands). [env: GIT_REPOSITORY_URL]
+    #[arg(long, value_name = "URL")]
+    git_repo: Option<String>,
+
+    /// Branch for --deploy. [env: GIT_BRANCH] [default: main]
+    #[arg(long, value_name = "BRANCH")]
+    git_branch: Option<String>,
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
@@ -142,6 +155,16 @@ fn init_logging(verbose: bool) {
 
 fn run(cli: &Cli) -> anyhow::Result<u8> {
     let config = BreweryConfig::load(cli.config.as_deref())?;
+    // Deploy settings are read (and a bad key refused) before anything is fetched.
+    let git = if cli.deploy {
+        Some(GitSettings::from_env(
+            cli.git_repo.clone(),
+            cli.git_branch.clone(),
+            |k| std::env::var(k).ok(),
+        )?)
+    } else {
+        None
+    };
     let clock = cli.as_of.map_or_else(Clock::system, Clock::as_of);
     let options = ScrapeOptions {
         concurrency: usize::from(cli.max_concurrent),
@@ -171,18 +194,45 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
         Format::Text => println!("{line}"),
         Format::Json => eprintln!("{line}"),
     };
-    if cli.preview || cli.serve.is_some() {
-        match around_the_grounds::preview(&schedule, &config, &cli.out, None) {
-            Ok(Preview::Written { events }) => say(format!(
-                "\n✅ Wrote the site ({events} events) to {}",
-                cli.out.display()
-            )),
-            Ok(Preview::Skipped) => say(format!(
-                "\nℹ️  No events found: the site in {} was left as it was",
-                cli.out.display()
-            )),
-            // A failed preview is reported; the exit code still tells how the scrape went.
-            Err(e) => eprintln!("❌ Preview failed: {e}"),
+    if cli.preview || cli.serve.is_some() || git.is_some() {
+        // One data.json for every target (and, later, one haiku).
+        let data = around_the_grounds::web_data(&schedule, &config, None);
+        if cli.preview || cli.serve.is_some() {
+            match around_the_grounds::preview(&data, &cli.out) {
+                Ok(Published::Done(events)) => say(format!(
+                    "\n✅ Wrote the site ({events} events) to {}",
+                    cli.out.display()
+                )),
+                Ok(Published::Skipped) => say(format!(
+                    "\nℹ️  No events found: the site in {} was left as it was",
+                    cli.out.display()
+                )),
+                // A failed publish is reported; the exit code still tells how the scrape went.
+                Err(e) => eprintln!("❌ Preview failed: {e}"),
+            }
+        }
+        if let Some(git) = &git {
+            let deployed = runtime.block_on(around_the_grounds::deploy(
+                &data,
+                git,
+                schedule.clock.now_utc(),
+            ));
+            match deployed {
+                Ok(Published::Done(Deployed::Committed { commit, .. })) => say(format!(
+                    "🚀 Deployed to {} ({}): commit {}",
+                    git.target.url,
+                    git.target.branch,
+                    commit.get(..10).unwrap_or(&commit)
+                )),
+                Ok(Published::Done(Deployed::NoChanges)) => {
+                    say("ℹ️  No changes to deploy: the published schedule is the same".to_string())
+                }
+                Ok(Published::Skipped) => say(
+                    "ℹ️  No events found: nothing was deployed, the published site stays"
+                        .to_string(),
+                ),
+                Err(e) => eprintln!("❌ Deploy failed: {e}"),
+            }
         }
     }
     if let Some(addr) = cli.serve {

@@ -1,8 +1,9 @@
 use std::path::Path;
 
 use atg_core::BreweryConfig;
-use atg_deploy::LocalError;
+use atg_deploy::{DeployError, Deployed, GitSettings, LocalError};
 use atg_web::{SiteFile, WebData, WebInput, render_site};
+use chrono::{DateTime, Utc};
 
 use crate::Schedule;
 
@@ -15,7 +16,7 @@ pub fn brewery_list(config: &BreweryConfig) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The site's `data.json` for a schedule.
+/// The site's `data.json` for a schedule: made once per run and used by every publish target.
 pub fn web_data(schedule: &Schedule, config: &BreweryConfig, haiku: Option<&str>) -> WebData {
     let breweries = brewery_list(config);
     WebData::new(WebInput {
@@ -29,37 +30,39 @@ pub fn web_data(schedule: &Schedule, config: &BreweryConfig, haiku: Option<&str>
     })
 }
 
-/// Every file of the site for a schedule.
-pub fn site_files(
-    schedule: &Schedule,
-    config: &BreweryConfig,
-    haiku: Option<&str>,
-) -> Vec<SiteFile> {
-    render_site(&web_data(schedule, config, haiku), &schedule.events)
+/// Every file of the site.
+pub fn site_files(data: &WebData) -> Vec<SiteFile> {
+    render_site(data)
 }
 
-/// What a preview did.
+/// What a publish did. A site without events is never published: an outage must not replace
+/// the last good site by an empty one.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Preview {
-    /// The site was replaced; this many events are in it.
-    Written { events: usize },
-    /// No events: the directory was left as it was.
+pub enum Published<T> {
+    Done(T),
+    /// No events: the target was left as it was.
     Skipped,
 }
 
-/// Writes the site into `dir` when there is something to publish, replacing the previous site
-/// as a whole; a failure leaves the previous site in place.
-pub fn preview(
-    schedule: &Schedule,
-    config: &BreweryConfig,
-    dir: &Path,
-    haiku: Option<&str>,
-) -> Result<Preview, LocalError> {
-    if !schedule.publishable() {
-        return Ok(Preview::Skipped);
+/// Writes the site into `dir`, replacing the previous one as a whole.
+pub fn preview(data: &WebData, dir: &Path) -> Result<Published<usize>, LocalError> {
+    if data.events.is_empty() {
+        return Ok(Published::Skipped);
     }
-    atg_deploy::publish_dir(dir, &site_files(schedule, config, haiku))?;
-    Ok(Preview::Written {
-        events: schedule.events.len(),
-    })
+    atg_deploy::publish_dir(dir, &site_files(data))?;
+    Ok(Published::Done(data.events.len()))
+}
+
+/// Commits the site under `public/` of the target repository and pushes it.
+pub async fn deploy(
+    data: &WebData,
+    settings: &GitSettings,
+    now: DateTime<Utc>,
+) -> Result<Published<Deployed>, DeployError> {
+    if data.events.is_empty() {
+        return Ok(Published::Skipped);
+    }
+    atg_deploy::deploy(settings, site_files(data), now)
+        .await
+        .map(Published::Done)
 }

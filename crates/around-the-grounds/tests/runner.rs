@@ -2,4 +2,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod test_cli;
+mod test_deploy;
 mod test_site;

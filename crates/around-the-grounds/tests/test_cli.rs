@@ -16,17 +16,35 @@ pub struct Run {
 }
 
 pub async fn run(args: &[&str]) -> Run {
+    run_with_env(args, &[]).await
+}
+
+/// The CLI with a clean environment for everything it reads, plus `env`.
+pub async fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = tokio::process::Command::new(BIN);
+    cmd.args(args);
+    for k in [
+        "RUST_LOG",
+        "ATG_CONFIG",
+        "ATG_SITE_DIR",
+        "GIT_REPOSITORY_URL",
+        "GIT_BRANCH",
+        "GITHUB_TOKEN",
+        "GITHUB_APP_ID",
+        "GITHUB_APP_PRIVATE_KEY_B64",
+        "GITHUB_APP_PRIVATE_KEY_PATH",
+        "GITHUB_API_URL",
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+    ] {
+        cmd.env_remove(k);
+    }
+    cmd.envs(env.iter().copied());
     let Output {
         status,
         stdout,
         stderr,
-    } = tokio::process::Command::new(BIN)
-        .args(args)
-        .env_remove("RUST_LOG")
-        .env_remove("ATG_CONFIG")
-        .output()
-        .await
-        .unwrap();
+    } = cmd.output().await.unwrap();
     Run {
         code: status.code().unwrap_or(-1),
         stdout: String::from_utf8(stdout).unwrap(),

@@ -5,7 +5,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use around_the_grounds::core::{BreweryConfig, Clock, ErrorKind, FoodTruckEvent, ScrapeError};
-use around_the_grounds::{Schedule, site_files};
+use around_the_grounds::{Schedule, site_files, web_data};
 use atg_scrapers::testkit::Mirror;
 use chrono::{Days, NaiveDate};
 use scraper::{Html, Selector};
@@ -209,7 +209,11 @@ fn browser_site(dir: &Path) -> Vec<FoodTruckEvent> {
         }],
     };
     let config = BreweryConfig::embedded().unwrap();
-    let files = site_files(&schedule, &config, Some("Line one\nLine two\nLine three"));
+    let files = site_files(&web_data(
+        &schedule,
+        &config,
+        Some("Line one\nLine two\nLine three"),
+    ));
     around_the_grounds::deploy::publish_dir(dir, &files).unwrap();
     events
 }

@@ -1,9 +1,18 @@
-//! Publishing a rendered site. A publish either fully replaces what was there or leaves it
+//! Publishing a rendered site: into a local directory, or as a commit pushed to a git
+//! repository (with GitHub App or token credentials). A publish either fully replaces what was there or leaves it
 //! exactly as it was: readers never see half a site, and a failed run never costs the last
 //! good one.
 //!
 //! Not here: deciding whether a run is worth publishing (the pipeline does), rendering.
 
+pub mod git;
+pub mod github;
 pub mod local;
+mod publish;
+mod secret;
 
+pub use git::{Deployed, GitDeploy, GitError, GitTarget, Identity, deploy_site};
+pub use github::{AuthError, GitHubApp, github_repo};
 pub use local::{LocalError, MARKER, publish_dir};
+pub use publish::{Auth, DeployError, GitSettings, SettingsError, commit_message, deploy};
+pub use secret::Secret;

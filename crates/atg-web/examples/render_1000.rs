@@ -44,7 +44,7 @@ fn main() {
             window: ScheduleWindow::starting(first),
             breweries: &breweries,
         });
-        let files = render_site(&data, &events);
+        let files = render_site(&data);
         walls.push(started.elapsed().as_secs_f64());
         bytes = files.iter().map(|f| f.bytes.len()).sum::<usize>();
     }

@@ -26,8 +26,10 @@ pub struct WebData {
     pub haiku: Option<String>,
     // ---- additions (after the original's keys) ----
     /// The days the schedule covers, `YYYY-MM-DD`.
-    pub window: Window,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<Window>,
     /// The breweries in the configuration, in order, for filters and feeds.
+    #[serde(default)]
     pub breweries: Vec<WebBrewery>,
 }
 
@@ -65,8 +67,10 @@ pub struct WebEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extraction_method: Option<String>,
     // ---- additions ----
+    #[serde(default)]
     pub brewery_key: String,
     /// The name without the AI mark.
+    #[serde(default)]
     pub vendor_name: String,
 }
 
@@ -109,6 +113,49 @@ impl WebEvent {
     }
 }
 
+impl WebEvent {
+    /// The event this entry describes (for the calendar feeds, and for `data.json` files made
+    /// by other versions: `brewery_key` and `vendor_name` are derived when absent).
+    pub fn to_event(&self) -> Option<FoodTruckEvent> {
+        let date = chrono::NaiveDate::parse_from_str(self.date.get(..10)?, "%Y-%m-%d").ok()?;
+        let vendor = if self.vendor_name.is_empty() {
+            self.vendor.trim_end_matches(AI_MARK).trim().to_string()
+        } else {
+            self.vendor_name.clone()
+        };
+        let key = if self.brewery_key.is_empty() {
+            self.location
+                .to_lowercase()
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join("-")
+        } else {
+            self.brewery_key.clone()
+        };
+        let clock = |raw: &Option<String>| {
+            raw.as_deref()
+                .and_then(|t| {
+                    chrono::NaiveTime::parse_from_str(t.trim_end_matches(" PT"), "%-I:%M %p").ok()
+                })
+                .map(|t| date.and_time(t))
+        };
+        let start = clock(&self.start_time_raw).or_else(|| clock(&self.start_time));
+        let mut end = clock(&self.end_time_raw).or_else(|| clock(&self.end_time));
+        if let (Some(s), Some(e)) = (start, end)
+            && e <= s
+        {
+            end = Some(e + chrono::Duration::days(1));
+        }
+        let mut e = FoodTruckEvent::new(key, &self.location, vendor, date);
+        e.start_time = start;
+        e.end_time = end;
+        e.description = self.description.clone();
+        e.ai_generated_name = self.extraction_method.as_deref() == Some("vision");
+        Some(e)
+    }
+}
+
 /// Everything `data.json` is made from.
 #[derive(Debug, Clone, Copy)]
 pub struct WebInput<'a> {
@@ -144,10 +191,10 @@ impl WebData {
             timezone_note: TIMEZONE_NOTE.to_string(),
             errors,
             haiku: input.haiku.map(str::to_string),
-            window: Window {
+            window: Some(Window {
                 first: input.window.first.format("%Y-%m-%d").to_string(),
                 last: input.window.last.format("%Y-%m-%d").to_string(),
-            },
+            }),
             breweries: input
                 .breweries
                 .iter()

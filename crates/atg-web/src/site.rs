@@ -34,7 +34,11 @@ pub const CALENDAR_NAME: &str = "Ballard Food Trucks";
 
 /// Every file of the site: the page and assets, `data.json`, `events.ics`, and one
 /// `events-<key>.ics` per configured brewery (empty feeds included, so links never break).
-pub fn render_site(data: &WebData, events: &[FoodTruckEvent]) -> Vec<SiteFile> {
+/// Everything comes from `data` alone, so a `data.json` handed over by a Temporal activity
+/// (or written by the original) publishes the same site.
+pub fn render_site(data: &WebData) -> Vec<SiteFile> {
+    let events: Vec<FoodTruckEvent> = data.events.iter().filter_map(|e| e.to_event()).collect();
+    let events = &events[..];
     let mut files: Vec<SiteFile> = ASSETS
         .iter()
         .map(|(p, body)| SiteFile::new(*p, *body))

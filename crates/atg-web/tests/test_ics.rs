@@ -111,7 +111,7 @@ fn text_is_escaped_and_ai_names_say_so() {
 #[test]
 fn the_site_has_the_page_data_and_one_feed_per_brewery() {
     let data = web_data(&week(), &errors(), None, updated());
-    let files = render_site(&data, &week());
+    let files = render_site(&data);
     let names: Vec<_> = files.iter().map(|f| f.path.as_str()).collect();
     for n in [
         "index.html",
@@ -153,4 +153,26 @@ fn the_site_has_the_page_data_and_one_feed_per_brewery() {
             f.path
         );
     }
+}
+
+#[test]
+fn feeds_from_data_json_alone_are_the_feeds_from_the_events() {
+    // The deploy activity gets only data.json: the feeds it publishes must be the same.
+    let data = web_data(&week(), &errors(), None, updated());
+    let round: Vec<_> = data.events.iter().map(|e| e.to_event().unwrap()).collect();
+    let mut expected = week();
+    for e in &mut expected {
+        e.image_url = None;
+    }
+    assert_eq!(round, expected);
+    assert_eq!(render_calendar("x", &round), render_calendar("x", &week()));
+    // A data.json without the added keys (the original's) still gives events.
+    let mut old = data.events[0].clone();
+    old.brewery_key.clear();
+    old.vendor_name.clear();
+    let e = old.to_event().unwrap();
+    assert_eq!(
+        (e.brewery_key.as_str(), e.vendor.as_str()),
+        ("stoup-brewing-ballard", "Woodshop BBQ")
+    );
 }

@@ -1,0 +1,238 @@
+//! `--deploy` against real git repositories.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use atg_scrapers::testkit::Mirror;
+
+use crate::test_cli::{run_with_env, write_config};
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn bare(dir: &Path) -> std::path::PathBuf {
+    let remote = dir.join("site.git");
+    git(
+        dir,
+        &[
+            "init",
+            "-q",
+            "--bare",
+            "-b",
+            "main",
+            remote.to_str().unwrap(),
+        ],
+    );
+    remote
+}
+
+fn commit_count(remote: &Path) -> usize {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(remote)
+        .args(["rev-list", "--count", "main"])
+        .output()
+        .unwrap();
+    if out.status.success() {
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    } else {
+        0
+    }
+}
+
+const TOKEN: &str = "ghp_ThisMustNeverBeLogged0123456789";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deploy_commits_once_and_then_only_when_the_schedule_changes() {
+    let mirror = Mirror::start(Duration::ZERO).await;
+    let cfg = write_config("deploy", &mirror.config());
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare(tmp.path());
+    let repo = remote.to_str().unwrap();
+    let env = [
+        ("GITHUB_TOKEN", TOKEN),
+        ("GIT_AUTHOR_NAME", "Schedule Bot"),
+        ("GIT_AUTHOR_EMAIL", "bot@example.test"),
+        ("RUST_LOG", "trace"),
+    ];
+
+    let r = run_with_env(
+        &[
+            "--config",
+            cfg.to_str().unwrap(),
+            "--as-of",
+            Mirror::AS_OF,
+            "--deploy",
+            "--git-repo",
+            repo,
+            "--verbose",
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains(&format!("🚀 Deployed to {repo} (main): commit ")),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(commit_count(&remote), 1);
+    let files = git(&remote, &["ls-tree", "-r", "--name-only", "main"]);
+    for f in [
+        "public/index.html",
+        "public/app.js",
+        "public/style.css",
+        "public/data.json",
+        "public/events.ics",
+        "public/events-obec-brewing.ics",
+    ] {
+        assert!(files.lines().any(|l| l == f), "{f} in {files}");
+    }
+    let log = git(&remote, &["log", "-1", "--format=%an <%ae>|%s", "main"]);
+    assert!(
+        log.starts_with("Schedule Bot <bot@example.test>|🚚 Update food truck data - "),
+        "{log}"
+    );
+    assert!(git(&remote, &["show", "main:public/data.json"]).contains("\"total_events\": 21"));
+    // The token reached no log line and no output, even at trace level.
+    assert!(!r.stderr.contains(TOKEN) && !r.stdout.contains(TOKEN));
+    assert!(
+        r.stderr.contains("token ghp_…"),
+        "the masked summary is logged: {}",
+        r.stderr
+    );
+
+    // Same schedule again (a new `updated`): no commit.
+    let r = run_with_env(
+        &[
+            "--config",
+            cfg.to_str().unwrap(),
+            "--as-of",
+            Mirror::AS_OF,
+            "--deploy",
+            "--git-repo",
+            repo,
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("No changes to deploy"), "{}", r.stdout);
+    assert_eq!(commit_count(&remote), 1);
+
+    // Another day's schedule: exactly one more commit. (The mirror serves Saleh's week of
+    // 07-30 only, so this run is partial: it still publishes what it found.)
+    let r = run_with_env(
+        &[
+            "--config",
+            cfg.to_str().unwrap(),
+            "--as-of",
+            "2025-07-31",
+            "--deploy",
+            "--git-repo",
+            repo,
+        ],
+        &env,
+    )
+    .await;
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(commit_count(&remote), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_run_where_everything_failed_leaves_the_remote_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare(tmp.path());
+    let down = write_config(
+        "deploy-down",
+        r#"{"breweries":[{"key":"obec-brewing","name":"Obec Brewing","url":"http://127.0.0.1:9/"}]}"#,
+    );
+    let r = run_with_env(
+        &[
+            "--config",
+            down.to_str().unwrap(),
+            "--deploy",
+            "--max-attempts",
+            "1",
+        ],
+        &[("GIT_REPOSITORY_URL", remote.to_str().unwrap())],
+    )
+    .await;
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains("nothing was deployed"), "{}", r.stdout);
+    assert_eq!(commit_count(&remote), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deploy_needs_a_repository_and_a_usable_key() {
+    let r = run_with_env(&["--config", "/dev/null", "--deploy"], &[]).await;
+    assert_eq!(r.code, 1);
+    let cfg = write_config("deploy-norepo", r#"{"breweries": []}"#);
+    let r = run_with_env(&["--config", cfg.to_str().unwrap(), "--deploy"], &[]).await;
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr.trim(),
+        "error: deploying needs a target repository: pass --git-repo URL or set GIT_REPOSITORY_URL"
+    );
+    let r = run_with_env(
+        &[
+            "--config",
+            cfg.to_str().unwrap(),
+            "--deploy",
+            "--git-repo",
+            "https://github.com/a/b",
+        ],
+        &[
+            ("GITHUB_APP_ID", "1"),
+            ("GITHUB_APP_PRIVATE_KEY_B64", "bm90IGEga2V5"),
+        ],
+    )
+    .await;
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr
+            .starts_with("error: GITHUB_APP_PRIVATE_KEY_B64: not a usable RSA private key"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_deploy_is_reported_and_the_exit_code_still_tells_the_scrape() {
+    let mirror = Mirror::start(Duration::ZERO).await;
+    let cfg = write_config("deploy-fail", &mirror.config());
+    let r = run_with_env(
+        &[
+            "--config",
+            cfg.to_str().unwrap(),
+            "--as-of",
+            Mirror::AS_OF,
+            "--deploy",
+            "--git-repo",
+            "/nonexistent/site.git",
+        ],
+        &[],
+    )
+    .await;
+    assert_eq!(r.code, 0);
+    assert!(
+        r.stderr
+            .contains("❌ Deploy failed: cannot fetch /nonexistent/site.git"),
+        "{}",
+        r.stderr
+    );
+}

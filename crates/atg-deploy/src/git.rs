@@ -1,0 +1,366 @@
+//! Publishing into a git repository: a shallow fetch of the target branch with gix, the site
+//! written under `public/` as a new tree, a commit only when the schedule changed, and a push
+//! with the `git` command (gix cannot push). A credential reaches git through the environment
+//! of that one process, never argv, a URL, a config file or a log line.
+
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::AtomicBool;
+
+use atg_web::SiteFile;
+use base64::Engine;
+use gix::ObjectId;
+use gix::bstr::ByteSlice;
+
+use crate::local::safe_relative;
+use crate::secret::Secret;
+
+/// Where the site goes inside the target repository, as the original.
+pub const SITE_DIR: &str = "public";
+
+/// The branch to publish to, and the repository (any URL git understands: https, ssh, a local
+/// path, file://).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitTarget {
+    pub url: String,
+    pub branch: String,
+}
+
+/// Who the commits are by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub name: String,
+    pub email: String,
+}
+
+impl Default for Identity {
+    fn default() -> Self {
+        Self {
+            name: "Around the Grounds Bot".into(),
+            email: "around-the-grounds-bot@users.noreply.github.com".into(),
+        }
+    }
+}
+
+/// One deploy.
+#[derive(Debug, Clone)]
+pub struct GitDeploy {
+    pub target: GitTarget,
+    /// An HTTPS token (GitHub App installation token or a personal token).
+    pub token: Option<Secret>,
+    pub identity: Identity,
+    pub message: String,
+    /// Commit time, seconds since the epoch (from the run's clock).
+    pub time: i64,
+    /// Attempts when the push is rejected because the branch moved meanwhile.
+    pub max_attempts: u32,
+    /// Where to fetch into; a temporary directory (removed afterwards) when `None`.
+    pub workdir: Option<PathBuf>,
+}
+
+/// What a deploy did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Deployed {
+    /// A commit was pushed.
+    Committed { commit: String, attempts: u32 },
+    /// The published site already matches (apart from `updated`): nothing was pushed.
+    NoChanges,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("cannot fetch {url} (branch {branch}): {detail}")]
+    Fetch {
+        url: String,
+        branch: String,
+        detail: String,
+    },
+    #[error("cannot build the commit: {0}")]
+    Commit(String),
+    #[error("git push to {url} failed: {detail}")]
+    Push { url: String, detail: String },
+    #[error("git push to {url} was rejected {attempts} times because the branch kept moving")]
+    Raced { url: String, attempts: u32 },
+    #[error("cannot run git: {0} (is git installed?)")]
+    NoGit(String),
+    #[error("{0}")]
+    Io(String),
+}
+
+/// Publishes `files` under `public/` of the target branch.
+pub fn deploy_site(d: &GitDeploy, files: &[SiteFile]) -> Result<Deployed, GitError> {
+    let tmp;
+    let root = match &d.workdir {
+        Some(w) => w.clone(),
+        None => {
+            tmp = tempfile::tempdir()
+                .map_err(|e| GitError::Io(format!("cannot make a temporary directory: {e}")))?;
+            tmp.path().to_path_buf()
+        }
+    };
+    std::fs::create_dir_all(&root)
+        .map_err(|e| GitError::Io(format!("cannot create {}: {e}", root.display())))?;
+    let redact = |s: String| d.token.as_ref().map_or(s.clone(), |t| t.redact(&s));
+    for attempt in 1..=d.max_attempts.max(1) {
+        let dir = root.join(format!("attempt-{attempt}.git"));
+        let mut repo = gix::init_bare(&dir)
+            .map_err(|e| GitError::Io(format!("cannot create {}: {e}", dir.display())))?;
+        let tip = fetch_tip(&mut repo, d).map_err(|detail| GitError::Fetch {
+            url: d.target.url.clone(),
+            branch: d.target.branch.clone(),
+            detail: redact(detail),
+        })?;
+        let Some(commit) = build_commit(&repo, tip, d, files).map_err(GitError::Commit)? else {
+            tracing::info!(url = %d.target.url, "the published site is unchanged; nothing to push");
+            return Ok(Deployed::NoChanges);
+        };
+        match push(&dir, d, commit) {
+            Ok(()) => {
+                return Ok(Deployed::Committed {
+                    commit: commit.to_string(),
+                    attempts: attempt,
+                });
+            }
+            Err(PushError::Rejected(detail)) => {
+                tracing::warn!(attempt, detail = %redact(detail), "push rejected; rebuilding on the new tip");
+            }
+            Err(PushError::Failed(detail)) => {
+                return Err(GitError::Push {
+                    url: d.target.url.clone(),
+                    detail: redact(detail),
+                });
+            }
+            Err(PushError::Spawn(e)) => return Err(GitError::NoGit(e)),
+        }
+    }
+    Err(GitError::Raced {
+        url: d.target.url.clone(),
+        attempts: d.max_attempts.max(1),
+    })
+}
+
+fn remote_ref(branch: &str) -> String {
+    format!("refs/remotes/origin/{branch}")
+}
+
+/// An error and its causes, on one line.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let s = c.to_string();
+        if !text.contains(&s) {
+            text.push_str(": ");
+            text.push_str(&s);
+        }
+        cur = c.source();
+    }
+    text
+}
+
+/// Fetches the branch's tip (depth 1); `None` when the repository or the branch is empty.
+fn fetch_tip(repo: &mut gix::Repository, d: &GitDeploy) -> Result<Option<ObjectId>, String> {
+    if let Some(t) = &d.token {
+        // In this process's memory only: the repository's config file never sees it.
+        let mut config = repo.config_snapshot_mut();
+        config
+            .set_value(
+                &gix::config::tree::Http::EXTRA_HEADER,
+                auth_header(t).as_str(),
+            )
+            .map_err(|e| chain(&e))?;
+        config.commit().map_err(|e| chain(&e))?;
+    }
+    let branch = &d.target.branch;
+    let spec = format!("+refs/heads/{branch}:{}", remote_ref(branch));
+    let remote = repo
+        .remote_at(d.target.url.as_str())
+        .map_err(|e| chain(&e))?
+        .with_refspecs([spec.as_str()], gix::remote::Direction::Fetch)
+        .map_err(|e| chain(&e))?;
+    let mut conn = remote
+        .connect(gix::remote::Direction::Fetch)
+        .map_err(|e| chain(&e))?;
+    // No interactive credential helpers or prompts: a deploy runs unattended.
+    conn.set_credentials(|_| Ok(None));
+    let prepared = conn
+        .prepare_fetch(gix::progress::Discard, Default::default())
+        .map_err(|e| chain(&e))?;
+    if prepared.ref_map().is_missing_required_mapping() || prepared.ref_map().mappings.is_empty() {
+        // An empty repository, or no such branch yet: the site starts its history.
+        return Ok(None);
+    }
+    prepared
+        .with_shallow(gix::remote::fetch::Shallow::DepthAtRemote(NonZeroU32::MIN))
+        .receive(gix::progress::Discard, &AtomicBool::new(false))
+        .map_err(|e| chain(&e))?;
+    match repo.try_find_reference(remote_ref(branch).as_str()) {
+        Ok(Some(mut r)) => Ok(Some(r.peel_to_id().map_err(|e| chain(&e))?.detach())),
+        Ok(None) => Ok(None),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// The new commit on top of `tip`, or `None` when the site there already matches.
+fn build_commit(
+    repo: &gix::Repository,
+    tip: Option<ObjectId>,
+    d: &GitDeploy,
+    files: &[SiteFile],
+) -> Result<Option<ObjectId>, String> {
+    let base_tree = match tip {
+        Some(id) => repo
+            .find_commit(id)
+            .map_err(|e| e.to_string())?
+            .tree_id()
+            .map_err(|e| e.to_string())?
+            .detach(),
+        None => ObjectId::empty_tree(repo.object_hash()),
+    };
+    // The site with the published `updated` stamp: if its tree is the published tree, nothing
+    // but the time changed.
+    let published_updated = published_data_updated(repo, base_tree);
+    if let Some(stamp) = published_updated {
+        let same_stamp: Vec<SiteFile> = files.iter().map(|f| with_updated(f, &stamp)).collect();
+        if site_tree(repo, base_tree, &same_stamp)? == base_tree {
+            return Ok(None);
+        }
+    }
+    let tree = site_tree(repo, base_tree, files)?;
+    if tree == base_tree {
+        return Ok(None);
+    }
+    let time = gix::date::Time::new(d.time, 0);
+    let signature = gix::actor::Signature {
+        name: d.identity.name.as_str().into(),
+        email: d.identity.email.as_str().into(),
+        time,
+    };
+    let mut time_buf = gix::date::parse::TimeBuf::default();
+    let sig = signature.to_ref(&mut time_buf);
+    let commit = repo
+        .new_commit_as(sig, sig, d.message.as_str(), tree, tip)
+        .map_err(|e| e.to_string())?;
+    Ok(Some(commit.id))
+}
+
+/// `base` with `public/` replaced by `files`.
+fn site_tree(
+    repo: &gix::Repository,
+    base: ObjectId,
+    files: &[SiteFile],
+) -> Result<ObjectId, String> {
+    let mut editor = repo.edit_tree(base).map_err(|e| e.to_string())?;
+    editor.remove(SITE_DIR).map_err(|e| e.to_string())?;
+    for f in files {
+        let rel = safe_relative(&f.path).map_err(|e| e.to_string())?;
+        let blob = repo.write_blob(&f.bytes).map_err(|e| e.to_string())?;
+        let path = Path::new(SITE_DIR).join(rel);
+        let path = path
+            .to_str()
+            .ok_or_else(|| format!("non-UTF-8 path {}", path.display()))?;
+        editor
+            .upsert(path, gix::object::tree::EntryKind::Blob, blob)
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(editor.write().map_err(|e| e.to_string())?.detach())
+}
+
+/// The `updated` value of the published `public/data.json`, if there is one.
+fn published_data_updated(repo: &gix::Repository, tree: ObjectId) -> Option<serde_json::Value> {
+    let tree = repo.find_tree(tree).ok()?;
+    let entry = tree
+        .lookup_entry_by_path(format!("{SITE_DIR}/data.json"))
+        .ok()??;
+    let blob = entry.object().ok()?;
+    let json: serde_json::Value = serde_json::from_slice(&blob.data).ok()?;
+    json.get("updated").cloned()
+}
+
+/// `f` with its `updated` set to `stamp` when it is `data.json`.
+fn with_updated(f: &SiteFile, stamp: &serde_json::Value) -> SiteFile {
+    if f.path != "data.json" {
+        return f.clone();
+    }
+    let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&f.bytes) else {
+        return f.clone();
+    };
+    if let Some(u) = json.get_mut("updated") {
+        *u = stamp.clone();
+    }
+    SiteFile {
+        path: f.path.clone(),
+        bytes: serde_json::to_string_pretty(&json)
+            .unwrap_or_default()
+            .into_bytes(),
+    }
+}
+
+/// The HTTP header that carries a token, as GitHub expects it for installation tokens.
+fn auth_header(token: &Secret) -> String {
+    let basic = base64::engine::general_purpose::STANDARD
+        .encode(format!("x-access-token:{}", token.expose()));
+    format!("Authorization: Basic {basic}")
+}
+
+enum PushError {
+    /// The remote refused because the branch moved (or could not be updated): worth a retry.
+    Rejected(String),
+    Failed(String),
+    Spawn(String),
+}
+
+/// `git push <url> <commit>:refs/heads/<branch>`, the token in this process's environment.
+fn push(git_dir: &Path, d: &GitDeploy, commit: ObjectId) -> Result<(), PushError> {
+    let refspec = format!("{commit}:refs/heads/{}", d.target.branch);
+    let mut cmd = Command::new("git");
+    cmd.arg("--git-dir")
+        .arg(git_dir)
+        .args(["push", "--porcelain", "--no-verify"])
+        .arg(&d.target.url)
+        .arg(&refspec)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env_remove("GIT_ASKPASS")
+        .env_remove("SSH_ASKPASS")
+        .stdin(Stdio::null());
+    if let Some(t) = &d.token {
+        let basic = base64::engine::general_purpose::STANDARD
+            .encode(format!("x-access-token:{}", t.expose()));
+        cmd.env("GIT_CONFIG_COUNT", "1")
+            .env("GIT_CONFIG_KEY_0", "http.extraHeader")
+            .env(
+                "GIT_CONFIG_VALUE_0",
+                format!("Authorization: Basic {basic}"),
+            );
+    }
+    let out = cmd.output().map_err(|e| PushError::Spawn(e.to_string()))?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let text = format!(
+        "{} {}",
+        out.stdout.to_str_lossy().trim(),
+        out.stderr.to_str_lossy().trim()
+    );
+    let rejected = [
+        "[rejected]",
+        "non-fast-forward",
+        "fetch first",
+        "failed to update ref",
+        "cannot lock ref",
+    ]
+    .iter()
+    .any(|s| text.contains(s));
+    let detail = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    if rejected {
+        Err(PushError::Rejected(detail))
+    } else {
+        Err(PushError::Failed(detail))
+    }
+}
