@@ -1,5 +1,6 @@
-//! Project tasks: `cargo xtask test | bench`.
+//! Project tasks: `cargo xtask demo | dev-server | mirror | test | bench`.
 //!
+//! - `demo`: the main job end to end on a local Temporal dev server; `dev-server`; `mirror`.
 //! - `test`: what CI runs — format check, clippy with warnings denied, the whole test suite
 //!   under nextest, and the doctests.
 //! - `bench`: release builds measured against a local mirror of the sources; prints a table
@@ -13,6 +14,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod temporal;
 
 #[derive(Parser)]
 #[command(name = "xtask")]
@@ -29,8 +31,22 @@ enum Task {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         nextest_args: Vec<String>,
     },
-    /// The main job, offline: the CLI against a local mirror of the seven sources.
-    Demo {
+    /// The main job end to end: a local Temporal dev server (started if none answers on 7233),
+    /// a worker, the workflow (scrape a local mirror of the seven sources, build the site,
+    /// deploy it to a local repository), the schedule printed; everything stopped afterwards.
+    Demo,
+    /// A Temporal dev server on 7233 (UI on 8233) until Ctrl-C.
+    DevServer {
+        #[arg(long, default_value_t = 7233)]
+        port: u16,
+        #[arg(long, default_value_t = 8233)]
+        ui_port: u16,
+        /// Where the server keeps its data (default: target/demo/temporal.db).
+        #[arg(long)]
+        db: Option<std::path::PathBuf>,
+    },
+    /// The CLI against a local mirror of the seven sources (offline).
+    Mirror {
         /// Extra arguments for `around-the-grounds` (`--format json`, say).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
@@ -67,7 +83,9 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<()> {
     match cli.task {
         Task::Test { nextest_args } => test(&nextest_args),
-        Task::Demo { args } => demo(&args),
+        Task::Demo => temporal::demo(),
+        Task::DevServer { port, ui_port, db } => temporal::dev_server(port, ui_port, db),
+        Task::Mirror { args } => mirror(&args),
         Task::Bench { runs, no_write } => bench::run(runs, !no_write),
         Task::Measure { runs, command } => bench::measure(runs, &command),
     }
@@ -130,7 +148,7 @@ fn test(nextest_args: &[String]) -> Result<()> {
     cargo(&args)
 }
 
-fn demo(args: &[String]) -> Result<()> {
+fn mirror(args: &[String]) -> Result<()> {
     cargo(&["build", "--release", "--locked", "-p", "around-the-grounds"])?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)

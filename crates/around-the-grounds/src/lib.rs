@@ -13,8 +13,10 @@ pub use atg_deploy as deploy;
 pub use atg_scrapers as scrapers;
 pub use atg_web as web;
 
+mod logging;
 mod pipeline;
 mod site;
 
+pub use logging::{LogFormat, init_logging, init_logging_with};
 pub use pipeline::{RunStatus, Schedule, collect_schedule};
-pub use site::{Published, brewery_list, deploy, preview, site_files, web_data};
+pub use site::{Published, brewery_list, preview, publish_to_git, site_files, web_data};

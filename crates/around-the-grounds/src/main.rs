@@ -127,7 +127,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    init_logging(cli.verbose);
+    around_the_grounds::init_logging(cli.verbose, around_the_grounds::LogFormat::Pretty);
     match run(&cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
@@ -135,22 +135,6 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
-}
-
-fn init_logging(verbose: bool) {
-    let default = if verbose {
-        "info,around_the_grounds=debug,atg_core=debug,atg_scrapers=debug,atg_web=debug"
-    } else {
-        "warn"
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_target(false)
-        .init();
 }
 
 fn run(cli: &Cli) -> anyhow::Result<u8> {
@@ -212,7 +196,7 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
             }
         }
         if let Some(git) = &git {
-            let deployed = runtime.block_on(around_the_grounds::deploy(
+            let deployed = runtime.block_on(around_the_grounds::publish_to_git(
                 &data,
                 git,
                 schedule.clock.now_utc(),

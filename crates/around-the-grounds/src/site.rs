@@ -54,7 +54,7 @@ pub fn preview(data: &WebData, dir: &Path) -> Result<Published<usize>, LocalErro
 }
 
 /// Commits the site under `public/` of the target repository and pushes it.
-pub async fn deploy(
+pub async fn publish_to_git(
     data: &WebData,
     settings: &GitSettings,
     now: DateTime<Utc>,

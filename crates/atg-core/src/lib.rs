@@ -8,6 +8,7 @@ mod clock;
 mod config;
 mod error;
 mod event;
+mod secret;
 
 pub use clock::{
     Clock, PACIFIC, ScheduleWindow, WINDOW_DAYS, infer_year, localize, to_pacific_wall_clock,
@@ -17,3 +18,4 @@ pub use config::{
 };
 pub use error::{ErrorKind, ScrapeError, user_message_for};
 pub use event::{FoodTruckEvent, UNNAMED_VENDOR, sort_and_dedup};
+pub use secret::Secret;

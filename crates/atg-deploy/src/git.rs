@@ -14,7 +14,7 @@ use gix::ObjectId;
 use gix::bstr::ByteSlice;
 
 use crate::local::safe_relative;
-use crate::secret::Secret;
+use atg_core::Secret;
 
 /// Where the site goes inside the target repository, as the original.
 pub const SITE_DIR: &str = "public";

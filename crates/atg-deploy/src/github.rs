@@ -6,7 +6,7 @@ use std::time::Duration;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
 
-use crate::secret::Secret;
+use atg_core::Secret;
 
 pub const DEFAULT_API_URL: &str = "https://api.github.com";
 

@@ -9,10 +9,9 @@ pub mod git;
 pub mod github;
 pub mod local;
 mod publish;
-mod secret;
 
+pub use atg_core::Secret;
 pub use git::{Deployed, GitDeploy, GitError, GitTarget, Identity, deploy_site};
 pub use github::{AuthError, GitHubApp, github_repo};
 pub use local::{LocalError, MARKER, publish_dir};
 pub use publish::{Auth, DeployError, GitSettings, SettingsError, commit_message, deploy};
-pub use secret::Secret;

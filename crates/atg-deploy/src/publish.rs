@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 
 use crate::git::{Deployed, GitDeploy, GitError, GitTarget, Identity, deploy_site};
 use crate::github::{AuthError, DEFAULT_API_URL, GitHubApp, github_repo};
-use crate::secret::Secret;
+use atg_core::Secret;
 
 /// How the push authenticates.
 #[derive(Debug, Clone)]

@@ -88,8 +88,13 @@ impl Coordinator {
 
     /// Every brewery, concurrently; the combined events sorted, the errors in config order.
     pub async fn scrape_all(&self, breweries: &[Brewery], clock: Clock) -> ScrapeOutcome {
-        let results: Vec<_> = futures::stream::iter(breweries)
+        // The futures are made first so the stream's type holds no closure (which keeps the
+        // whole future `Send` for callers such as Temporal activities).
+        let scrapes: Vec<_> = breweries
+            .iter()
             .map(|b| self.scrape_one(b, clock))
+            .collect();
+        let results: Vec<_> = futures::stream::iter(scrapes)
             .buffered(self.options.concurrency.max(1))
             .collect()
             .await;

@@ -1,0 +1,171 @@
+//! `atg-starter`: runs the food-truck pipeline once as a Temporal workflow and prints the result.
+
+use std::process::ExitCode;
+
+use around_the_grounds::LogFormat;
+use atg_temporal_config::TemporalSettings;
+use atg_workflows::WorkflowParams;
+use atg_workflows::starter::{start, ui_link, workflow_id};
+use clap::Parser;
+
+/// Start FoodTruckWorkflow on the food-truck task queue and wait for its result.
+#[derive(Debug, Parser)]
+#[command(name = "atg-starter", version, about)]
+struct Cli {
+    /// Deploy the site to the target repository after scraping.
+    #[arg(short, long)]
+    deploy: bool,
+
+    /// Brewery config file on the worker's machine (default: the built-in one).
+    #[arg(short, long, value_name = "PATH")]
+    config: Option<String>,
+
+    /// Workflow id (default: food-truck-workflow-YYYYMMDD-HHMMSS).
+    #[arg(long, value_name = "ID")]
+    workflow_id: Option<String>,
+
+    /// Target repository for --deploy (default: GIT_REPOSITORY_URL here, else the worker's).
+    #[arg(long, value_name = "URL")]
+    git_repo: Option<String>,
+
+    /// Breweries scraped at the same time.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    max_parallel_scrapes: u32,
+
+    /// Pretend today is this Pacific date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    as_of: Option<String>,
+
+    /// Print the workflow id and return without waiting for the result.
+    #[arg(long)]
+    no_wait: bool,
+
+    /// Deprecated: set TEMPORAL_ADDRESS instead.
+    #[arg(long, value_name = "HOST:PORT", hide = true)]
+    temporal_address: Option<String>,
+
+    /// More logging.
+    #[arg(short, long)]
+    verbose: bool,
+}
+
+fn main() -> ExitCode {
+    if let Err(e) = atg_temporal_config::load_dotenv() {
+        eprintln!("error: {e}");
+        return ExitCode::from(1);
+    }
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            let text = e.to_string();
+            eprintln!(
+                "{} (see --help)",
+                text.lines().next().unwrap_or("invalid arguments")
+            );
+            return ExitCode::from(1);
+        }
+    };
+    around_the_grounds::init_logging(cli.verbose, LogFormat::Pretty);
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("❌ Starter failed: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<u8> {
+    let mut settings = TemporalSettings::from_process_env();
+    if let Some(addr) = cli.temporal_address.as_deref() {
+        eprintln!(
+            "⚠️  --temporal-address is deprecated and will be removed: set TEMPORAL_ADDRESS={addr} instead"
+        );
+        settings.address = addr.to_string();
+    }
+    settings
+        .validate()
+        .map_err(|e| anyhow::anyhow!("Configuration validation failed: {e}"))?;
+    if let Some(d) = cli.as_of.as_deref() {
+        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map_err(|_| anyhow::anyhow!("--as-of {d:?} is not a date like 2026-11-25"))?;
+    }
+    let client = settings
+        .connect(&format!("atg-starter@{}", std::process::id()))
+        .await?;
+    let params = WorkflowParams {
+        config_path: cli.config.clone(),
+        deploy: cli.deploy,
+        git_repository_url: cli.git_repo.clone().or_else(|| {
+            std::env::var("GIT_REPOSITORY_URL")
+                .ok()
+                .filter(|s| !s.trim().is_empty())
+        }),
+        max_parallel_scrapes: cli.max_parallel_scrapes,
+        as_of: cli.as_of.clone(),
+    };
+    let id = cli
+        .workflow_id
+        .clone()
+        .unwrap_or_else(|| workflow_id(chrono::Utc::now()));
+    let (started, result) = start(&client, &settings.task_queue, &id, params, !cli.no_wait).await?;
+    let link = ui_link(
+        &settings,
+        std::env::var("TEMPORAL_UI_URL").ok().as_deref(),
+        &started.workflow_id,
+    );
+    let Some(result) = result else {
+        println!(
+            "🚀 Started workflow {} (run {})",
+            started.workflow_id, started.run_id
+        );
+        if let Some(l) = link {
+            println!("🔗 {l}");
+        }
+        return Ok(0);
+    };
+    let errors = result.errors.clone().unwrap_or_default();
+    if result.success {
+        println!("✅ Workflow completed successfully!");
+        println!("📊 Found {} events", result.events_count.unwrap_or(0));
+        if result.deployed {
+            println!("🚀 Successfully deployed to web");
+        } else if let Some((_, why)) = result.message.split_once("Not deployed: ") {
+            println!("ℹ️  Not deployed: {why}");
+        }
+        if !errors.is_empty() {
+            println!("⚠️  {} errors occurred:", errors.len());
+            for e in &errors {
+                println!("   • {e}");
+            }
+        }
+    } else {
+        println!("❌ Workflow failed: {}", result.message);
+    }
+    println!(
+        "🆔 Workflow {} (run {})",
+        started.workflow_id, started.run_id
+    );
+    if let Some(l) = link {
+        println!("🔗 {l}");
+    }
+    Ok(match (result.success, errors.is_empty()) {
+        (false, _) => 1,
+        (true, true) => 0,
+        (true, false) => 2,
+    })
+}

