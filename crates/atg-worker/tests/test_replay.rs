@@ -1,0 +1,79 @@
+//! Recorded histories replay against the current workflow code without nondeterminism.
+
+use std::time::Duration;
+
+use atg_scrapers::testkit::Mirror;
+use atg_workflows::starter::start;
+use atg_workflows::{FoodTruckWorkflow, WorkflowParams};
+use temporalio_client::{WorkflowFetchHistoryOptions, WorkflowHistory};
+use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOptions};
+
+use crate::support::*;
+
+const RECORDED: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../fixtures/histories/food_truck_workflow.json"
+);
+
+async fn replay(json: &str) {
+    let replayer = WorkflowReplayer::new(
+        WorkflowReplayerOptions::new()
+            .register_workflow::<FoodTruckWorkflow>()
+            .unwrap()
+            .build(),
+    )
+    .unwrap();
+    replayer
+        .replay_workflow(WorkflowHistory::from_json(json.as_bytes()).unwrap())
+        .await
+        .unwrap();
+}
+
+/// The committed history of a real run (deploy on, one brewery failing) still replays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_recorded_history_replays() {
+    let json = std::fs::read_to_string(RECORDED).unwrap();
+    replay(&json).await;
+}
+
+/// A run made now replays too; with `ATG_RECORD_HISTORY=1` it becomes the recorded history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_history_replays() {
+    let server = TestServer::start();
+    let q = queue("replay");
+    let (shutdown, worker) = spawn_worker(&server, &q).await;
+    let mirror = Mirror::start(Duration::ZERO).await;
+    let cfg = mirror.config().replace(
+        &format!("{}/obecbrewing.com/", mirror.uri()),
+        &format!("{}/missing/", mirror.uri()),
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path(), &cfg);
+    let repo = bare_repo(tmp.path());
+    let client = server.client().await;
+    let params = WorkflowParams {
+        config_path: Some(config.display().to_string()),
+        deploy: true,
+        git_repository_url: Some(repo.display().to_string()),
+        max_parallel_scrapes: 4,
+        as_of: Some(Mirror::AS_OF.into()),
+    };
+    let (started, result) = start(&client, &q, "replay-me", params, true).await.unwrap();
+    assert_eq!(result.unwrap().errors.unwrap().len(), 1);
+    let handle = client.get_workflow_handle::<FoodTruckWorkflow>(started.workflow_id.as_str());
+    let json = String::from_utf8(
+        handle
+            .fetch_history(WorkflowFetchHistoryOptions::default())
+            .to_json()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    replay(&json).await;
+    if std::env::var_os("ATG_RECORD_HISTORY").is_some() {
+        std::fs::create_dir_all(std::path::Path::new(RECORDED).parent().unwrap()).unwrap();
+        std::fs::write(RECORDED, &json).unwrap();
+    }
+    shutdown();
+    worker.await_stop().await;
+}

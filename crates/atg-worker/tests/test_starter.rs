@@ -1,0 +1,142 @@
+use std::time::Duration;
+
+use atg_scrapers::testkit::Mirror;
+
+use crate::support::*;
+
+/// `atg-starter ARGS` with `TEMPORAL_ADDRESS`, `TEMPORAL_TASK_QUEUE` and `extra` env.
+async fn starter(address: &str, q: &str, args: &[&str]) -> (i32, String, String) {
+    let out = tokio::process::Command::new(starter_bin())
+        .env("TEMPORAL_ADDRESS", address)
+        .env("TEMPORAL_TASK_QUEUE", q)
+        .env_remove("GIT_REPOSITORY_URL")
+        .env_remove("RUST_LOG")
+        .args(args)
+        .output()
+        .await
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_starter_prints_the_result_and_exits_0_2_or_1() {
+    let server = TestServer::start();
+    let q = queue("starter");
+    let (shutdown, worker) = spawn_worker(&server, &q).await;
+    let mirror = Mirror::start(Duration::ZERO).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let good = write_config(tmp.path(), &mirror.config());
+    let good = good.to_str().unwrap();
+    let addr = server.address();
+
+    let (code, out, err) = starter(
+        &addr,
+        &q,
+        &[
+            "--config",
+            good,
+            "--as-of",
+            Mirror::AS_OF,
+            "--workflow-id",
+            "starter-ok",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("✅ Workflow completed successfully!\n📊 Found 21 events\n"),
+        "{out}"
+    );
+    assert!(out.contains("🆔 Workflow starter-ok (run "), "{out}");
+    assert!(
+        out.contains("🔗 http://127.0.0.1:8233/namespaces/default/workflows/starter-ok"),
+        "{out}"
+    );
+
+    // A brewery failing: exit 2, the error listed. The deprecated flag still works, with a warning.
+    let partial = mirror.config().replace(
+        &format!("{}/obecbrewing.com/", mirror.uri()),
+        "http://127.0.0.1:9/",
+    );
+    let partial_cfg = tmp.path().join("partial.json");
+    std::fs::write(&partial_cfg, partial).unwrap();
+    let (code, out, err) = starter(
+        "127.0.0.1:1",
+        &q,
+        &[
+            "--config",
+            partial_cfg.to_str().unwrap(),
+            "--as-of",
+            Mirror::AS_OF,
+            "--temporal-address",
+            &addr,
+        ],
+    )
+    .await;
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        out.contains("⚠️  1 errors occurred:\n   • Obec Brewing: Network Error"),
+        "{out}"
+    );
+    assert!(
+        err.contains("--temporal-address is deprecated") && err.contains("set TEMPORAL_ADDRESS="),
+        "{err}"
+    );
+
+    // A failed workflow (a config that is not there): exit 1.
+    let (code, out, _) = starter(&addr, &q, &["--config", "/nonexistent.json"]).await;
+    assert_eq!(code, 1);
+    assert!(
+        out.starts_with("❌ Workflow failed: Workflow failed: config file /nonexistent.json"),
+        "{out}"
+    );
+
+    // --no-wait: the ids, at once.
+    let (code, out, _) = starter(
+        &addr,
+        &q,
+        &[
+            "--config",
+            good,
+            "--no-wait",
+            "--workflow-id",
+            "starter-nowait",
+        ],
+    )
+    .await;
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("🚀 Started workflow starter-nowait (run "),
+        "{out}"
+    );
+
+    shutdown();
+    worker.await_stop().await;
+}
+
+#[tokio::test]
+async fn the_starter_fails_in_one_line_without_a_server() {
+    let port = free_port();
+    let (code, _, err) = starter(&format!("127.0.0.1:{port}"), "q", &[]).await;
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with("❌ Starter failed: cannot reach the Temporal server at 127.0.0.1:"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    let out = tokio::process::Command::new(starter_bin())
+        .env("TEMPORAL_TLS_CERT", "/x.pem")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("TLS certificate provided but key is missing")
+    );
+}

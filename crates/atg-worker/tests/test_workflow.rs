@@ -1,0 +1,164 @@
+use std::time::Duration;
+
+use atg_scrapers::testkit::Mirror;
+use atg_workflows::WorkflowParams;
+use atg_workflows::starter::start;
+use wiremock::matchers::path;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_workflow_scrapes_builds_and_deploys_once() {
+    let server = TestServer::start();
+    let q = queue("full");
+    let (shutdown, worker) = spawn_worker(&server, &q).await;
+    let mirror = Mirror::start(Duration::ZERO).await;
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path(), &mirror.config());
+    let repo = bare_repo(tmp.path());
+    let client = server.client().await;
+    let params = WorkflowParams {
+        config_path: Some(config.display().to_string()),
+        deploy: true,
+        git_repository_url: Some(repo.display().to_string()),
+        max_parallel_scrapes: 3,
+        as_of: Some(Mirror::AS_OF.into()),
+    };
+
+    let (_, result) = start(&client, &q, "wf-full-1", params.clone(), true)
+        .await
+        .unwrap();
+    let r = result.unwrap();
+    assert!(r.success, "{r:?}");
+    assert_eq!(r.events_count, Some(21));
+    assert_eq!(r.errors, Some(vec![]));
+    assert!(r.deployed, "{r:?}");
+    assert_eq!(
+        r.message,
+        "Workflow completed successfully. Found 21 events."
+    );
+    assert_eq!(commit_count(&repo), 1);
+    let data = git(&repo, &["show", "main:public/data.json"]);
+    assert!(data.contains("\"total_events\": 21"));
+    // Sorted across breweries, as the CLI's (the original's workflow path was not).
+    let v: serde_json::Value = serde_json::from_str(&data).unwrap();
+    let dates: Vec<&str> = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["date"].as_str().unwrap())
+        .collect();
+    let mut sorted = dates.clone();
+    sorted.sort();
+    assert_eq!(dates, sorted);
+    assert_eq!(v["breweries"].as_array().unwrap().len(), 7);
+
+    // The same schedule again: deployed (the site is current), no second commit.
+    let (_, result) = start(&client, &q, "wf-full-2", params, true).await.unwrap();
+    assert!(result.unwrap().deployed);
+    assert_eq!(commit_count(&repo), 1);
+
+    shutdown();
+    worker.await_stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_source_failing_is_a_partial_result_not_a_failed_workflow() {
+    let server = TestServer::start();
+    let q = queue("partial");
+    let (shutdown, worker) = spawn_worker(&server, &q).await;
+    let mirror = Mirror::start(Duration::ZERO).await;
+    let down = MockServer::start().await;
+    Mock::given(path("/obec"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&down)
+        .await;
+    Mock::given(path("/stoup"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&down)
+        .await;
+    let cfg = mirror
+        .config()
+        .replace(
+            &format!("{}/obecbrewing.com/", mirror.uri()),
+            &format!("{}/obec", down.uri()),
+        )
+        .replace(
+            &format!("{}/www.stoupbrewing.com/ballard/", mirror.uri()),
+            &format!("{}/stoup", down.uri()),
+        );
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path(), &cfg);
+    let client = server.client().await;
+    let params = WorkflowParams {
+        config_path: Some(config.display().to_string()),
+        as_of: Some(Mirror::AS_OF.into()),
+        deploy: true,
+        ..WorkflowParams::default()
+    };
+    let (_, result) = start(&client, &q, "wf-partial", params, true)
+        .await
+        .unwrap();
+    let r = result.unwrap();
+    assert!(r.success, "{r:?}");
+    let errors = r.errors.clone().unwrap();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(
+        errors[0].starts_with("Stoup Brewing - Ballard: HTTP Error: HTTP 404"),
+        "{errors:?}"
+    );
+    assert!(
+        errors[1].starts_with("Obec Brewing: HTTP Error: HTTP 503"),
+        "{errors:?}"
+    );
+    assert_eq!(r.events_count, Some(21 - 3 - 1));
+    // Deploy was asked for without any repository: reported, not a failure.
+    assert!(!r.deployed);
+    assert!(
+        r.message.contains("Not deployed: ") && r.message.contains("GIT_REPOSITORY_URL"),
+        "{}",
+        r.message
+    );
+    // The 503 was retried by Temporal (3 attempts), the 404 was not.
+    let hits = |p: &str| {
+        let p = p.to_string();
+        let down = &down;
+        async move {
+            down.received_requests()
+                .await
+                .unwrap()
+                .iter()
+                .filter(|r| r.url.path() == p)
+                .count()
+        }
+    };
+    assert_eq!(hits("/obec").await, 3);
+    assert_eq!(hits("/stoup").await, 1);
+    shutdown();
+    worker.await_stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_config_path_is_a_failed_result() {
+    let server = TestServer::start();
+    let q = queue("badcfg");
+    let (shutdown, worker) = spawn_worker(&server, &q).await;
+    let client = server.client().await;
+    let params = WorkflowParams {
+        config_path: Some("/nonexistent/breweries.json".into()),
+        ..WorkflowParams::default()
+    };
+    let (_, result) = start(&client, &q, "wf-badcfg", params, true).await.unwrap();
+    let r = result.unwrap();
+    assert!(!r.success);
+    assert!(
+        r.message
+            .starts_with("Workflow failed: config file /nonexistent/breweries.json"),
+        "{}",
+        r.message
+    );
+    assert_eq!(r.events_count, Some(0));
+    shutdown();
+    worker.await_stop().await;
+}
