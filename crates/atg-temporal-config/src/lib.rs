@@ -5,6 +5,9 @@
 //!
 //! Not here: workflows, workers, schedules.
 
+#[cfg(feature = "devserver")]
+pub mod devserver;
+
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;

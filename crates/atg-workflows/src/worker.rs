@@ -75,3 +75,88 @@ pub async fn run_until_signal(mut worker: Worker) -> anyhow::Result<()> {
     worker.run().await?;
     Ok(())
 }
+
+/// A worker on a thread of its own, with its own async runtime (the SDK's run future is not
+/// `Send`), for embedding a worker in another program or a test.
+pub struct WorkerThread {
+    shutdown: Box<dyn Fn() + Send + Sync>,
+    /// The worker's runtime: the shutdown must be asked for inside it.
+    runtime: tokio::runtime::Handle,
+    thread: Option<std::thread::JoinHandle<anyhow::Result<()>>>,
+}
+
+type Started = (Box<dyn Fn() + Send + Sync>, tokio::runtime::Handle);
+
+impl WorkerThread {
+    /// Connects with `temporal` and starts polling; returns once the worker is running.
+    pub fn spawn(
+        temporal: atg_temporal_config::TemporalSettings,
+        settings: WorkerSettings,
+    ) -> anyhow::Result<Self> {
+        let (tx, rx) = std::sync::mpsc::channel::<anyhow::Result<Started>>();
+        let thread = std::thread::Builder::new()
+            .name("atg-worker".into())
+            .spawn(move || -> anyhow::Result<()> {
+                let rt = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()?;
+                rt.block_on(async move {
+                    let started = async {
+                        let client = temporal.connect("atg-worker-thread").await?;
+                        let runtime = Runtime::from_current_tokio(Default::default())?;
+                        let worker = build_worker(&runtime, client, &settings)?;
+                        anyhow::Ok((runtime, worker))
+                    }
+                    .await;
+                    let (_runtime, mut worker) = match started {
+                        Ok(w) => w,
+                        Err(e) => {
+                            let _ = tx.send(Err(anyhow::anyhow!("{e:#}")));
+                            return Err(e);
+                        }
+                    };
+                    let _ = tx.send(Ok((
+                        Box::new(worker.shutdown_handle()),
+                        tokio::runtime::Handle::current(),
+                    )));
+                    worker.run().await?;
+                    Ok(())
+                })
+            })?;
+        let (shutdown, runtime) = rx
+            .recv()
+            .map_err(|_| anyhow::anyhow!("the worker thread stopped before it started"))??;
+        Ok(Self {
+            shutdown,
+            runtime,
+            thread: Some(thread),
+        })
+    }
+
+    /// Asks the worker to stop, lets in-flight work finish, and waits for the thread.
+    pub fn stop(mut self) -> anyhow::Result<()> {
+        self.ask_to_stop();
+        match self.thread.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(r)) => r,
+            Some(Err(_)) => Err(anyhow::anyhow!("the worker thread panicked")),
+            None => Ok(()),
+        }
+    }
+}
+
+impl WorkerThread {
+    fn ask_to_stop(&self) {
+        let _inside = self.runtime.enter();
+        (self.shutdown)();
+    }
+}
+
+impl Drop for WorkerThread {
+    fn drop(&mut self) {
+        if let Some(t) = self.thread.take() {
+            self.ask_to_stop();
+            let _ = t.join();
+        }
+    }
+}

