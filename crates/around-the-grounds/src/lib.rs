@@ -8,15 +8,18 @@
 //! clock), [`scrapers`] (fetcher, sources, coordinator), [`web`] (outputs) and [`deploy`]
 //! (publishing).
 
+pub use atg_ai as ai_client;
 pub use atg_core as core;
 pub use atg_deploy as deploy;
 pub use atg_scrapers as scrapers;
 pub use atg_web as web;
 
+mod ai;
 mod logging;
 mod pipeline;
 mod site;
 
+pub use ai::{known_vendors, read_vendor_images, todays_haiku};
 pub use logging::{LogFormat, init_logging, init_logging_with};
 pub use pipeline::{RunStatus, Schedule, collect_schedule};
 pub use site::{Published, brewery_list, preview, publish_to_git, site_files, web_data};

@@ -169,7 +169,24 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
     if progress {
         eprint!("⏳ Fetching {} breweries…", config.breweries.len());
     }
-    let schedule = runtime.block_on(collect_schedule(&config, clock, options))?;
+    let mut schedule = runtime.block_on(collect_schedule(&config, clock, options))?;
+    // AI only with a key (ANTHROPIC_API_KEY); without one nothing is sent anywhere.
+    let ai = around_the_grounds::ai_client::AiClient::from_process_env();
+    if let Some(ai) = &ai {
+        let mut cache = around_the_grounds::ai_client::VisionCache::open(
+            around_the_grounds::ai_client::VisionCache::default_path(|k| std::env::var(k).ok()),
+        );
+        let known = around_the_grounds::known_vendors(&config);
+        runtime.block_on(around_the_grounds::read_vendor_images(
+            &mut schedule.events,
+            ai,
+            &mut cache,
+            &known,
+        ));
+        if let Err(e) = cache.save() {
+            tracing::warn!(error = %e, "the vision cache could not be saved");
+        }
+    }
     if progress {
         eprint!("\r\x1b[2K");
     }
@@ -179,8 +196,16 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
         Format::Json => eprintln!("{line}"),
     };
     if cli.preview || cli.serve.is_some() || git.is_some() {
-        // One data.json for every target (and, later, one haiku).
-        let data = around_the_grounds::web_data(&schedule, &config, None);
+        // One data.json (and one haiku) for every target.
+        let haiku = match &ai {
+            Some(ai) => {
+                let prompt =
+                    around_the_grounds::ai_client::HaikuPrompt::from_env(|k| std::env::var(k).ok());
+                runtime.block_on(around_the_grounds::todays_haiku(&schedule, ai, &prompt))
+            }
+            None => None,
+        };
+        let data = around_the_grounds::web_data(&schedule, &config, haiku.as_deref());
         if cli.preview || cli.serve.is_some() {
             match around_the_grounds::preview(&data, &cli.out) {
                 Ok(Published::Done(events)) => say(format!(

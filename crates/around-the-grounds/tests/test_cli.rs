@@ -36,6 +36,14 @@ pub async fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
         "GITHUB_API_URL",
         "GIT_AUTHOR_NAME",
         "GIT_AUTHOR_EMAIL",
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_BASE_URL",
+        "ATG_AI",
+        "ATG_AI_MODEL",
+        "ATG_AI_MAX_ATTEMPTS",
+        "HAIKU_PROMPT_FILE",
+        "ATG_VISION_CACHE",
+        "VISION_ANALYSIS_ENABLED",
     ] {
         cmd.env_remove(k);
     }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
+mod test_ai;
 mod test_durability;
 mod test_interop;
 mod test_replay;

@@ -10,9 +10,15 @@ use temporalio_sdk::workflow_replayer::{WorkflowReplayer, WorkflowReplayerOption
 
 use crate::support::*;
 
-const RECORDED: &str = concat!(
+/// A run recorded before the AI steps existed (replays through the `ai-enrichments` patch).
+const RECORDED_BEFORE_AI: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../fixtures/histories/food_truck_workflow.json"
+);
+/// A run recorded with them.
+const RECORDED: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../fixtures/histories/food_truck_workflow_ai.json"
 );
 
 async fn replay(json: &str) {
@@ -29,11 +35,19 @@ async fn replay(json: &str) {
         .unwrap();
 }
 
-/// The committed history of a real run (deploy on, one brewery failing) still replays.
+/// The committed histories of real runs (deploy on, one brewery failing) still replay.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_recorded_history_replays() {
-    let json = std::fs::read_to_string(RECORDED).unwrap();
-    replay(&json).await;
+async fn the_recorded_histories_replay() {
+    for file in [RECORDED_BEFORE_AI, RECORDED] {
+        let json = std::fs::read_to_string(file).unwrap();
+        assert!(json.contains("FoodTruckWorkflow"), "{file}");
+        replay(&json).await;
+    }
+    assert!(
+        std::fs::read_to_string(RECORDED)
+            .unwrap()
+            .contains("generate_haiku")
+    );
 }
 
 /// A run made now replays too; with `ATG_RECORD_HISTORY=1` it becomes the recorded history.

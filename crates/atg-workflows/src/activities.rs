@@ -15,8 +15,10 @@ use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use crate::types::{
-    DeployInput, ErrorDict, ScrapeInput, ScrapeResult, WebDataInput, user_message_of,
+    DeployInput, ErrorDict, HaikuInput, ScrapeInput, ScrapeResult, VisionInput, WebDataInput,
+    user_message_of,
 };
+use around_the_grounds::ai_client::{AiClient, HaikuPrompt, VisionCache, generate_haiku};
 
 /// Failure types the workflow's retry policies know.
 pub mod failure_type {
@@ -27,9 +29,12 @@ pub mod failure_type {
     pub const DEPLOY: &str = "DeployError";
 }
 
-/// What the activities share: one HTTP client for every scrape.
+/// What the activities share: one HTTP client for every scrape, the AI client when a key is
+/// configured, and the vision cache.
 pub struct FoodTruckActivities {
     coordinator: Coordinator,
+    ai: Option<AiClient>,
+    vision_cache: tokio::sync::Mutex<VisionCache>,
 }
 
 impl FoodTruckActivities {
@@ -43,8 +48,13 @@ impl FoodTruckActivities {
             },
             ..ScrapeOptions::default()
         };
+        let env = |k: &str| std::env::var(k).ok();
         Ok(Self {
             coordinator: Coordinator::new(options)?,
+            ai: AiClient::from_process_env(),
+            vision_cache: tokio::sync::Mutex::new(VisionCache::open(VisionCache::default_path(
+                env,
+            ))),
         })
     }
 }
@@ -166,11 +176,58 @@ impl FoodTruckActivities {
             events: &input.events,
             errors: &[],
             extra_errors: &messages,
-            haiku: None,
+            haiku: input.haiku.as_deref(),
             updated: chrono::Utc::now(),
             window: ScheduleWindow::starting(clock.today()),
             breweries: &input.breweries,
         }))
+    }
+
+    /// Names trucks known only by an image (with the worker's `ANTHROPIC_API_KEY`; without one
+    /// the events come back as they were).
+    #[activity(name = "read_vendor_images")]
+    pub async fn read_vendor_images(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: VisionInput,
+    ) -> Result<Vec<FoodTruckEvent>, ActivityError> {
+        let mut events = input.events;
+        if let Some(ai) = &self.ai {
+            let mut cache = self.vision_cache.lock().await;
+            around_the_grounds::read_vendor_images(
+                &mut events,
+                ai,
+                &mut cache,
+                &input.known_vendors,
+            )
+            .await;
+            if let Err(e) = cache.save() {
+                tracing::warn!(error = %e, "the vision cache could not be saved");
+            }
+        }
+        Ok(events)
+    }
+
+    /// Today's haiku (with the worker's `ANTHROPIC_API_KEY`), or null.
+    #[activity(name = "generate_haiku")]
+    pub async fn generate_haiku(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: HaikuInput,
+    ) -> Result<Option<String>, ActivityError> {
+        let Some(ai) = &self.ai else { return Ok(None) };
+        let today = NaiveDate::parse_from_str(&input.today, "%Y-%m-%d").map_err(|_| {
+            failure(
+                format!("today {:?} is not a date", input.today),
+                failure_type::CONFIGURATION,
+                true,
+            )
+        })?;
+        let prompt = HaikuPrompt::from_env(|k| std::env::var(k).ok());
+        // A failed attempt fails the activity, so Temporal's policy retries it.
+        generate_haiku(ai, &prompt, today, &input.events)
+            .await
+            .map_err(|e| failure(e.to_string(), failure_type::TRANSIENT, false))
     }
 
     /// Publishes `web_data` to the target repository; true when the published site is this one.

@@ -103,6 +103,25 @@ pub struct WebDataInput {
     /// Added: the Pacific day to treat as today.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub as_of: Option<String>,
+    /// Added: today's haiku, made by its own activity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub haiku: Option<String>,
+}
+
+/// `read_vendor_images`'s input: the events, and names the configs already know (hints).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VisionInput {
+    pub events: Vec<FoodTruckEvent>,
+    #[serde(default)]
+    pub known_vendors: Vec<String>,
+}
+
+/// `generate_haiku`'s input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HaikuInput {
+    pub events: Vec<FoodTruckEvent>,
+    /// The Pacific day (`YYYY-MM-DD`).
+    pub today: String,
 }
 
 /// `deploy_to_git`'s input.

@@ -16,7 +16,9 @@ use temporalio_sdk::{
 };
 
 use crate::activities::{FoodTruckActivities, failure_type};
-use crate::types::{DeployInput, ScrapeInput, WebDataInput, WorkflowParams, WorkflowResult};
+use crate::types::{
+    DeployInput, HaikuInput, ScrapeInput, VisionInput, WebDataInput, WorkflowParams, WorkflowResult,
+};
 
 /// Activity timeouts (spec §9.3): config 30 s, a brewery 2 min, web data 30 s, deploy 2 min.
 pub mod timeouts {
@@ -29,6 +31,20 @@ pub mod timeouts {
     pub const SCRAPE_HEARTBEAT: Duration = Duration::from_secs(10);
     pub const WEB_DATA: Duration = Duration::from_secs(30);
     pub const DEPLOY: Duration = Duration::from_secs(120);
+    /// Vision for the day's images, or the haiku.
+    pub const AI: Duration = Duration::from_secs(120);
+}
+
+/// The patch that added the AI steps (vision, haiku).
+pub const AI_PATCH: &str = "ai-enrichments";
+
+/// The vendor names the configs know, as hints for vision.
+fn known_vendors(breweries: &[around_the_grounds::core::Brewery]) -> Vec<String> {
+    let config = around_the_grounds::core::BreweryConfig {
+        breweries: breweries.to_vec(),
+        origin: String::new(),
+    };
+    around_the_grounds::known_vendors(&config)
 }
 
 fn retry(max_attempts: u32, non_retryable: &[&str]) -> RetryPolicy {
@@ -157,15 +173,56 @@ impl FoodTruckWorkflow {
             }
         }
         // One schedule, sorted across breweries as the CLI's (the original's was not).
-        let events = sort_and_dedup(
+        let mut events = sort_and_dedup(
             events,
             around_the_grounds::core::ScheduleWindow::starting(as_of),
         );
+        // Runs recorded before the AI steps existed replay without them.
+        let ai_steps = ctx.patched(AI_PATCH);
+        if ai_steps && events.iter().any(FoodTruckEvent::awaits_vision) {
+            let read = ctx
+                .execute_activity(
+                    FoodTruckActivities::read_vendor_images,
+                    VisionInput {
+                        events: events.clone(),
+                        known_vendors: known_vendors(&breweries),
+                    },
+                    ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::ScheduleToClose(
+                        timeouts::AI,
+                    ))
+                    .retry_policy(retry(2, &[]))
+                    .build(),
+                )
+                .await;
+            // AI never stops the schedule: on failure the trucks stay unnamed.
+            if let Ok(named) = read {
+                events = named;
+            }
+        }
         let count = u32::try_from(events.len()).unwrap_or(u32::MAX);
 
         let mut message = format!("Workflow completed successfully. Found {count} events.");
         let mut deployed = false;
         if params.deploy && !events.is_empty() {
+            let haiku = if ai_steps {
+                ctx.execute_activity(
+                    FoodTruckActivities::generate_haiku,
+                    HaikuInput {
+                        events: events.clone(),
+                        today: as_of_text.clone(),
+                    },
+                    ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::ScheduleToClose(
+                        timeouts::AI,
+                    ))
+                    .retry_policy(retry(2, &[failure_type::CONFIGURATION]))
+                    .build(),
+                )
+                .await
+                .ok()
+                .flatten()
+            } else {
+                None
+            };
             match deploy(
                 ctx,
                 events,
@@ -173,6 +230,7 @@ impl FoodTruckWorkflow {
                 &breweries,
                 as_of_text,
                 params.git_repository_url.clone(),
+                haiku,
             )
             .await
             {
@@ -200,6 +258,7 @@ async fn deploy(
     breweries: &[around_the_grounds::core::Brewery],
     as_of: String,
     repository_url: Option<String>,
+    haiku: Option<String>,
 ) -> Result<bool, String> {
     let web_data = ctx
         .execute_activity(
@@ -212,6 +271,7 @@ async fn deploy(
                     .map(|b| (b.key.clone(), b.name.clone()))
                     .collect(),
                 as_of: Some(as_of),
+                haiku,
             },
             ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::ScheduleToClose(
                 timeouts::WEB_DATA,

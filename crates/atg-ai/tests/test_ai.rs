@@ -1,0 +1,262 @@
+use std::time::{Duration, Instant};
+
+use atg_ai::{
+    AiClient, AiError, AiSettings, HaikuPrompt, VisionCache, generate_haiku, read_vendor_name,
+};
+use atg_core::{FoodTruckEvent, Secret};
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn client(base: &str) -> AiClient {
+    AiClient::new(AiSettings {
+        api_key: Secret::new("sk-ant-test-key"),
+        base_url: base.to_string(),
+        model: "claude-test".into(),
+        timeout: Duration::from_secs(5),
+        max_attempts: 3,
+        max_backoff: Duration::from_secs(3),
+        vision: true,
+        haiku: true,
+    })
+    .unwrap()
+}
+
+fn reply(text: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "id": "msg_1", "type": "message", "role": "assistant", "model": "claude-test",
+        "content": [{"type": "text", "text": text}], "stop_reason": "end_turn"
+    }))
+}
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2025, 10, 13).unwrap()
+}
+
+fn events() -> Vec<FoodTruckEvent> {
+    vec![
+        FoodTruckEvent::new("stoup-ballard", "Stoup Brewing", "Georgia's Greek", today()),
+        FoodTruckEvent::new(
+            "obec-brewing",
+            "Obec Brewing",
+            "Kaosamai Thai",
+            today().succ_opt().unwrap(),
+        ),
+    ]
+}
+
+async fn bodies(server: &MockServer) -> Vec<Value> {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_haiku_about_todays_truck() {
+    let api = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/prefix/v1/messages"))
+        .and(header("x-api-key", "sk-ant-test-key"))
+        .and(header("anthropic-version", "2023-06-01"))
+        .respond_with(reply(
+            "🍂 Smoke over Ballard\nGeorgia's Greek at Stoup\nAutumn pints glow warm 🍺",
+        ))
+        .expect(1)
+        .mount(&api)
+        .await;
+    // A base URL with a path prefix keeps it.
+    let c = client(&format!("{}/prefix", api.uri()));
+    let h = generate_haiku(&c, &HaikuPrompt::default(), today(), &events())
+        .await
+        .unwrap();
+    assert_eq!(
+        h.as_deref(),
+        Some("🍂 Smoke over Ballard\nGeorgia's Greek at Stoup\nAutumn pints glow warm 🍺")
+    );
+    let body = &bodies(&api).await[0];
+    assert_eq!(body["model"], "claude-test");
+    assert_eq!(body["max_tokens"], 150);
+    let prompt = body["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        prompt.contains("October 13, 2025 (Monday)")
+            && prompt.contains("Georgia's Greek")
+            && prompt.contains("Stoup Brewing")
+    );
+    assert!(!prompt.contains("Kaosamai"), "only today's trucks");
+}
+
+#[tokio::test]
+async fn no_truck_today_means_no_request() {
+    let api = MockServer::start().await;
+    let h = generate_haiku(
+        &client(&api.uri()),
+        &HaikuPrompt::default(),
+        today().pred_opt().unwrap(),
+        &events(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(h, None);
+    assert!(api.received_requests().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn rate_limited_then_answered_honours_retry_after() {
+    let api = MockServer::start().await;
+    Mock::given(path("/v1/messages"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1").set_body_json(json!({"type": "error", "error": {"type": "rate_limit_error", "message": "slow down"}})))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&api)
+        .await;
+    Mock::given(path("/v1/messages"))
+        .respond_with(reply("a b\nc d\ne f"))
+        .mount(&api)
+        .await;
+    let started = Instant::now();
+    let h = generate_haiku(
+        &client(&api.uri()),
+        &HaikuPrompt::default(),
+        today(),
+        &events(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(h.as_deref(), Some("a b\nc d\ne f"));
+    let reqs = api.received_requests().await.unwrap();
+    assert_eq!(reqs.len(), 2);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited as retry-after said"
+    );
+}
+
+#[tokio::test]
+async fn server_errors_until_the_retries_are_spent() {
+    let api = MockServer::start().await;
+    Mock::given(path("/v1/messages"))
+        .respond_with(ResponseTemplate::new(529).set_body_json(json!({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})))
+        .mount(&api)
+        .await;
+    let mut c = client(&api.uri());
+    c.settings.max_backoff = Duration::from_millis(50);
+    let e = generate_haiku(&c, &HaikuPrompt::default(), today(), &events())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, AiError::Status { status: 529, .. }), "{e}");
+    assert!(e.to_string().contains("Overloaded"));
+    assert_eq!(api.received_requests().await.unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn malformed_replies_and_replies_that_are_not_haiku() {
+    let api = MockServer::start().await;
+    Mock::given(path("/v1/messages"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("<html>proxy error</html>"))
+        .expect(1)
+        .mount(&api)
+        .await;
+    let e = generate_haiku(
+        &client(&api.uri()),
+        &HaikuPrompt::default(),
+        today(),
+        &events(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, AiError::Malformed(_)), "{e}");
+
+    let api = MockServer::start().await;
+    Mock::given(path("/v1/messages"))
+        .respond_with(reply(
+            "Sure! Here's a haiku for you:\n\nLine one\nLine two\nLine three",
+        ))
+        .mount(&api)
+        .await;
+    let h = generate_haiku(
+        &client(&api.uri()),
+        &HaikuPrompt::default(),
+        today(),
+        &events(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(h, None, "four lines are not a haiku");
+}
+
+#[tokio::test]
+async fn a_bad_prompt_file_falls_back_to_the_built_in_prompt() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("p.txt");
+    std::fs::write(&bad, "Write a haiku about {truck_name}.").unwrap();
+    let p =
+        HaikuPrompt::from_env(|k| (k == "HAIKU_PROMPT_FILE").then(|| bad.display().to_string()));
+    assert_eq!(p, HaikuPrompt::default());
+    let good = dir.path().join("g.txt");
+    std::fs::write(
+        &good,
+        "{date}: {truck_name} at {brewery_name}.\n{events_summary}\nThree lines, please.",
+    )
+    .unwrap();
+    let p =
+        HaikuPrompt::from_env(|k| (k == "HAIKU_PROMPT_FILE").then(|| good.display().to_string()));
+    assert!(p.template().starts_with("{date}: {truck_name}"));
+}
+
+#[tokio::test]
+async fn vision_sends_the_image_by_url_and_the_cache_saves_the_second_request() {
+    let api = MockServer::start().await;
+    Mock::given(path("/v1/messages"))
+        .respond_with(reply("Tolu Modern Fijian Cuisine"))
+        .expect(1)
+        .mount(&api)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let cache_path = dir.path().join("vision.json");
+    let url = "https://hivey.s3.amazonaws.com/UpdatedLogo_BLK.png";
+    let known = vec!["Kaosamai Thai Restaurant".to_string()];
+
+    let mut cache = VisionCache::open(Some(cache_path.clone()));
+    let name = read_vendor_name(&client(&api.uri()), &mut cache, url, &known)
+        .await
+        .unwrap();
+    assert_eq!(name.as_deref(), Some("Tolu Modern Fijian Cuisine"));
+    cache.save().unwrap();
+    let body = &bodies(&api).await[0];
+    assert_eq!(body["max_tokens"], 200);
+    assert_eq!(
+        body["messages"][0]["content"][0],
+        json!({"type": "image", "source": {"type": "url", "url": url}})
+    );
+    assert!(
+        body["messages"][0]["content"][1]["text"]
+            .as_str()
+            .unwrap()
+            .contains("Kaosamai Thai Restaurant")
+    );
+
+    // A second run: from the cache, no request (the mock expects exactly one).
+    let mut cache = VisionCache::open(Some(cache_path));
+    let again = read_vendor_name(&client(&api.uri()), &mut cache, url, &known)
+        .await
+        .unwrap();
+    assert_eq!(again.as_deref(), Some("Tolu Modern Fijian Cuisine"));
+
+    // Not an image URL: no request either.
+    assert_eq!(
+        read_vendor_name(
+            &client(&api.uri()),
+            &mut cache,
+            "https://x.test/page",
+            &known
+        )
+        .await
+        .unwrap(),
+        None
+    );
+}
