@@ -5,6 +5,7 @@ mod support;
 mod test_coordinator;
 mod test_my_calendar;
 mod test_obec;
+mod test_properties;
 mod test_seattle_food_truck;
 mod test_sheets_csv;
 mod test_squarespace;

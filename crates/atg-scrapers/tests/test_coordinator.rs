@@ -554,3 +554,47 @@ async fn salehs_makes_exactly_one_request_and_others_send_our_user_agent() {
     let ua = reqs[0].headers.get("user-agent").unwrap().to_str().unwrap();
     assert!(ua.starts_with("Around-the-Grounds/"), "{ua}");
 }
+
+/// A server that promises a long body, sends part of it, and drops the connection.
+async fn reset_mid_body() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                let _ = sock
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n<html><body><div class=\"food-truck-entry\">")
+                    .await;
+                drop(sock);
+            });
+        }
+    });
+    format!("http://{addr}/")
+}
+
+#[tokio::test]
+async fn a_connection_reset_mid_body_is_a_retried_network_error() {
+    let url = reset_mid_body().await;
+    let b = Brewery {
+        key: "stoup-ballard".into(),
+        name: "Stoup".into(),
+        url,
+        parser: None,
+        parser_config: Default::default(),
+    };
+    let started = Instant::now();
+    let e = Coordinator::new(options())
+        .unwrap()
+        .scrape_one(&b, as_of())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::NetworkError, "{}", e.message);
+    assert!(e.retryable);
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "bounded by the deadline"
+    );
+}

@@ -6,6 +6,7 @@
 mod support;
 mod test_ai;
 mod test_durability;
+mod test_faults;
 mod test_interop;
 mod test_replay;
 mod test_workflow;

@@ -1,0 +1,106 @@
+//! No input makes a parser panic or hang: arbitrary text, and text shaped like each source's.
+
+use atg_scrapers::sources::{
+    my_calendar, obec, seattle_food_truck, sheets_csv, squarespace, stoup, sugar_calendar,
+};
+use atg_scrapers::timeparse::{find_range, parse_dash_range};
+use proptest::prelude::*;
+
+use crate::support::*;
+
+fn ctx_any() -> impl Strategy<Value = atg_scrapers::ParseContext> {
+    (2000i32..2100, 1u32..=12, 1u32..=28).prop_map(|(y, m, d)| ctx(day(y, m, d)))
+}
+
+/// Text made of the pieces sources are made of, so the parsers' deeper paths are reached.
+fn shaped() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("<div class=\"food-truck-day\">".to_string()),
+        Just("<div class='lunch-truck-info'><h4>Sat 07.05</h4><div class='hrs'>".to_string()),
+        Just("<div class=\"food-truck-entry\"><h4>".to_string()),
+        Just("<section>Food truck schedule".to_string()),
+        Just("<li id=\"list-2025-07-30\" class=\"mc-events\"><article class=\"mc_food-truck\"><h3 class=\"event-title\">".to_string()),
+        Just("<div id=\"mc-1\"><ul class=\"mc-list\">".to_string()),
+        Just("<div class=\"sugar-calendar-block__event-cell\" data-calendarsinfo='{\"calendars\":[]}'>".to_string()),
+        Just("<time datetime=\"2025-07-30T16:00:00\">".to_string()),
+        Just("Food truck: ".to_string()),
+        Just(" — ".to_string()),
+        Just("noon".to_string()),
+        Just("pm".to_string()),
+        Just("\"collectionId\":\"".to_string()),
+        Just("{\"events\":[{\"bookings\":[{\"status\":\"approved\",\"truck\":{\"name\":".to_string()),
+        Just("[{\"title\":\"T\",\"startDate\":".to_string()),
+        Just("Food Truck,Dinner: ".to_string()),
+        Just(",".to_string()),
+        Just("\n".to_string()),
+        Just("</div>".to_string()),
+        "[0-9]{1,13}",
+        "[0-9]{1,2}[.:/-][0-9]{1,2}",
+        "[a-zA-Z '&;]{0,12}",
+        any::<String>(),
+    ];
+    prop::collection::vec(piece, 0..40).prop_map(|v| v.concat())
+}
+
+fn input() -> impl Strategy<Value = String> {
+    prop_oneof![any::<String>(), shaped()]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn stoup_never_panics(body in input(), c in ctx_any()) {
+        let _ = stoup::parse(&body, &c);
+    }
+
+    #[test]
+    fn squarespace_never_panics(body in input(), c in ctx_any()) {
+        let _ = squarespace::parse_month(&body, &c);
+        let _ = squarespace::collection_id(&body);
+    }
+
+    #[test]
+    fn obec_never_panics(body in input(), c in ctx_any()) {
+        let re = obec::compile(obec::DEFAULT_PATTERN).unwrap();
+        let _ = obec::parse(&body, &re, &c);
+    }
+
+    #[test]
+    fn sugar_calendar_and_hivey_never_panic(body in input(), c in ctx_any()) {
+        let _ = sugar_calendar::parse_calendar_page(&body, &c);
+        let _ = sugar_calendar::parse_ajax_reply(&body, &c);
+        let _ = sugar_calendar::parse_hivey(&body, &[], &c);
+        let _ = sugar_calendar::name_from_image_url(&body);
+        let _ = sugar_calendar::parse_loose_date(&body, c.today);
+    }
+
+    #[test]
+    fn my_calendar_never_panics(body in input(), c in ctx_any()) {
+        let _ = my_calendar::parse(&body, "mc-1", "mc_food-truck", &c);
+        let _ = my_calendar::vendor_from_title(&body);
+    }
+
+    #[test]
+    fn sheets_never_panic(body in input(), c in ctx_any()) {
+        let _ = sheets_csv::parse(&body, &sheets_csv::Rules::default(), &c);
+    }
+
+    #[test]
+    fn seattle_food_truck_never_panics(body in input(), c in ctx_any()) {
+        let _ = seattle_food_truck::parse(&body, &c);
+    }
+
+    #[test]
+    fn time_ranges_never_panic_and_run_forward_or_past_midnight(text in input()) {
+        if let Some((s, e)) = find_range(&text) {
+            prop_assert_ne!(s, e);
+        }
+        let _ = parse_dash_range(&text);
+    }
+
+    #[test]
+    fn config_loading_never_panics(text in input()) {
+        let _ = atg_core::BreweryConfig::parse(&text, "fuzz.json");
+    }
+}

@@ -1,0 +1,68 @@
+//! The Temporal server going away and coming back while a worker runs.
+
+use std::time::Duration;
+
+use atg_scrapers::testkit::Mirror;
+use atg_temporal_config::TemporalSettings;
+use atg_temporal_config::devserver::{DevServer, DevServerOptions, free_port};
+use atg_workflows::WorkflowParams;
+use atg_workflows::starter::start;
+
+use crate::support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_keeps_going_when_the_server_restarts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let options = DevServerOptions {
+        port: free_port(),
+        db: Some(tmp.path().join("temporal.db")),
+        ..DevServerOptions::default()
+    };
+    let mut server = DevServer::start(&temporal_cli(), &options).unwrap();
+    let q = queue("restart");
+    let mut worker = std::process::Command::new(WORKER_BIN)
+        .env("TEMPORAL_ADDRESS", server.address())
+        .env("TEMPORAL_TASK_QUEUE", &q)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mirror = Mirror::start(Duration::ZERO).await;
+    let config = write_config(tmp.path(), &mirror.config());
+    let settings = TemporalSettings {
+        address: server.address(),
+        task_queue: q.clone(),
+        ..TemporalSettings::default()
+    };
+    let params = WorkflowParams {
+        config_path: Some(config.display().to_string()),
+        as_of: Some(Mirror::AS_OF.into()),
+        ..WorkflowParams::default()
+    };
+    let client = settings.connect("test").await.unwrap();
+    let (_, r) = start(&client, &q, "before", params.clone(), true)
+        .await
+        .unwrap();
+    assert_eq!(r.unwrap().events_count, Some(21));
+
+    // The server goes away for a few seconds and comes back with its data.
+    server.stop();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        worker.try_wait().unwrap().is_none(),
+        "the worker waits for the server"
+    );
+    let _server = DevServer::start(&temporal_cli(), &options).unwrap();
+
+    let client = settings.connect("test").await.unwrap();
+    let (_, r) = tokio::time::timeout(
+        Duration::from_secs(90),
+        start(&client, &q, "after", params, true),
+    )
+    .await
+    .expect("the worker picked up work again")
+    .unwrap();
+    assert_eq!(r.unwrap().events_count, Some(21));
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+}
