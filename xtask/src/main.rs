@@ -14,6 +14,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 
 mod bench;
+mod bench_scale;
 mod bench_temporal;
 mod temporal;
 
@@ -60,6 +61,9 @@ enum Task {
         /// Print the table only; leave docs/BENCHMARKS.md alone.
         #[arg(long)]
         no_write: bool,
+        /// Skip the scale run (1,000 synthetic breweries).
+        #[arg(long)]
+        no_scale: bool,
     },
     /// (internal) Run a command N times; print wall times and the peak RSS of the runs.
     #[command(hide = true)]
@@ -87,7 +91,11 @@ fn run(cli: Cli) -> Result<()> {
         Task::Demo => temporal::demo(),
         Task::DevServer { port, ui_port, db } => temporal::dev_server(port, ui_port, db),
         Task::Mirror { args } => mirror(&args),
-        Task::Bench { runs, no_write } => bench::run(runs, !no_write),
+        Task::Bench {
+            runs,
+            no_write,
+            no_scale,
+        } => bench::run(runs, !no_write, !no_scale),
         Task::Measure { runs, command } => bench::measure(runs, &command),
     }
 }

@@ -114,18 +114,9 @@ fn main() -> ExitCode {
         eprintln!("error: .env: {e}");
         return ExitCode::from(1);
     }
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) if !e.use_stderr() => {
-            let _ = e.print();
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            let text = e.to_string();
-            let first = text.lines().next().unwrap_or("invalid arguments");
-            eprintln!("{first} (see --help)");
-            return ExitCode::from(1);
-        }
+    let cli = match around_the_grounds::parse_args::<Cli>() {
+        Ok(c) => c,
+        Err(code) => return code,
     };
     around_the_grounds::init_logging(cli.verbose, around_the_grounds::LogFormat::Pretty);
     match run(&cli) {

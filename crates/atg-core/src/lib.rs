@@ -4,12 +4,14 @@
 //! This crate does no I/O beyond reading a config file and knows nothing of HTTP, HTML or
 //! Temporal; every other crate builds on it.
 
+mod chain;
 mod clock;
 mod config;
 mod error;
 mod event;
 mod secret;
 
+pub use chain::error_chain;
 pub use clock::{
     Clock, PACIFIC, ScheduleWindow, WINDOW_DAYS, infer_year, localize, to_pacific_wall_clock,
 };

@@ -144,19 +144,8 @@ fn remote_ref(branch: &str) -> String {
     format!("refs/remotes/origin/{branch}")
 }
 
-/// An error and its causes, on one line.
 fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let s = c.to_string();
-        if !text.contains(&s) {
-            text.push_str(": ");
-            text.push_str(&s);
-        }
-        cur = c.source();
-    }
-    text
+    atg_core::error_chain(e)
 }
 
 /// Fetches the branch's tip (depth 1); `None` when the repository or the branch is empty.

@@ -244,7 +244,7 @@ impl Fetcher {
                 status: status.as_u16(),
             };
         }
-        let detail = error_chain(&e);
+        let detail = atg_core::error_chain(&e);
         let retryable = !e.is_redirect() && !e.is_builder();
         FetchError::Network {
             url: url.to_string(),
@@ -252,19 +252,4 @@ impl Fetcher {
             retryable,
         }
     }
-}
-
-/// An error and its causes on one line.
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let s = c.to_string();
-        if !text.contains(&s) {
-            text.push_str(": ");
-            text.push_str(&s);
-        }
-        cur = c.source();
-    }
-    text
 }

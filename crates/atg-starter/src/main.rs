@@ -54,20 +54,9 @@ fn main() -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::from(1);
     }
-    let cli = match Cli::try_parse() {
+    let cli = match around_the_grounds::parse_args::<Cli>() {
         Ok(c) => c,
-        Err(e) if !e.use_stderr() => {
-            let _ = e.print();
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            let text = e.to_string();
-            eprintln!(
-                "{} (see --help)",
-                text.lines().next().unwrap_or("invalid arguments")
-            );
-            return ExitCode::from(1);
-        }
+        Err(code) => return code,
     };
     around_the_grounds::init_logging(cli.verbose, LogFormat::Pretty);
     let runtime = match tokio::runtime::Builder::new_current_thread()

@@ -307,17 +307,7 @@ impl std::fmt::Display for Summary {
 }
 
 fn one_line(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut cur = e.source();
-    while let Some(c) = cur {
-        let s = c.to_string();
-        if !text.contains(&s) {
-            text.push_str(": ");
-            text.push_str(&s);
-        }
-        cur = c.source();
-    }
-    text.lines().map(str::trim).collect::<Vec<_>>().join(" ")
+    atg_core::error_chain(e)
 }
 
 #[cfg(test)]

@@ -55,20 +55,9 @@ fn main() -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::from(1);
     }
-    let cli = match Cli::try_parse() {
+    let cli = match around_the_grounds::parse_args::<Cli>() {
         Ok(c) => c,
-        Err(e) if !e.use_stderr() => {
-            let _ = e.print();
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => {
-            let text = e.to_string();
-            eprintln!(
-                "{} (see --help)",
-                text.lines().next().unwrap_or("invalid arguments")
-            );
-            return ExitCode::from(1);
-        }
+        Err(code) => return code,
     };
     // Without --verbose the worker still says when it starts and stops.
     if cli.verbose {
