@@ -88,16 +88,20 @@ impl Coordinator {
 
     /// Every brewery, concurrently; the combined events sorted, the errors in config order.
     pub async fn scrape_all(&self, breweries: &[Brewery], clock: Clock) -> ScrapeOutcome {
-        // The futures are made first so the stream's type holds no closure (which keeps the
-        // whole future `Send` for callers such as Temporal activities).
+        // Unordered, so a slow brewery holds one slot and not the whole queue; the results are
+        // put back in config order. The futures are made first so the stream's type holds no
+        // closure (which keeps the whole future `Send` for callers such as Temporal activities).
         let scrapes: Vec<_> = breweries
             .iter()
-            .map(|b| self.scrape_one(b, clock))
+            .enumerate()
+            .map(|(i, b)| async move { (i, self.scrape_one(b, clock).await) })
             .collect();
-        let results: Vec<_> = futures::stream::iter(scrapes)
-            .buffered(self.options.concurrency.max(1))
+        let mut results: Vec<_> = futures::stream::iter(scrapes)
+            .buffer_unordered(self.options.concurrency.max(1))
             .collect()
             .await;
+        results.sort_by_key(|(i, _)| *i);
+        let results = results.into_iter().map(|(_, r)| r);
         let mut outcome = ScrapeOutcome::default();
         for r in results {
             match r {
