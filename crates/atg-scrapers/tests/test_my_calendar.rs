@@ -71,4 +71,7 @@ fn vendor_names_from_titles() {
     assert_eq!(vendor_from_title("Dinner : Kaosamai Thai"), "Kaosamai Thai");
     assert_eq!(vendor_from_title("Vandalz"), "Vandalz");
     assert_eq!(vendor_from_title("Food Truck:"), "Food Truck:");
+    // Found by the property test: a letter whose lower case is longer in bytes.
+    assert_eq!(vendor_from_title("ȺȺȺ Food truck: Tisket"), "Tisket");
+    assert_eq!(vendor_from_title("ȺȺȺFood truck:"), "ȺȺȺFood truck:");
 }

@@ -145,7 +145,8 @@ fn article_event(
 
 /// `Food Truck: Tisket Tasket` → `Tisket Tasket`; `Dinner : Kaosamai Thai` → `Kaosamai Thai`.
 pub fn vendor_from_title(title: &str) -> String {
-    let lower = title.to_lowercase();
+    // ASCII lower-casing keeps byte offsets valid for `title` (full Unicode lower-casing does not).
+    let lower = title.to_ascii_lowercase();
     if let Some(i) = lower.find("food truck:") {
         let rest = title[i + "food truck:".len()..].trim();
         if !rest.is_empty() {
