@@ -556,7 +556,7 @@ async fn salehs_makes_exactly_one_request_and_others_send_our_user_agent() {
 }
 
 /// A server that promises a long body, sends part of it, and drops the connection.
-async fn reset_mid_body() -> String {
+pub async fn reset_mid_body() -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

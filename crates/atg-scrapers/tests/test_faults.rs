@@ -31,25 +31,6 @@ fn options() -> ScrapeOptions {
     }
 }
 
-/// A server that sends headers and part of a body, then closes the connection.
-async fn resetting_server() -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut sock, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let mut buf = [0u8; 4096];
-                let _ = sock.read(&mut buf).await;
-                let _ = sock
-                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 50000\r\n\r\n{\"events\": [")
-                    .await;
-            });
-        }
-    });
-    format!("http://{addr}/reset")
-}
-
 /// Points every URL `b` fetches at `fault`.
 fn break_brewery(b: &mut Brewery, fault: &str) {
     let set = |b: &mut Brewery, k: &str, v: String| {
@@ -109,7 +90,7 @@ async fn every_fault_at_every_source() {
         )
         .mount(&faults)
         .await;
-    let reset = resetting_server().await;
+    let reset = crate::test_coordinator::reset_mid_body().await;
     let clock = Clock::as_of(day(2025, 7, 30));
     let all = BreweryConfig::parse(&mirror.config(), "mirror.json")
         .unwrap()
