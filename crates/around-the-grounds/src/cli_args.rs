@@ -1,9 +1,17 @@
 use std::process::ExitCode;
 
-/// Parses the command line the same way for every binary of the project: `--help` and
-/// `--version` print and exit 0; anything wrong is one line on stderr and exit 1 (2 is kept
-/// for "some breweries failed").
+/// Starts every binary of the project the same way: `.env` in the working directory (or a
+/// parent) fills in what the environment lacks — real environment variables win — and is read
+/// before the arguments, so flags with an `env` fallback see it; then the command line is
+/// parsed. `--help` and `--version` print and exit 0; a bad `.env` or anything wrong on the
+/// command line is one line on stderr and exit 1 (2 is kept for "some breweries failed").
 pub fn parse_args<C: clap::Parser>() -> Result<C, ExitCode> {
+    if let Err(e) = dotenvy::dotenv()
+        && !e.not_found()
+    {
+        eprintln!("error: .env: {}", dotenv_error(&e));
+        return Err(ExitCode::from(1));
+    }
     match C::try_parse() {
         Ok(c) => Ok(c),
         Err(e) if !e.use_stderr() => {
@@ -18,5 +26,49 @@ pub fn parse_args<C: clap::Parser>() -> Result<C, ExitCode> {
             );
             Err(ExitCode::from(1))
         }
+    }
+}
+
+/// What is wrong with `.env`, on one line and without the values (they may be secrets).
+fn dotenv_error(e: &dotenvy::Error) -> String {
+    match e {
+        dotenvy::Error::LineParse(text, _) => {
+            let key = text.split('=').next().unwrap_or_default().trim();
+            let key = key
+                .strip_prefix("export ")
+                .unwrap_or(key)
+                .trim()
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect::<String>();
+            if key.is_empty() {
+                "a line is not NAME=value".to_string()
+            } else {
+                format!(
+                    "the line setting {key} cannot be read (an unclosed quote or a stray character?)"
+                )
+            }
+        }
+        other => other.to_string().replace('\n', " "),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dotenv_error;
+
+    #[test]
+    fn dotenv_errors_name_the_variable_not_its_value() {
+        let e = dotenvy::Error::LineParse("ANTHROPIC_API_KEY='sk-secret\n".into(), 25);
+        let text = dotenv_error(&e);
+        assert!(text.contains("ANTHROPIC_API_KEY"), "{text}");
+        assert!(
+            !text.contains("sk-secret") && !text.contains('\n'),
+            "{text}"
+        );
+        let e = dotenvy::Error::LineParse("export GITHUB_TOKEN=\"x y\n".into(), 3);
+        assert!(dotenv_error(&e).contains("setting GITHUB_TOKEN "));
+        let e = dotenvy::Error::LineParse("???\n".into(), 0);
+        assert_eq!(dotenv_error(&e), "a line is not NAME=value");
     }
 }

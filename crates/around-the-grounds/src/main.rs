@@ -106,14 +106,6 @@ fn parse_seconds(s: &str) -> Result<Duration, String> {
 }
 
 fn main() -> ExitCode {
-    // `.env` in the working directory (or a parent) fills in what the environment lacks; real
-    // environment variables win.
-    if let Err(e) = dotenvy::dotenv()
-        && !e.not_found()
-    {
-        eprintln!("error: .env: {e}");
-        return ExitCode::from(1);
-    }
     let cli = match around_the_grounds::parse_args::<Cli>() {
         Ok(c) => c,
         Err(code) => return code,

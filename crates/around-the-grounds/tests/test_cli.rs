@@ -21,8 +21,16 @@ pub async fn run(args: &[&str]) -> Run {
 
 /// The CLI with a clean environment for everything it reads, plus `env`.
 pub async fn run_with_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    run_in(None, args, env).await
+}
+
+/// [`run_with_env`] in the working directory `dir` (where a `.env` may be).
+pub async fn run_in(dir: Option<&std::path::Path>, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut cmd = tokio::process::Command::new(BIN);
     cmd.args(args);
+    if let Some(dir) = dir {
+        cmd.current_dir(dir);
+    }
     for k in [
         "RUST_LOG",
         "ATG_CONFIG",
@@ -219,6 +227,54 @@ async fn bad_config_is_one_line_naming_file_and_field() {
         r.stderr
     );
     assert!(!r.stderr.contains("panicked"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dotenv_fills_in_the_environment_and_real_variables_win() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join(".env"),
+        "# settings\nATG_CONFIG=/nonexistent/from-dotenv.json\n",
+    )
+    .unwrap();
+    let r = run_in(Some(dir.path()), &[], &[]).await;
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("/nonexistent/from-dotenv.json"),
+        "{}",
+        r.stderr
+    );
+
+    let r = run_in(
+        Some(dir.path()),
+        &[],
+        &[("ATG_CONFIG", "/nonexistent/from-environment.json")],
+    )
+    .await;
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("/nonexistent/from-environment.json"),
+        "{}",
+        r.stderr
+    );
+
+    // A .env that cannot be read is one line naming the variable, not its value.
+    std::fs::write(
+        dir.path().join(".env"),
+        "GITHUB_TOKEN='ghp_secret\nATG_CONFIG=x\n",
+    )
+    .unwrap();
+    let r = run_in(Some(dir.path()), &["--help"], &[]).await;
+    assert_eq!(r.code, 1);
+    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .starts_with("error: .env: the line setting GITHUB_TOKEN "),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("ghp_secret"), "{}", r.stderr);
+    assert!(r.stdout.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]

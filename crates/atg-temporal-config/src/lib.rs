@@ -21,16 +21,6 @@ pub const DEFAULT_ADDRESS: &str = "localhost:7233";
 pub const DEFAULT_NAMESPACE: &str = "default";
 pub const DEFAULT_TASK_QUEUE: &str = "food-truck-task-queue";
 
-/// Loads `.env` from the working directory (or a parent). Real environment variables win.
-/// Call it before the async runtime starts.
-pub fn load_dotenv() -> Result<(), String> {
-    match dotenvy::dotenv() {
-        Ok(_) => Ok(()),
-        Err(e) if e.not_found() => Ok(()),
-        Err(e) => Err(format!(".env: {e}")),
-    }
-}
-
 /// How the client authenticates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthMethod {

@@ -51,10 +51,6 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    if let Err(e) = atg_temporal_config::load_dotenv() {
-        eprintln!("error: {e}");
-        return ExitCode::from(1);
-    }
     let cli = match around_the_grounds::parse_args::<Cli>() {
         Ok(c) => c,
         Err(code) => return code,
