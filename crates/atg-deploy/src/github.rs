@@ -119,17 +119,12 @@ impl GitHubApp {
             })?;
         let full = format!("{owner}/{repo}");
         let what = format!("GET /repos/{full}/installation");
-        let resp = http
-            .get(format!("{base}/repos/{full}/installation"))
-            .bearer_auth(&jwt)
-            .header("accept", "application/vnd.github+json")
-            .header("x-github-api-version", "2022-11-28")
-            .send()
-            .await
-            .map_err(|e| AuthError::Network {
-                base: base.to_string(),
-                detail: e.without_url().to_string(),
-            })?;
+        let resp = call(
+            http.get(format!("{base}/repos/{full}/installation")),
+            &jwt,
+            base,
+        )
+        .await?;
         let installation: Installation = match resp.status().as_u16() {
             200 => json(resp, &what).await?,
             404 => {
@@ -138,30 +133,42 @@ impl GitHubApp {
                     repo: full,
                 });
             }
-            s @ (401 | 403) => return Err(AuthError::Unauthorized { status: s, what }),
-            s => return Err(AuthError::Http { status: s, what }),
+            s => return Err(status_error(s, what)),
         };
         let what = format!("POST /app/installations/{}/access_tokens", installation.id);
-        let resp = http
-            .post(format!(
-                "{base}/app/installations/{}/access_tokens",
-                installation.id
-            ))
-            .bearer_auth(&jwt)
-            .header("accept", "application/vnd.github+json")
-            .header("x-github-api-version", "2022-11-28")
-            .send()
-            .await
-            .map_err(|e| AuthError::Network {
-                base: base.to_string(),
-                detail: e.without_url().to_string(),
-            })?;
+        let url = format!("{base}/app/installations/{}/access_tokens", installation.id);
+        let resp = call(http.post(url), &jwt, base).await?;
         let token: AccessToken = match resp.status().as_u16() {
             200 | 201 => json(resp, &what).await?,
-            s @ (401 | 403) => return Err(AuthError::Unauthorized { status: s, what }),
-            s => return Err(AuthError::Http { status: s, what }),
+            s => return Err(status_error(s, what)),
         };
         Ok(Secret::new(token.token))
+    }
+}
+
+/// Sends one GitHub API request signed with the App's JWT; a network failure names the API base.
+async fn call(
+    request: reqwest::RequestBuilder,
+    jwt: &str,
+    base: &str,
+) -> Result<reqwest::Response, AuthError> {
+    request
+        .bearer_auth(jwt)
+        .header("accept", "application/vnd.github+json")
+        .header("x-github-api-version", "2022-11-28")
+        .send()
+        .await
+        .map_err(|e| AuthError::Network {
+            base: base.to_string(),
+            detail: e.without_url().to_string(),
+        })
+}
+
+/// An API reply with an unexpected status: 401/403 mean the App's credentials were refused.
+fn status_error(status: u16, what: String) -> AuthError {
+    match status {
+        401 | 403 => AuthError::Unauthorized { status, what },
+        _ => AuthError::Http { status, what },
     }
 }
 
