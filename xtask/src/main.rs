@@ -108,11 +108,67 @@ pub fn root() -> PathBuf {
 }
 
 pub fn cargo(args: &[&str]) -> Result<()> {
-    step(Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())).args(args))
+    step(&mut cargo_command(args))
+}
+
+/// `cargo ARGS` with the environment the user's own `cargo` would see: `cargo xtask` runs this
+/// program with its package's variables and a longer LD_LIBRARY_PATH, and build scripts that
+/// watch the environment would otherwise rebuild half the dependency tree on every switch
+/// between `cargo build` and `cargo xtask`.
+pub fn cargo_command(args: &[&str]) -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.args(args);
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        if name.starts_with("CARGO_PKG_") || name.starts_with("CARGO_MANIFEST_") {
+            cmd.env_remove(name.as_ref());
+        }
+    }
+    let target = root().join("target");
+    if let Some(paths) = std::env::var_os("LD_LIBRARY_PATH") {
+        let kept: Vec<_> = std::env::split_paths(&paths)
+            .filter(|p| !p.starts_with(&target) && !p.starts_with(home_rustup()))
+            .collect();
+        match std::env::join_paths(kept) {
+            Ok(joined) if !joined.is_empty() => cmd.env("LD_LIBRARY_PATH", joined),
+            _ => cmd.env_remove("LD_LIBRARY_PATH"),
+        };
+    }
+    cmd
+}
+
+/// Where rustup keeps toolchains (cargo adds the toolchain's lib directory to LD_LIBRARY_PATH).
+fn home_rustup() -> PathBuf {
+    std::env::var_os("RUSTUP_HOME").map_or_else(
+        || PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".rustup"),
+        PathBuf::from,
+    )
+}
+
+/// The four release binaries, always built together: a different set of packages would unify
+/// different dependency features and rebuild most of the dependency tree each time.
+pub fn build_release_binaries() -> Result<()> {
+    cargo(&[
+        "build",
+        "--release",
+        "--locked",
+        "-p",
+        "around-the-grounds",
+        "-p",
+        "atg-worker",
+        "-p",
+        "atg-starter",
+        "-p",
+        "atg-schedule-manager",
+    ])
 }
 
 pub fn step(cmd: &mut Command) -> Result<()> {
-    let shown = format!("{cmd:?}").replace('"', "");
+    let shown = std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(|a| a.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ");
     eprintln!("==> {shown}");
     let started = Instant::now();
     let status = cmd
@@ -187,7 +243,7 @@ fn test(nextest_args: &[String]) -> Result<()> {
 }
 
 fn mirror(args: &[String]) -> Result<()> {
-    cargo(&["build", "--release", "--locked", "-p", "around-the-grounds"])?;
+    build_release_binaries()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
