@@ -14,12 +14,12 @@ use axum::response::{Html, IntoResponse, Response};
 use crate::root;
 use crate::temporal::{temporal_cli, terminate};
 
-/// Every 25th brewery answers 500, every 50th takes 2 s.
+/// Every 25th brewery answers 500; every 50th (a different one) takes 2 s.
 async fn brewery_page(UrlPath(i): UrlPath<usize>) -> Response {
     if i % 25 == 24 {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
-    if i % 50 == 49 {
+    if i % 50 == 10 {
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
     let mut page = String::from("<html><body><h1>Synthetic brewery</h1>");

@@ -46,8 +46,9 @@ fn input() -> impl Strategy<Value = String> {
     prop_oneof![any::<String>(), shaped()]
 }
 
+// proptest's default configuration: 256 cases per target, or PROPTEST_CASES (the bench's long
+// run sets it).
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
     #[test]
     fn stoup_never_panics(body in input(), c in ctx_any()) {
