@@ -1,57 +1,11 @@
 //! `--deploy` against real git repositories.
 
-use std::path::Path;
-use std::process::Command;
 use std::time::Duration;
 
+use atg_deploy::testkit::{bare_repo, commit_count, git};
 use atg_scrapers::testkit::Mirror;
 
 use crate::test_cli::{run_with_env, write_config};
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn bare(dir: &Path) -> std::path::PathBuf {
-    let remote = dir.join("site.git");
-    git(
-        dir,
-        &[
-            "init",
-            "-q",
-            "--bare",
-            "-b",
-            "main",
-            remote.to_str().unwrap(),
-        ],
-    );
-    remote
-}
-
-fn commit_count(remote: &Path) -> usize {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(remote)
-        .args(["rev-list", "--count", "main"])
-        .output()
-        .unwrap();
-    if out.status.success() {
-        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
-    } else {
-        0
-    }
-}
 
 const TOKEN: &str = "ghp_ThisMustNeverBeLogged0123456789";
 
@@ -60,7 +14,7 @@ async fn deploy_commits_once_and_then_only_when_the_schedule_changes() {
     let mirror = Mirror::start(Duration::ZERO).await;
     let cfg = write_config("deploy", &mirror.config());
     let tmp = tempfile::tempdir().unwrap();
-    let remote = bare(tmp.path());
+    let remote = bare_repo(tmp.path());
     let repo = remote.to_str().unwrap();
     let env = [
         ("GITHUB_TOKEN", TOKEN),
@@ -156,7 +110,7 @@ async fn deploy_commits_once_and_then_only_when_the_schedule_changes() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_run_where_everything_failed_leaves_the_remote_untouched() {
     let tmp = tempfile::tempdir().unwrap();
-    let remote = bare(tmp.path());
+    let remote = bare_repo(tmp.path());
     let down = write_config(
         "deploy-down",
         r#"{"breweries":[{"key":"obec-brewing","name":"Obec Brewing","url":"http://127.0.0.1:9/"}]}"#,

@@ -9,6 +9,8 @@ pub mod git;
 pub mod github;
 pub mod local;
 mod publish;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 
 pub use atg_core::Secret;
 pub use git::{Deployed, GitDeploy, GitError, GitTarget, Identity, deploy_site};

@@ -1,39 +1,13 @@
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
+pub use atg_deploy::testkit::{bare_repo, git};
 use atg_deploy::{GitDeploy, GitTarget, Identity, Secret};
 use atg_web::SiteFile;
 
-pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-/// A bare repository at `dir/remote.git`, optionally with one commit on `main` holding a
+/// A bare repository at `dir/site.git`, optionally with one commit on `main` holding a
 /// README and a stale file under public/.
 pub fn bare_remote(dir: &Path, seeded: bool) -> PathBuf {
-    let remote = dir.join("remote.git");
-    git(
-        dir,
-        &[
-            "init",
-            "-q",
-            "--bare",
-            "-b",
-            "main",
-            remote.to_str().unwrap(),
-        ],
-    );
+    let remote = bare_repo(dir);
     if seeded {
         let work = dir.join("seed");
         git(dir, &["init", "-q", "-b", "main", work.to_str().unwrap()]);

@@ -115,7 +115,7 @@ async fn serve(root: &Path) -> (String, Arc<Mutex<u32>>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (format!("http://{addr}/remote.git"), counter)
+    (format!("http://{addr}/site.git"), counter)
 }
 
 fn all_files(dir: &Path) -> Vec<PathBuf> {

@@ -1,6 +1,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+pub use atg_deploy::testkit::{bare_repo, commit_count, git};
 use atg_temporal_config::devserver::{self, DevServer, DevServerOptions};
 
 use atg_temporal_config::TemporalSettings;
@@ -98,44 +99,6 @@ pub fn spawn_worker_process(server: &TestServer, task_queue: &str, env: &[(&str,
         .stderr(Stdio::piped())
         .spawn()
         .unwrap()
-}
-
-pub fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-pub fn bare_repo(dir: &Path) -> PathBuf {
-    let r = dir.join("site.git");
-    git(
-        dir,
-        &["init", "-q", "--bare", "-b", "main", r.to_str().unwrap()],
-    );
-    r
-}
-
-pub fn commit_count(repo: &Path) -> usize {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args(["rev-list", "--count", "main"])
-        .output()
-        .unwrap();
-    if out.status.success() {
-        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
-    } else {
-        0
-    }
 }
 
 /// The mirror's config written to a file.
