@@ -29,6 +29,20 @@ pub fn parse_args<C: clap::Parser>() -> Result<C, ExitCode> {
     }
 }
 
+/// The async runtime of a binary (one thread, or one per core for the worker); a failure to
+/// start it is one line on stderr and exit 1.
+pub fn runtime(multi_thread: bool) -> Result<tokio::runtime::Runtime, ExitCode> {
+    let mut builder = if multi_thread {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    builder.enable_all().build().map_err(|e| {
+        eprintln!("error: cannot start the async runtime: {e}");
+        ExitCode::from(1)
+    })
+}
+
 /// What is wrong with `.env`, on one line and without the values (they may be secrets).
 fn dotenv_error(e: &dotenvy::Error) -> String {
     match e {

@@ -21,7 +21,7 @@ mod pipeline;
 mod site;
 
 pub use ai::{known_vendors, read_vendor_images, todays_haiku};
-pub use cli_args::parse_args;
+pub use cli_args::{parse_args, runtime};
 pub use logging::{LogFormat, init_logging, init_logging_with};
 pub use pipeline::{RunStatus, Schedule, collect_schedule};
 pub use site::{Published, brewery_list, preview, publish_to_git, site_files, web_data};

@@ -55,15 +55,9 @@ fn main() -> ExitCode {
         Err(code) => return code,
     };
     around_the_grounds::init_logging(cli.verbose, LogFormat::Pretty);
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match around_the_grounds::runtime(false) {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::from(1);
-        }
+        Err(code) => return code,
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => ExitCode::from(code),
