@@ -74,6 +74,17 @@ pub fn free_port() -> u16 {
         .map_or(7233, |a| a.port())
 }
 
+/// `temporal operator cluster health` says SERVING.
+fn healthy(cli: &Path, address: &str) -> bool {
+    Command::new(cli)
+        .args(["operator", "cluster", "health", "--address", address])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 pub fn answers(addr: SocketAddr) -> bool {
     TcpStream::connect_timeout(&addr, Duration::from_millis(300)).is_ok()
 }
@@ -108,7 +119,8 @@ pub struct DevServer {
 }
 
 impl DevServer {
-    /// Starts the server and waits until it accepts connections.
+    /// Starts the server and waits until its frontend reports healthy (a port that accepts
+    /// connections is not enough: the frontend answers "not healthy yet" for a moment longer).
     pub fn start(cli: &Path, o: &DevServerOptions) -> Result<Self, DevServerError> {
         let mut cmd = Command::new(cli);
         cmd.args([
@@ -142,7 +154,7 @@ impl DevServer {
         };
         let addr = server.socket_addr();
         let started = Instant::now();
-        while !answers(addr) {
+        while !answers(addr) || !healthy(cli, &server.address()) {
             if started.elapsed() > Duration::from_secs(60) {
                 return Err(DevServerError::NotUp(addr));
             }
