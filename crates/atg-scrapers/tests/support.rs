@@ -1,6 +1,10 @@
+use std::time::Duration;
+
 use atg_core::FoodTruckEvent;
 use atg_scrapers::ParseContext;
 use chrono::NaiveDate;
+use wiremock::matchers::path;
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub fn fixture(rel: &str) -> String {
     let path = format!("{}/../../fixtures/{rel}", env!("CARGO_MANIFEST_DIR"));
@@ -40,4 +44,41 @@ pub fn line(e: &FoodTruckEvent) -> String {
 
 pub fn lines(events: &[FoodTruckEvent]) -> Vec<String> {
     events.iter().map(line).collect()
+}
+
+/// A server of faults, one per path: `/500`, `/404`, `/hang` (answers after 30 s), `/huge`
+/// (2 MB, over any cap the tests set), `/malformed` (truncated JSON), `/loop` (redirects to
+/// itself).
+pub async fn fault_server() -> MockServer {
+    let faults = MockServer::start().await;
+    let f = faults.uri();
+    let routes = [
+        ("/500", ResponseTemplate::new(500)),
+        ("/404", ResponseTemplate::new(404)),
+        (
+            "/hang",
+            ResponseTemplate::new(200)
+                .set_body_string("late")
+                .set_delay(Duration::from_secs(30)),
+        ),
+        (
+            "/huge",
+            ResponseTemplate::new(200).set_body_string("x".repeat(2 * 1024 * 1024)),
+        ),
+        (
+            "/malformed",
+            ResponseTemplate::new(200).set_body_string("{\"events\": [1, 2"),
+        ),
+        (
+            "/loop",
+            ResponseTemplate::new(302).insert_header("location", format!("{f}/loop").as_str()),
+        ),
+    ];
+    for (route, response) in routes {
+        Mock::given(path(route))
+            .respond_with(response)
+            .mount(&faults)
+            .await;
+    }
+    faults
 }

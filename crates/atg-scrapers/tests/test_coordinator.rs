@@ -100,38 +100,8 @@ async fn all_seven_sources_from_the_mirror() {
 #[tokio::test]
 async fn each_failure_is_its_breweries_own_error_and_the_rest_still_arrive() {
     let mirror = Mirror::start(Duration::ZERO).await;
-    let faults = MockServer::start().await;
+    let faults = fault_server().await;
     let f = faults.uri();
-    Mock::given(path("/500"))
-        .respond_with(ResponseTemplate::new(500))
-        .mount(&faults)
-        .await;
-    Mock::given(path("/404"))
-        .respond_with(ResponseTemplate::new(404))
-        .mount(&faults)
-        .await;
-    Mock::given(path("/slow"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_string("x")
-                .set_delay(Duration::from_secs(30)),
-        )
-        .mount(&faults)
-        .await;
-    Mock::given(path("/huge"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(2 * 1024 * 1024)))
-        .mount(&faults)
-        .await;
-    Mock::given(path("/malformed"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("{\"events\": [1, 2"))
-        .mount(&faults)
-        .await;
-    Mock::given(path("/loop"))
-        .respond_with(
-            ResponseTemplate::new(302).insert_header("location", format!("{f}/loop").as_str()),
-        )
-        .mount(&faults)
-        .await;
 
     let mut breweries = mirror_breweries(&mirror).await;
     let set = |bs: &mut Vec<Brewery>, key: &str, field: Option<&str>, url: String| {
@@ -149,7 +119,7 @@ async fn each_failure_is_its_breweries_own_error_and_the_rest_still_arrive() {
         &mut breweries,
         "chucks-greenwood",
         None,
-        format!("{f}/slow"),
+        format!("{f}/hang"),
     );
     set(
         &mut breweries,

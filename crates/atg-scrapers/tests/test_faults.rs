@@ -8,8 +8,6 @@ use std::time::{Duration, Instant};
 use atg_core::{Brewery, BreweryConfig, Clock, ErrorKind};
 use atg_scrapers::testkit::Mirror;
 use atg_scrapers::{Coordinator, FetchOptions, ScrapeOptions};
-use wiremock::matchers::path;
-use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::*;
 
@@ -62,34 +60,8 @@ fn counts(events: &[atg_core::FoodTruckEvent]) -> BTreeMap<String, usize> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_fault_at_every_source() {
     let mirror = Mirror::start(Duration::ZERO).await;
-    let faults = MockServer::start().await;
+    let faults = fault_server().await;
     let f = faults.uri();
-    Mock::given(path("/500"))
-        .respond_with(ResponseTemplate::new(500))
-        .mount(&faults)
-        .await;
-    Mock::given(path("/hang"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_string("late")
-                .set_delay(Duration::from_secs(30)),
-        )
-        .mount(&faults)
-        .await;
-    Mock::given(path("/malformed"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("{\"oops\": [1, 2"))
-        .mount(&faults)
-        .await;
-    Mock::given(path("/huge"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(1024 * 1024)))
-        .mount(&faults)
-        .await;
-    Mock::given(path("/loop"))
-        .respond_with(
-            ResponseTemplate::new(302).insert_header("location", format!("{f}/loop").as_str()),
-        )
-        .mount(&faults)
-        .await;
     let reset = crate::test_coordinator::reset_mid_body().await;
     let clock = Clock::as_of(day(2025, 7, 30));
     let all = BreweryConfig::parse(&mirror.config(), "mirror.json")
