@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::test_cli::{run_with_env, write_config};
+use crate::test_cli::{preview_run, run_with_env, write_config};
 
 fn reply(text: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(json!({"content": [{"type": "text", "text": text}]}))
@@ -24,16 +24,10 @@ async fn without_a_key_nothing_is_sent() {
     let cfg = write_config("ai-nokey", &mirror.config());
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("site");
-    let r = run_with_env(
-        &[
-            "--config",
-            cfg.to_str().unwrap(),
-            "--as-of",
-            Mirror::AS_OF,
-            "--preview",
-            "--out",
-            out.to_str().unwrap(),
-        ],
+    let r = preview_run(
+        &cfg,
+        &out,
+        &[],
         &[
             ("ANTHROPIC_BASE_URL", &api.uri()),
             (
@@ -63,16 +57,10 @@ async fn the_haiku_goes_into_data_json() {
     let cfg = write_config("ai-haiku", &mirror.config());
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("site");
-    let r = run_with_env(
-        &[
-            "--config",
-            cfg.to_str().unwrap(),
-            "--as-of",
-            Mirror::AS_OF,
-            "--preview",
-            "--out",
-            out.to_str().unwrap(),
-        ],
+    let r = preview_run(
+        &cfg,
+        &out,
+        &[],
         &[
             ("ANTHROPIC_API_KEY", "sk-ant-test"),
             ("ANTHROPIC_BASE_URL", &api.uri()),
@@ -99,16 +87,10 @@ async fn a_failing_api_never_stops_the_schedule() {
     let cfg = write_config("ai-500", &mirror.config());
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("site");
-    let r = run_with_env(
-        &[
-            "--config",
-            cfg.to_str().unwrap(),
-            "--as-of",
-            Mirror::AS_OF,
-            "--preview",
-            "--out",
-            out.to_str().unwrap(),
-        ],
+    let r = preview_run(
+        &cfg,
+        &out,
+        &[],
         &[
             ("ANTHROPIC_API_KEY", "sk-ant-test"),
             ("ANTHROPIC_BASE_URL", &api.uri()),

@@ -68,6 +68,27 @@ pub async fn run_in(dir: Option<&std::path::Path>, args: &[&str], env: &[(&str, 
     }
 }
 
+/// `--config CFG --as-of <the mirror's week> --preview --out OUT` and `extra`, with `env`.
+pub async fn preview_run(
+    cfg: &std::path::Path,
+    out: &std::path::Path,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> Run {
+    let (cfg, out) = (cfg.to_string_lossy(), out.to_string_lossy());
+    let mut args = vec![
+        "--config",
+        cfg.as_ref(),
+        "--as-of",
+        Mirror::AS_OF,
+        "--preview",
+        "--out",
+        out.as_ref(),
+    ];
+    args.extend_from_slice(extra);
+    run_with_env(&args, env).await
+}
+
 pub fn write_config(dir_name: &str, text: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("atg-cli-{}-{dir_name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

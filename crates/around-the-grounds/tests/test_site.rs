@@ -12,7 +12,7 @@ use scraper::{Html, Selector};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use crate::test_cli::{run, write_config};
+use crate::test_cli::{preview_run, run, write_config};
 
 const BIN: &str = env!("CARGO_BIN_EXE_around-the-grounds");
 
@@ -26,16 +26,7 @@ async fn preview_writes_the_whole_site_and_a_failed_run_keeps_it() {
     let cfg = write_config("preview", &mirror.config());
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("site");
-    let r = run(&[
-        "--config",
-        cfg.to_str().unwrap(),
-        "--as-of",
-        Mirror::AS_OF,
-        "--preview",
-        "--out",
-        out.to_str().unwrap(),
-    ])
-    .await;
+    let r = preview_run(&cfg, &out, &[], &[]).await;
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stdout.contains("✅ Wrote the site (21 events) to"),
@@ -84,18 +75,7 @@ async fn preview_writes_the_whole_site_and_a_failed_run_keeps_it() {
     assert_eq!(read(&out.join("data.json")), before);
 
     // JSON on stdout stays one document; the preview's message goes to stderr.
-    let r = run(&[
-        "--config",
-        cfg.to_str().unwrap(),
-        "--as-of",
-        Mirror::AS_OF,
-        "--preview",
-        "--out",
-        out.to_str().unwrap(),
-        "--format",
-        "json",
-    ])
-    .await;
+    let r = preview_run(&cfg, &out, &["--format", "json"], &[]).await;
     assert!(serde_json::from_str::<Value>(&r.stdout).is_ok());
     assert!(r.stderr.contains("Wrote the site"));
 }
@@ -106,16 +86,7 @@ async fn preview_never_replaces_a_directory_it_did_not_write() {
     let cfg = write_config("foreign", &mirror.config());
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("index.html"), "my own page").unwrap();
-    let r = run(&[
-        "--config",
-        cfg.to_str().unwrap(),
-        "--as-of",
-        Mirror::AS_OF,
-        "--preview",
-        "--out",
-        tmp.path().to_str().unwrap(),
-    ])
-    .await;
+    let r = preview_run(&cfg, tmp.path(), &[], &[]).await;
     assert_eq!(r.code, 0, "a failed preview does not change the exit code");
     assert!(
         r.stderr.contains("❌ Preview failed: refusing to replace"),
