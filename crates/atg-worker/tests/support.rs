@@ -4,7 +4,9 @@ use std::process::{Child, Command, Stdio};
 pub use atg_deploy::testkit::{bare_repo, commit_count, git};
 use atg_temporal_config::devserver::{self, DevServer, DevServerOptions};
 
+use atg_scrapers::testkit::Mirror;
 use atg_temporal_config::TemporalSettings;
+use atg_workflows::WorkflowParams;
 use atg_workflows::worker::{WorkerSettings, WorkerThread};
 use temporalio_client::Client;
 
@@ -106,4 +108,19 @@ pub fn write_config(dir: &Path, text: &str) -> PathBuf {
     let p = dir.join("breweries.json");
     std::fs::write(&p, text).unwrap();
     p
+}
+
+/// `config_text` written to `dir`, an empty bare repository beside it, and the parameters of a
+/// run over them that deploys there, for the mirror's week.
+pub fn deploy_params(dir: &Path, config_text: &str) -> (WorkflowParams, PathBuf) {
+    let config = write_config(dir, config_text);
+    let repo = bare_repo(dir);
+    let params = WorkflowParams {
+        config_path: Some(config.display().to_string()),
+        deploy: true,
+        git_repository_url: Some(repo.display().to_string()),
+        as_of: Some(Mirror::AS_OF.into()),
+        ..WorkflowParams::default()
+    };
+    (params, repo)
 }

@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use atg_scrapers::testkit::Mirror;
-use atg_workflows::WorkflowParams;
 use atg_workflows::starter::start;
 use serde_json::json;
 use wiremock::matchers::path;
@@ -39,16 +38,8 @@ async fn the_haiku_is_published_and_an_ai_outage_is_not_a_failure() {
         ],
     );
     let mirror = Mirror::start(Duration::ZERO).await;
-    let config = write_config(tmp.path(), &mirror.config());
-    let repo = bare_repo(tmp.path());
+    let (params, repo) = deploy_params(tmp.path(), &mirror.config());
     let client = server.client().await;
-    let params = WorkflowParams {
-        config_path: Some(config.display().to_string()),
-        deploy: true,
-        git_repository_url: Some(repo.display().to_string()),
-        as_of: Some(Mirror::AS_OF.into()),
-        ..WorkflowParams::default()
-    };
     let (_, r) = start(&client, &q, "ai-1", params.clone(), true)
         .await
         .unwrap();

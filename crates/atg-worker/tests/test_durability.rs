@@ -3,7 +3,6 @@
 use std::time::{Duration, Instant};
 
 use atg_scrapers::testkit::Mirror;
-use atg_workflows::WorkflowParams;
 use atg_workflows::starter::start;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -32,18 +31,10 @@ async fn a_killed_workers_run_is_finished_by_the_next_worker() {
         &format!("{}/obec", slow.uri()),
     );
     let tmp = tempfile::tempdir().unwrap();
-    let config = write_config(tmp.path(), &cfg);
-    let repo = bare_repo(tmp.path());
+    let (params, repo) = deploy_params(tmp.path(), &cfg);
 
     let mut first = spawn_worker_process(&server, &q, &[]);
     let client = server.client().await;
-    let params = WorkflowParams {
-        config_path: Some(config.display().to_string()),
-        deploy: true,
-        git_repository_url: Some(repo.display().to_string()),
-        as_of: Some(Mirror::AS_OF.into()),
-        ..WorkflowParams::default()
-    };
     start(&client, &q, "durable-1", params, false)
         .await
         .unwrap();

@@ -62,16 +62,12 @@ async fn a_fresh_history_replays() {
         &format!("{}/missing/", mirror.uri()),
     );
     let tmp = tempfile::tempdir().unwrap();
-    let config = write_config(tmp.path(), &cfg);
-    let repo = bare_repo(tmp.path());
-    let client = server.client().await;
+    let (params, _repo) = deploy_params(tmp.path(), &cfg);
     let params = WorkflowParams {
-        config_path: Some(config.display().to_string()),
-        deploy: true,
-        git_repository_url: Some(repo.display().to_string()),
         max_parallel_scrapes: 4,
-        as_of: Some(Mirror::AS_OF.into()),
+        ..params
     };
+    let client = server.client().await;
     let (started, result) = start(&client, &q, "replay-me", params, true).await.unwrap();
     assert_eq!(result.unwrap().errors.unwrap().len(), 1);
     let handle = client.get_workflow_handle::<FoodTruckWorkflow>(started.workflow_id.as_str());

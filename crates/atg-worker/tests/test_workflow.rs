@@ -15,16 +15,12 @@ async fn the_whole_workflow_scrapes_builds_and_deploys_once() {
     let (shutdown, worker) = spawn_worker(&server, &q).await;
     let mirror = Mirror::start(Duration::ZERO).await;
     let tmp = tempfile::tempdir().unwrap();
-    let config = write_config(tmp.path(), &mirror.config());
-    let repo = bare_repo(tmp.path());
-    let client = server.client().await;
+    let (params, repo) = deploy_params(tmp.path(), &mirror.config());
     let params = WorkflowParams {
-        config_path: Some(config.display().to_string()),
-        deploy: true,
-        git_repository_url: Some(repo.display().to_string()),
         max_parallel_scrapes: 3,
-        as_of: Some(Mirror::AS_OF.into()),
+        ..params
     };
+    let client = server.client().await;
 
     let (_, result) = start(&client, &q, "wf-full-1", params.clone(), true)
         .await
