@@ -1,8 +1,11 @@
 //! Time in this project is Pacific time (America/Los_Angeles), DST-aware, and flows from one
 //! injected [`Clock`]; nothing reads the system clock behind the caller's back.
 
+use std::ops::RangeInclusive;
+
 use chrono::{
-    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
+    DateTime, Datelike, Days, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
+    Utc,
 };
 use chrono_tz::Tz;
 
@@ -11,6 +14,54 @@ pub const PACIFIC: Tz = chrono_tz::America::Los_Angeles;
 
 /// The window is today through today + `WINDOW_DAYS` (both ends included), as the original.
 pub const WINDOW_DAYS: i64 = 7;
+
+/// The years a date from outside (a page, a feed, `--as-of`, a workflow's input) may have. A
+/// schedule is about this week; anything far outside is a misreading, and keeping every value
+/// inside this range means no later date arithmetic can overflow.
+pub const SANE_YEARS: RangeInclusive<i32> = 1970..=2200;
+
+/// `date` is inside [`SANE_YEARS`].
+pub fn is_sane_date(date: NaiveDate) -> bool {
+    SANE_YEARS.contains(&date.year())
+}
+
+/// `date` when it is inside [`SANE_YEARS`].
+pub fn sane_date(date: NaiveDate) -> Option<NaiveDate> {
+    is_sane_date(date).then_some(date)
+}
+
+/// `t` when its date is inside [`SANE_YEARS`].
+pub fn sane_datetime(t: NaiveDateTime) -> Option<NaiveDateTime> {
+    is_sane_date(t.date()).then_some(t)
+}
+
+/// Why a day given as "today" (`--as-of`, a workflow's `as_of`) cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AsOfError {
+    #[error("{0:?} is not a date like 2026-11-25")]
+    NotADate(String),
+    #[error("{0:?} is outside the years {first}–{last}", first = SANE_YEARS.start(), last = SANE_YEARS.end())]
+    OutOfRange(String),
+}
+
+/// The one reading of a "today" given as text: `YYYY-MM-DD`, in [`SANE_YEARS`].
+///
+/// ```
+/// use atg_core::parse_as_of;
+/// assert!(parse_as_of("2026-11-25").is_ok());
+/// assert!(parse_as_of("+262142-12-31").is_err());
+/// assert!(parse_as_of("tomorrow").is_err());
+/// ```
+pub fn parse_as_of(text: &str) -> Result<NaiveDate, AsOfError> {
+    let t = text.trim();
+    // Four-digit years only: chrono's `%Y` would also take `+262142`.
+    let shaped = t.len() == 10 && t.as_bytes().first().is_some_and(u8::is_ascii_digit);
+    let date = NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .ok()
+        .filter(|_| shaped)
+        .ok_or_else(|| AsOfError::NotADate(text.to_string()))?;
+    sane_date(date).ok_or_else(|| AsOfError::OutOfRange(text.to_string()))
+}
 
 /// "Now", fixed once at the edge of a run and handed to everything that needs the date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,8 +80,13 @@ impl Clock {
         Self { now }
     }
 
-    /// Noon Pacific on `date`: what `--as-of YYYY-MM-DD` means.
+    /// Noon Pacific on `date`: what `--as-of YYYY-MM-DD` means. A date outside [`SANE_YEARS`]
+    /// (which [`parse_as_of`] refuses) is taken as the nearest end of that range, so no
+    /// reading of this clock can overflow.
     pub fn as_of(date: NaiveDate) -> Self {
+        let first = NaiveDate::from_ymd_opt(*SANE_YEARS.start(), 1, 1).unwrap_or(NaiveDate::MIN);
+        let last = NaiveDate::from_ymd_opt(*SANE_YEARS.end(), 12, 31).unwrap_or(NaiveDate::MAX);
+        let date = date.clamp(first, last);
         let noon = date.and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or(NaiveTime::MIN));
         Self {
             now: localize(noon).with_timezone(&Utc),
@@ -66,7 +122,9 @@ impl ScheduleWindow {
     pub fn starting(first: NaiveDate) -> Self {
         Self {
             first,
-            last: first + Duration::days(WINDOW_DAYS),
+            last: first
+                .checked_add_days(Days::new(WINDOW_DAYS.unsigned_abs()))
+                .unwrap_or(NaiveDate::MAX),
         }
     }
 
@@ -92,8 +150,8 @@ pub const RECENT_PAST_DAYS: i64 = 92;
 /// assert_eq!(infer_year(d(2026, 7, 1), 2, 30), None);
 /// ```
 pub fn infer_year(today: NaiveDate, month: u32, day: u32) -> Option<NaiveDate> {
-    let earliest = today - Duration::days(RECENT_PAST_DAYS);
-    (today.year() - 1..=today.year() + 4)
+    let earliest = today.checked_sub_days(Days::new(RECENT_PAST_DAYS.unsigned_abs()))?;
+    (today.year().saturating_sub(1)..=today.year().saturating_add(4))
         .filter_map(|y| NaiveDate::from_ymd_opt(y, month, day))
         .find(|d| *d >= earliest)
 }
@@ -110,13 +168,10 @@ pub fn localize(wall: NaiveDateTime) -> DateTime<Tz> {
     match PACIFIC.from_local_datetime(&wall) {
         LocalResult::Single(t) => t,
         LocalResult::Ambiguous(early, _) => early,
-        LocalResult::None => {
-            let shifted = wall + Duration::hours(1);
-            PACIFIC
-                .from_local_datetime(&shifted)
-                .earliest()
-                .unwrap_or_else(|| PACIFIC.from_utc_datetime(&wall))
-        }
+        LocalResult::None => wall
+            .checked_add_signed(Duration::hours(1))
+            .and_then(|shifted| PACIFIC.from_local_datetime(&shifted).earliest())
+            .unwrap_or_else(|| PACIFIC.from_utc_datetime(&wall)),
     }
 }
 
@@ -139,6 +194,49 @@ mod tests {
         // New Year's Eve 22:00 Pacific is already 2025 in UTC.
         let c = Clock::fixed(Utc.with_ymd_and_hms(2025, 1, 1, 6, 0, 0).unwrap());
         assert_eq!(c.today(), d(2024, 12, 31));
+    }
+
+    #[test]
+    fn as_of_accepts_only_sane_iso_dates() {
+        assert_eq!(parse_as_of("2026-11-25"), Ok(d(2026, 11, 25)));
+        assert_eq!(parse_as_of(" 2026-11-25 "), Ok(d(2026, 11, 25)));
+        for bad in [
+            "+262142-12-31",
+            "-0001-01-01",
+            "26-11-25",
+            "2026-13-01",
+            "",
+            "x",
+        ] {
+            assert!(
+                matches!(parse_as_of(bad), Err(AsOfError::NotADate(_))),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            parse_as_of("9999-12-31"),
+            Err(AsOfError::OutOfRange(_))
+        ));
+        assert!(matches!(
+            parse_as_of("1969-12-31"),
+            Err(AsOfError::OutOfRange(_))
+        ));
+        assert_eq!(
+            parse_as_of("9999-12-31").unwrap_err().to_string(),
+            "\"9999-12-31\" is outside the years 1970–2200"
+        );
+    }
+
+    #[test]
+    fn arithmetic_at_the_ends_of_time_does_not_panic() {
+        let w = ScheduleWindow::starting(NaiveDate::MAX);
+        assert_eq!(w.last, NaiveDate::MAX);
+        assert_eq!(infer_year(NaiveDate::MIN, 1, 5), None);
+        let _ = infer_year(NaiveDate::MAX, 12, 31);
+        let _ = localize(NaiveDateTime::MAX);
+        let _ = localize(NaiveDateTime::MIN);
+        assert_eq!(Clock::as_of(NaiveDate::MAX).today(), d(2200, 12, 31));
+        assert_eq!(Clock::as_of(NaiveDate::MIN).today(), d(1970, 1, 1));
     }
 
     #[test]

@@ -13,7 +13,8 @@ mod secret;
 
 pub use chain::error_chain;
 pub use clock::{
-    Clock, PACIFIC, ScheduleWindow, WINDOW_DAYS, infer_year, localize, to_pacific_wall_clock,
+    AsOfError, Clock, PACIFIC, SANE_YEARS, ScheduleWindow, WINDOW_DAYS, infer_year, is_sane_date,
+    localize, parse_as_of, sane_date, sane_datetime, to_pacific_wall_clock,
 };
 pub use config::{
     Brewery, BreweryConfig, ConfigError, EMBEDDED_CONFIG, EMBEDDED_CONFIG_NAME, check_absolute_url,

@@ -4,10 +4,21 @@
 use std::time::Duration;
 
 use atg_core::{Brewery, Clock, FoodTruckEvent, ScrapeError, sort_and_dedup};
-use futures::StreamExt;
+use std::panic::AssertUnwindSafe;
+
+use futures::{FutureExt, StreamExt};
 
 use crate::fetch::{FetchError, FetchOptions, Fetcher};
-use crate::sources::{ParseContext, Source, SourceError};
+use crate::sources::{ParseContext, ParseError, Source, SourceError};
+
+/// The text of a caught panic.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".to_string())
+}
 
 /// How a run scrapes.
 #[derive(Debug, Clone)]
@@ -65,11 +76,19 @@ impl Coordinator {
             Ok(source) => {
                 let ctx = ParseContext::new(brewery, clock.today());
                 let deadline = self.options.source_deadline;
-                tokio::time::timeout(deadline, source.scrape(&self.http, &ctx))
-                    .await
-                    .unwrap_or(Err(SourceError::Deadline {
+                // A parser that panics on a page is that brewery's parse error, never the end
+                // of the run (release builds unwind; see docs/ARCHITECTURE.md).
+                let guarded = AssertUnwindSafe(source.scrape(&self.http, &ctx)).catch_unwind();
+                match tokio::time::timeout(deadline, guarded).await {
+                    Ok(Ok(r)) => r,
+                    Ok(Err(panic)) => Err(SourceError::Parse(ParseError::new(format!(
+                        "the parser failed on this page ({})",
+                        panic_message(panic.as_ref())
+                    )))),
+                    Err(_) => Err(SourceError::Deadline {
                         seconds: deadline.as_secs_f64(),
-                    }))
+                    }),
+                }
             }
             Err(e) => Err(e),
         };

@@ -28,6 +28,8 @@ pub struct FetchOptions {
     /// The first backoff; each retry doubles it, with ±50 % jitter.
     pub backoff_base: Duration,
     pub backoff_max: Duration,
+    /// Host names pinned to addresses, as `curl --resolve` does (a test, a mirror).
+    pub resolve: Vec<(String, std::net::SocketAddr)>,
 }
 
 impl Default for FetchOptions {
@@ -40,6 +42,7 @@ impl Default for FetchOptions {
             max_attempts: 3,
             backoff_base: Duration::from_millis(250),
             backoff_max: Duration::from_secs(4),
+            resolve: Vec::new(),
         }
     }
 }
@@ -84,6 +87,64 @@ impl FetchError {
         match self {
             Self::Status { status, .. } => Some(*status),
             _ => None,
+        }
+    }
+}
+
+/// Why a redirect from `previous` (first requested as `first`) to `next` is not followed: a
+/// downgrade from https to http, or a jump to a loopback, link-local, private or unique-local
+/// address, which a public site has no business sending us to (unless the brewery's own URL is
+/// such an address: a local mirror). `None` when it may be followed.
+pub fn redirect_refusal(first: &url::Url, previous: &url::Url, next: &url::Url) -> Option<String> {
+    if previous.scheme() == "https" && next.scheme() != "https" {
+        return Some(format!(
+            "refused a redirect from https to {}: {}",
+            next.scheme(),
+            next.host_str().unwrap_or("")
+        ));
+    }
+    if !matches!(next.scheme(), "http" | "https") {
+        return Some(format!("refused a redirect to a {} URL", next.scheme()));
+    }
+    if is_internal_host(next) && !is_internal_host(first) {
+        return Some(format!(
+            "refused a redirect to the internal address {}",
+            next.host_str().unwrap_or("")
+        ));
+    }
+    None
+}
+
+/// The URL names this machine or a private network: `localhost`, a loopback, link-local,
+/// private (RFC 1918), shared (100.64/10), unspecified or unique-local (fc00::/7) address.
+pub fn is_internal_host(u: &url::Url) -> bool {
+    use std::net::{IpAddr, Ipv4Addr};
+    let v4 = |ip: Ipv4Addr| {
+        ip.is_loopback()
+            || ip.is_private()
+            || ip.is_link_local()
+            || ip.is_unspecified()
+            || ip.is_broadcast()
+            || (ip.octets()[0] == 100 && (ip.octets()[1] & 0xc0) == 64)
+    };
+    let ip = match u.host() {
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
+        Some(url::Host::Domain(d)) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            return d == "localhost" || d.ends_with(".localhost");
+        }
+        None => return false,
+    };
+    match ip {
+        IpAddr::V4(ip) => v4(ip),
+        IpAddr::V6(ip) => {
+            let seg = ip.segments();
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || (seg[0] & 0xfe00) == 0xfc00
+                || (seg[0] & 0xffc0) == 0xfe80
+                || ip.to_ipv4_mapped().is_some_and(v4)
         }
     }
 }
@@ -139,18 +200,34 @@ pub struct Fetcher {
 
 impl Fetcher {
     pub fn new(options: FetchOptions) -> Result<Self, FetchError> {
-        let client = reqwest::Client::builder()
+        let max_redirects = options.max_redirects;
+        let policy = reqwest::redirect::Policy::custom(move |attempt| {
+            let chain = attempt.previous();
+            if chain.len() > max_redirects {
+                return attempt.error(format!("more than {max_redirects} redirects"));
+            }
+            let (Some(first), Some(previous)) = (chain.first(), chain.last()) else {
+                return attempt.follow();
+            };
+            match redirect_refusal(first, previous, attempt.url()) {
+                Some(why) => attempt.error(why),
+                None => attempt.follow(),
+            }
+        });
+        let mut builder = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .timeout(options.request_timeout)
             .connect_timeout(options.connect_timeout)
-            .redirect(reqwest::redirect::Policy::limited(options.max_redirects))
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|e| FetchError::Network {
-                url: String::new(),
-                detail: format!("cannot build the HTTP client: {e}"),
-                retryable: false,
-            })?;
+            .redirect(policy)
+            .pool_idle_timeout(Duration::from_secs(30));
+        for (host, addr) in &options.resolve {
+            builder = builder.resolve(host, *addr);
+        }
+        let client = builder.build().map_err(|e| FetchError::Network {
+            url: String::new(),
+            detail: format!("cannot build the HTTP client: {e}"),
+            retryable: false,
+        })?;
         Ok(Self { client, options })
     }
 

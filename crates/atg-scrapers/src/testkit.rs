@@ -23,6 +23,31 @@ pub fn mirror_config(base: &str) -> String {
     atg_core::EMBEDDED_CONFIG.replace("https://", &format!("{base}/"))
 }
 
+/// A fixture as a hostile or broken site could serve it: every ISO date moved to the year
+/// +262142 (past what chrono can add a day to), every epoch to `i64::MAX` milliseconds or
+/// `1e300`, every `<h4>Sat 07.05</h4>`-style day to day 99, and `&#27;[2J` (clear screen) in
+/// a vendor's name.
+pub fn hostile(body: &str) -> String {
+    use std::sync::LazyLock;
+    static ISO: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r"(^|[^0-9+])20[0-9]{2}-([0-9]{2})-([0-9]{2})")
+            .unwrap_or_else(|e| unreachable!("{e}"))
+    });
+    static EPOCH: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(r#""(startDate|endDate)":\s*[0-9]+"#)
+            .unwrap_or_else(|e| unreachable!("{e}"))
+    });
+    let body = ISO.replace_all(body, "${1}+262142-${2}-${3}");
+    let body = EPOCH.replace_all(&body, |c: &regex::Captures<'_>| {
+        if &c[1] == "startDate" {
+            format!("\"{}\": {}", &c[1], i64::MAX)
+        } else {
+            format!("\"{}\": 1e300", &c[1])
+        }
+    });
+    body.replace("Woodshop BBQ", "Woodshop&#27;[2J BBQ\u{7}")
+}
+
 pub struct Mirror {
     pub server: MockServer,
 }
@@ -33,10 +58,21 @@ impl Mirror {
 
     /// Starts the mirror; every response is delayed by `latency`.
     pub async fn start(latency: Duration) -> Self {
+        Self::start_with(latency, str::to_string).await
+    }
+
+    /// The mirror with every fixture turned hostile by [`hostile`]: dates in the year 262142,
+    /// epochs at `i64::MAX`, an escape sequence in a vendor's name.
+    pub async fn start_hostile() -> Self {
+        Self::start_with(Duration::ZERO, hostile).await
+    }
+
+    /// The mirror with every body passed through `transform` first.
+    pub async fn start_with(latency: Duration, transform: fn(&str) -> String) -> Self {
         let server = MockServer::start().await;
         let ok = |body: &str, ctype: &str| {
             ResponseTemplate::new(200)
-                .set_body_raw(body.as_bytes().to_vec(), ctype)
+                .set_body_raw(transform(body).into_bytes(), ctype)
                 .set_delay(latency)
         };
         let html = "text/html; charset=utf-8";

@@ -20,14 +20,18 @@ pub fn element_text(el: ElementRef<'_>) -> String {
 }
 
 /// An ISO-8601 timestamp as a Pacific wall-clock reading: with an offset (or `Z`) it is
-/// converted; without one it already is Pacific wall-clock time.
+/// converted; without one it already is Pacific wall-clock time. A year outside
+/// [`atg_core::SANE_YEARS`] is not a reading (and is never converted, which could overflow).
 pub fn iso_to_pacific(raw: &str) -> Option<NaiveDateTime> {
     let s = raw.trim();
     if s.is_empty() {
         return None;
     }
+    let instant = |t: DateTime<chrono::FixedOffset>| {
+        atg_core::sane_datetime(t.naive_utc()).map(|_| atg_core::to_pacific_wall_clock(&t))
+    };
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(atg_core::to_pacific_wall_clock(&t));
+        return instant(t);
     }
     for f in [
         "%Y-%m-%dT%H:%M:%S%.f%z",
@@ -35,7 +39,7 @@ pub fn iso_to_pacific(raw: &str) -> Option<NaiveDateTime> {
         "%Y-%m-%d %H:%M:%S%.f%z",
     ] {
         if let Ok(t) = DateTime::parse_from_str(s, f) {
-            return Some(atg_core::to_pacific_wall_clock(&t));
+            return instant(t);
         }
     }
     for f in [
@@ -45,15 +49,45 @@ pub fn iso_to_pacific(raw: &str) -> Option<NaiveDateTime> {
         "%Y-%m-%d %H:%M",
     ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
-            return Some(t);
+            return atg_core::sane_datetime(t);
         }
     }
     None
 }
 
-/// A date-only ISO value (`2026-11-25`).
+/// A date-only ISO value (`2026-11-25`) in [`atg_core::SANE_YEARS`].
 pub fn iso_date(raw: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").ok()
+    sane_ymd(NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").ok()?)
+}
+
+/// A date read from a page, kept only inside [`atg_core::SANE_YEARS`].
+pub fn sane_ymd(d: NaiveDate) -> Option<NaiveDate> {
+    atg_core::sane_date(d)
+}
+
+/// An instant in epoch milliseconds (UTC) as a Pacific wall-clock reading, in
+/// [`atg_core::SANE_YEARS`].
+pub fn epoch_ms_to_pacific(ms: i64) -> Option<NaiveDateTime> {
+    let utc = DateTime::from_timestamp_millis(ms)?;
+    atg_core::sane_datetime(utc.naive_utc())?;
+    Some(atg_core::to_pacific_wall_clock(&utc))
+}
+
+/// Strips control characters (C0, DEL, C1: `&#27;` decodes to ESC) that would reach a terminal
+/// or a feed; tabs and newlines become spaces.
+pub fn strip_controls(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .filter_map(|c| match c {
+                '\t' | '\n' | '\r' => Some(' '),
+                c if c.is_control() => None,
+                c => Some(c),
+            })
+            .collect(),
+    )
 }
 
 /// Drops sub-second precision: schedules are to the minute.
@@ -96,6 +130,33 @@ mod tests {
         assert_eq!(iso_to_pacific("invalid-timestamp"), None);
         assert_eq!(iso_to_pacific("2025-13-50T25:00:00"), None);
         assert_eq!(iso_to_pacific(""), None);
+    }
+
+    #[test]
+    fn extreme_years_are_not_readings() {
+        assert_eq!(iso_to_pacific("+262142-12-31T23:59:59+14:00"), None);
+        assert_eq!(iso_to_pacific("-262143-01-01T00:00:00-14:00"), None);
+        assert_eq!(iso_to_pacific("262142-12-31T23:59"), None);
+        assert_eq!(iso_to_pacific("1969-12-31T12:00:00Z"), None);
+        assert_eq!(iso_date("+262142-12-31"), None);
+        assert_eq!(iso_date("0000-01-01"), None);
+        assert_eq!(epoch_ms_to_pacific(i64::MAX), None);
+        assert_eq!(epoch_ms_to_pacific(i64::MIN), None);
+        assert_eq!(epoch_ms_to_pacific(8_210_266_876_799_999), None);
+        assert_eq!(
+            s(epoch_ms_to_pacific(1_752_615_000_000)).as_deref(),
+            Some("2025-07-15 14:30")
+        );
+    }
+
+    #[test]
+    fn control_characters_are_stripped() {
+        assert_eq!(strip_controls("Taco\u{1b}[2J Time\u{7}"), "Taco[2J Time");
+        assert_eq!(strip_controls("a\tb\nc\u{85}d\u{7f}"), "a b cd");
+        assert!(matches!(
+            strip_controls("plain"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]

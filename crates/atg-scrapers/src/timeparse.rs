@@ -195,7 +195,7 @@ pub fn on_day(day: NaiveDate, (s, e): (NaiveTime, NaiveTime)) -> (NaiveDateTime,
     let start = day.and_time(s);
     let mut end = day.and_time(e);
     if end <= start {
-        end += Duration::days(1);
+        end = end.checked_add_signed(Duration::days(1)).unwrap_or(end);
     }
     (start, end)
 }

@@ -20,6 +20,7 @@ fn options() -> ScrapeOptions {
             max_attempts: 3,
             backoff_base: Duration::from_millis(10),
             backoff_max: Duration::from_millis(50),
+            ..FetchOptions::default()
         },
     }
 }

@@ -25,6 +25,7 @@ fn options() -> ScrapeOptions {
             max_attempts: 2,
             backoff_base: Duration::from_millis(5),
             backoff_max: Duration::from_millis(10),
+            ..FetchOptions::default()
         },
     }
 }

@@ -9,7 +9,38 @@ use proptest::prelude::*;
 use crate::support::*;
 
 fn ctx_any() -> impl Strategy<Value = atg_scrapers::ParseContext> {
-    (2000i32..2100, 1u32..=12, 1u32..=28).prop_map(|(y, m, d)| ctx(day(y, m, d)))
+    // Every "today" a run can have: `--as-of` and workflow input accept 1970–2200.
+    (
+        prop_oneof![1970i32..=1972, 2000i32..2100, 2198i32..=2200],
+        1u32..=12,
+        1u32..=28,
+    )
+        .prop_map(|(y, m, d)| ctx(day(y, m, d)))
+}
+
+/// Dates, epochs, offsets and durations at and past the ends of what chrono can hold.
+fn extreme() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("+262142-12-31T23:59:59+14:00".to_string()),
+        Just("-262143-01-01T00:00:00-14:00".to_string()),
+        Just("262142-12-31".to_string()),
+        Just("+262143-12-31".to_string()),
+        Just("9999-12-31T23:59:59.999999999Z".to_string()),
+        Just("0000-01-01T00:00:00+23:59".to_string()),
+        Just("1969-12-31T16:00:00-08:00".to_string()),
+        Just("9223372036854775807".to_string()),
+        Just("-9223372036854775808".to_string()),
+        Just("8210266876799999".to_string()),
+        Just("1e308".to_string()),
+        Just("-1.7976931348623157e308".to_string()),
+        Just("12/31/262142".to_string()),
+        Just("December 31, 262142".to_string()),
+        Just("list-262142-12-31".to_string()),
+        Just("T23:59:60".to_string()),
+        Just("+99:99".to_string()),
+        "[+-]?[0-9]{5,19}",
+        "[+-]?[0-9]{4,7}-[0-9]{2}-[0-9]{2}(T[0-9]{2}:[0-9]{2}(:[0-9]{2})?([+-][0-9]{2}:[0-9]{2}|Z)?)?",
+    ]
 }
 
 /// Text made of the pieces sources are made of, so the parsers' deeper paths are reached.
@@ -34,6 +65,10 @@ fn shaped() -> impl Strategy<Value = String> {
         Just(",".to_string()),
         Just("\n".to_string()),
         Just("</div>".to_string()),
+        extreme(),
+        Just("{\"startDate\":".to_string()),
+        Just("\",\"end_date\":\"".to_string()),
+        Just("<time datetime=\"".to_string()),
         "[0-9]{1,13}",
         "[0-9]{1,2}[.:/-][0-9]{1,2}",
         "[a-zA-Z '&;]{0,12}",

@@ -172,11 +172,48 @@ impl Source {
             Self::SheetsCsv(s) => s.scrape(http, ctx).await?,
             Self::SeattleFoodTruck(s) => s.scrape(http, ctx).await?,
         };
-        Ok(events
-            .into_iter()
-            .filter(FoodTruckEvent::is_valid)
-            .collect())
+        checked_events(events)
     }
+}
+
+/// What every source's events go through: control characters out of the text a reader sees,
+/// invalid events dropped, and a date outside [`atg_core::SANE_YEARS`] (which the date helpers
+/// already refuse) is a parse error rather than a value later arithmetic could overflow on.
+fn checked_events(events: Vec<FoodTruckEvent>) -> Result<Vec<FoodTruckEvent>, SourceError> {
+    let clean = |s: &mut String| {
+        if let std::borrow::Cow::Owned(c) = crate::text::strip_controls(s) {
+            *s = c;
+        }
+    };
+    let mut kept = Vec::with_capacity(events.len());
+    for mut e in events {
+        let times = [
+            Some(e.date),
+            e.start_time.map(|t| t.date()),
+            e.end_time.map(|t| t.date()),
+        ];
+        if let Some(bad) = times
+            .into_iter()
+            .flatten()
+            .find(|d| !atg_core::is_sane_date(*d))
+        {
+            return Err(ParseError::new(format!(
+                "the page gives the date {bad}, outside the years {}–{}",
+                atg_core::SANE_YEARS.start(),
+                atg_core::SANE_YEARS.end()
+            ))
+            .into());
+        }
+        clean(&mut e.vendor);
+        clean(&mut e.brewery_name);
+        if let Some(d) = e.description.as_mut() {
+            clean(d);
+        }
+        if e.is_valid() {
+            kept.push(e);
+        }
+    }
+    Ok(kept)
 }
 
 /// Typed access to a brewery's `parser_config`; errors name the field (the caller prefixes

@@ -114,7 +114,11 @@ pub fn parse(
 
 fn list_date(id: &str) -> Option<NaiveDate> {
     let c = LIST_ID_DATE.captures(id)?;
-    NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
+    crate::text::sane_ymd(NaiveDate::from_ymd_opt(
+        c[1].parse().ok()?,
+        c[2].parse().ok()?,
+        c[3].parse().ok()?,
+    )?)
 }
 
 fn article_event(

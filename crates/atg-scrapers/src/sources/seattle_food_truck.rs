@@ -2,7 +2,7 @@
 //! through today + 7 (dates as `M-D-YY`). Only approved bookings are trucks.
 
 use atg_core::{FoodTruckEvent, UNNAMED_VENDOR};
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 use serde_json::Value;
 
 use super::{ParseContext, ParseError, Settings, SourceError, require_body};
@@ -33,7 +33,7 @@ impl SeattleFoodTruck {
             ("start_date", &mdy(today)),
             (
                 "end_date",
-                &mdy(today + Duration::days(atg_core::WINDOW_DAYS)),
+                &mdy(atg_core::ScheduleWindow::starting(today).last),
             ),
         ])
     }

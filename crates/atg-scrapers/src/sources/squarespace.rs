@@ -6,7 +6,7 @@
 use std::sync::LazyLock;
 
 use atg_core::FoodTruckEvent;
-use chrono::{DateTime, Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 use futures::future::join_all;
 use regex::Regex;
 use scraper::{Html, Selector};
@@ -145,7 +145,7 @@ fn month_item(item: &Value, ctx: &ParseContext) -> Option<FoodTruckEvent> {
 }
 
 fn epoch_ms(v: &Value) -> Option<chrono::NaiveDateTime> {
+    // `as i64` saturates a float that does not fit (and makes NaN 0): no overflow either way.
     let ms = v.as_i64().or_else(|| v.as_f64().map(|f| f as i64))?;
-    let utc = DateTime::from_timestamp_millis(ms)?;
-    Some(whole_seconds(atg_core::to_pacific_wall_clock(&utc)))
+    Some(whole_seconds(crate::text::epoch_ms_to_pacific(ms)?))
 }

@@ -416,7 +416,7 @@ fn hivey_item(
     if let (Some(s), Some(e)) = (start, end)
         && e <= s
     {
-        end = Some(e + Duration::days(1));
+        end = e.checked_add_signed(Duration::days(1));
     }
     ev.start_time = start;
     ev.end_time = end;
@@ -586,17 +586,25 @@ pub fn parse_loose_date(text: &str, today: NaiveDate) -> Option<NaiveDate> {
     }
     for f in ["%B %d, %Y", "%B %d %Y", "%b %d, %Y", "%b %d %Y", "%m/%d/%Y"] {
         if let Ok(d) = NaiveDate::parse_from_str(t, f) {
-            return Some(d);
+            return crate::text::sane_ymd(d);
         }
     }
     if let Some(c) = SLASHED.captures(t) {
-        return NaiveDate::from_ymd_opt(c[3].parse().ok()?, c[1].parse().ok()?, c[2].parse().ok()?);
+        return crate::text::sane_ymd(NaiveDate::from_ymd_opt(
+            c[3].parse().ok()?,
+            c[1].parse().ok()?,
+            c[2].parse().ok()?,
+        )?);
     }
     if let Some(c) = MONTH_NAME.captures(t) {
         let month = month_number(&c[1])?;
         let day: u32 = c[2].parse().ok()?;
         return match c.get(3) {
-            Some(y) => NaiveDate::from_ymd_opt(y.as_str().parse().ok()?, month, day),
+            Some(y) => crate::text::sane_ymd(NaiveDate::from_ymd_opt(
+                y.as_str().parse().ok()?,
+                month,
+                day,
+            )?),
             None => infer_year(today, month, day),
         };
     }
