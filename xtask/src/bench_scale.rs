@@ -125,6 +125,7 @@ pub(crate) fn run(dir: &Path, rt: &tokio::runtime::Runtime) -> Result<Vec<Row>> 
         Command::new(root().join("target/release/atg-worker"))
             .env("TEMPORAL_ADDRESS", server.address())
             .env("TEMPORAL_TASK_QUEUE", "atg-scale")
+            .env("ATG_CONFIG_DIR", dir)
             .env_remove("ANTHROPIC_API_KEY")
             .stdin(Stdio::null())
             .stdout(Stdio::null())

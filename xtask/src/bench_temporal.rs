@@ -129,6 +129,7 @@ pub(crate) fn figures(
     let log = std::fs::File::create(&log_path).context("bench-worker.log")?;
     let mut worker: Child = env
         .command("atg-worker")
+        .env("ATG_CONFIG_DIR", dir)
         .stderr(log)
         .spawn()
         .context("atg-worker")?;

@@ -117,6 +117,9 @@ pub fn demo() -> Result<()> {
         .env("TEMPORAL_ADDRESS", "127.0.0.1:7233")
         .env("TEMPORAL_TASK_QUEUE", &queue)
         .env("GIT_AUTHOR_NAME", "Around the Grounds Demo")
+        // What the workflow may choose: configs from the demo directory, and this repository.
+        .env("ATG_CONFIG_DIR", &dir)
+        .env("GIT_REPOSITORY_URL", &repo)
         .stdin(Stdio::null())
         .spawn()
         .context("cannot start atg-worker")?;
@@ -129,13 +132,7 @@ pub fn demo() -> Result<()> {
         .env("TEMPORAL_TASK_QUEUE", &queue)
         .arg("--config")
         .arg(&config)
-        .args([
-            "--as-of",
-            atg_scrapers::testkit::Mirror::AS_OF,
-            "--deploy",
-            "--git-repo",
-        ])
-        .arg(&repo)
+        .args(["--as-of", atg_scrapers::testkit::Mirror::AS_OF, "--deploy"])
         .status()?;
     eprintln!("    the workflow took {:.2?}", started.elapsed());
 

@@ -1,6 +1,7 @@
 //! `config/breweries.json`: which breweries to scrape and every URL their sources fetch.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
 use std::path::Path;
 
 use serde::{Deserialize, Deserializer, Serialize};
@@ -12,6 +13,24 @@ pub const EMBEDDED_CONFIG: &str = include_str!("../../../config/breweries.json")
 
 /// How the embedded configuration is named in messages.
 pub const EMBEDDED_CONFIG_NAME: &str = "<embedded config/breweries.json>";
+
+/// The largest configuration file read: a brewery list is a few kilobytes, so anything past
+/// this is a mistake (or `/dev/zero`), refused before it fills memory.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
+/// A brewery key as it appears in file names (`events-<slug>.ics`): ASCII letters and digits
+/// lower-cased, everything else `-`.
+pub fn key_slug(key: &str) -> String {
+    key.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
 
 /// One brewery: which source module reads it (`parser`, else `key`) and that source's
 /// settings.
@@ -61,6 +80,10 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+    #[error("config file {path}: {problem}")]
+    Unusable { path: String, problem: String },
+    #[error("config_path {requested:?}: {reason}")]
+    NotPermitted { requested: String, reason: String },
     #[error("config file {origin}: {field}: {message}")]
     Invalid {
         origin: String,
@@ -80,13 +103,41 @@ impl BreweryConfig {
         match path {
             None => Self::embedded(),
             Some(p) => {
-                let text = std::fs::read_to_string(p).map_err(|source| ConfigError::Read {
-                    path: p.display().to_string(),
-                    source,
-                })?;
+                let text = read_bounded(p)?;
                 Self::parse(&text, &p.display().to_string())
             }
         }
+    }
+
+    /// A configuration someone else named (a workflow's `config_path`): read only from inside
+    /// `dir`, the directory the worker's operator allowed (`ATG_CONFIG_DIR`), after symlinks
+    /// are resolved; without a `dir`, only the embedded configuration. A relative `requested`
+    /// is taken inside `dir`.
+    pub fn load_within(requested: Option<&str>, dir: Option<&Path>) -> Result<Self, ConfigError> {
+        let Some(req) = requested.map(str::trim).filter(|r| !r.is_empty()) else {
+            return Self::embedded();
+        };
+        let refuse = |reason: &str| ConfigError::NotPermitted {
+            requested: req.to_string(),
+            reason: reason.to_string(),
+        };
+        let Some(dir) = dir else {
+            return Err(refuse(
+                "this worker reads only its built-in configuration (its operator can allow a directory of configs with ATG_CONFIG_DIR)",
+            ));
+        };
+        let base = dir.canonicalize().map_err(|source| ConfigError::Read {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let real = base
+            .join(req)
+            .canonicalize()
+            .map_err(|_| refuse("no such file in the worker's config directory"))?;
+        if !real.starts_with(&base) {
+            return Err(refuse("outside the worker's config directory"));
+        }
+        Self::load(Some(&real))
     }
 
     /// Parses and validates configuration text; `origin` names it in errors.
@@ -107,6 +158,7 @@ impl BreweryConfig {
             invalid(field, e.into_inner().to_string())
         })?;
         let mut seen = HashSet::new();
+        let mut slugs: HashMap<String, &str> = HashMap::new();
         for (i, b) in file.breweries.iter().enumerate() {
             let at = |f: &str| format!("breweries[{i}].{f}");
             if b.key.trim().is_empty() {
@@ -116,6 +168,18 @@ impl BreweryConfig {
                 return Err(invalid(
                     at("key"),
                     format!("duplicate brewery key {:?}", b.key),
+                ));
+            }
+            if let Some(other) = slugs.insert(key_slug(&b.key), b.key.as_str())
+                && other != b.key
+            {
+                return Err(invalid(
+                    at("key"),
+                    format!(
+                        "{:?} and {other:?} both become the feed events-{}.ics: rename one",
+                        b.key,
+                        key_slug(&b.key)
+                    ),
                 ));
             }
             if b.name.trim().is_empty() {
@@ -128,6 +192,35 @@ impl BreweryConfig {
             origin: origin.to_string(),
         })
     }
+}
+
+/// A regular file of at most [`MAX_CONFIG_BYTES`], as UTF-8 text.
+fn read_bounded(p: &Path) -> Result<String, ConfigError> {
+    let path = p.display().to_string();
+    let read_err = |source| ConfigError::Read {
+        path: path.clone(),
+        source,
+    };
+    let unusable = |problem: String| ConfigError::Unusable {
+        path: path.clone(),
+        problem,
+    };
+    let file = std::fs::File::open(p).map_err(read_err)?;
+    let meta = file.metadata().map_err(read_err)?;
+    if !meta.is_file() {
+        return Err(unusable("is not a regular file".into()));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_err)?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(unusable(format!(
+            "is larger than the {} KiB a brewery list may have",
+            MAX_CONFIG_BYTES / 1024
+        )));
+    }
+    String::from_utf8(bytes).map_err(|_| unusable("is not UTF-8 text".into()))
 }
 
 /// Every URL in the configuration must be absolute http(s): nothing is resolved against
@@ -238,5 +331,79 @@ mod tests {
             e.to_string()
                 .starts_with("config file /nonexistent/b.json: cannot read it")
         );
+    }
+
+    #[test]
+    fn keys_that_share_a_feed_name_are_refused() {
+        let e = BreweryConfig::parse(
+            r#"{"breweries": [
+                {"key": "stoup_ballard", "name": "A", "url": "https://a.test/"},
+                {"key": "Stoup-Ballard", "name": "B", "url": "https://b.test/"}
+            ]}"#,
+            "t.json",
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            e,
+            "config file t.json: breweries[1].key: \"Stoup-Ballard\" and \"stoup_ballard\" both become the feed events-stoup-ballard.ics: rename one"
+        );
+    }
+
+    #[test]
+    fn devices_and_huge_files_are_refused_without_reading_them_whole() {
+        let e = BreweryConfig::load(Some(Path::new("/dev/zero")))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "config file /dev/zero: is not a regular file");
+        let dir = std::env::temp_dir().join(format!("atg-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let big = dir.join("big.json");
+        let f = std::fs::File::create(&big).unwrap();
+        f.set_len(MAX_CONFIG_BYTES + 1).unwrap();
+        let e = BreweryConfig::load(Some(&big)).unwrap_err().to_string();
+        assert!(
+            e.ends_with("is larger than the 1024 KiB a brewery list may have"),
+            "{e}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_named_config_is_read_only_inside_the_allowed_directory() {
+        let root = std::env::temp_dir().join(format!("atg-within-{}", std::process::id()));
+        let allowed = root.join("configs");
+        std::fs::create_dir_all(&allowed).unwrap();
+        let one = r#"{"breweries": [{"key": "a", "name": "A", "url": "https://a.test/"}]}"#;
+        std::fs::write(allowed.join("seattle.json"), one).unwrap();
+        std::fs::write(root.join("secret.json"), one).unwrap();
+        std::os::unix::fs::symlink(root.join("secret.json"), allowed.join("link.json")).unwrap();
+        let within = |r: &str| BreweryConfig::load_within(Some(r), Some(&allowed));
+
+        assert_eq!(within("seattle.json").unwrap().breweries.len(), 1);
+        let abs = allowed.join("seattle.json");
+        assert_eq!(within(abs.to_str().unwrap()).unwrap().breweries.len(), 1);
+        for outside in ["../secret.json", "link.json", "/etc/passwd", "/dev/zero"] {
+            let e = within(outside).unwrap_err().to_string();
+            assert!(e.starts_with(&format!("config_path {outside:?}: ")), "{e}");
+        }
+        assert!(
+            within("missing.json")
+                .unwrap_err()
+                .to_string()
+                .contains("no such file")
+        );
+        // No directory: only the built-in list, and null or "" still mean it.
+        let e = BreweryConfig::load_within(Some("seattle.json"), None).unwrap_err();
+        assert!(e.to_string().contains("ATG_CONFIG_DIR"), "{e}");
+        assert_eq!(
+            BreweryConfig::load_within(None, None).unwrap().origin,
+            EMBEDDED_CONFIG_NAME
+        );
+        assert_eq!(
+            BreweryConfig::load_within(Some(" "), None).unwrap().origin,
+            EMBEDDED_CONFIG_NAME
+        );
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }

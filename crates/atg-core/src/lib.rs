@@ -17,7 +17,8 @@ pub use clock::{
     localize, parse_as_of, sane_date, sane_datetime, to_pacific_wall_clock,
 };
 pub use config::{
-    Brewery, BreweryConfig, ConfigError, EMBEDDED_CONFIG, EMBEDDED_CONFIG_NAME, check_absolute_url,
+    Brewery, BreweryConfig, ConfigError, EMBEDDED_CONFIG, EMBEDDED_CONFIG_NAME, MAX_CONFIG_BYTES,
+    check_absolute_url, key_slug,
 };
 pub use error::{ErrorKind, ScrapeError, user_message_for};
 pub use event::{FoodTruckEvent, UNNAMED_VENDOR, sort_and_dedup};

@@ -72,6 +72,8 @@ fn main() {
             time: 1_764_000_000 + run as i64,
             max_attempts: 1,
             workdir: None,
+            timeout: atg_deploy::DEFAULT_GIT_TIMEOUT,
+            cancel: Default::default(),
         };
         let started = Instant::now();
         let done = deploy_site(&job, &site(run)).unwrap();

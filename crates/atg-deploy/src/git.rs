@@ -6,7 +6,9 @@
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use atg_web::SiteFile;
 use base64::Engine;
@@ -57,6 +59,11 @@ pub struct GitDeploy {
     pub max_attempts: u32,
     /// Where to fetch into; a temporary directory (removed afterwards) when `None`.
     pub workdir: Option<PathBuf>,
+    /// The most the whole deploy may take; a step still running then is abandoned (a push is
+    /// killed) and nothing is pushed afterwards.
+    pub timeout: Duration,
+    /// Raised by whoever gave up on this deploy (a cancelled activity): no push after it.
+    pub cancel: Arc<AtomicBool>,
 }
 
 /// What a deploy did.
@@ -84,6 +91,14 @@ pub enum GitError {
     Raced { url: String, attempts: u32 },
     #[error("cannot run git: {0} (is git installed?)")]
     NoGit(String),
+    #[error("{step} {url} did not finish within {seconds} s; nothing was pushed after that")]
+    TimedOut {
+        step: &'static str,
+        url: String,
+        seconds: u64,
+    },
+    #[error("the deploy to {0} was cancelled before it pushed")]
+    Cancelled(String),
     #[error("{0}")]
     Io(String),
 }
@@ -102,20 +117,39 @@ pub fn deploy_site(d: &GitDeploy, files: &[SiteFile]) -> Result<Deployed, GitErr
     std::fs::create_dir_all(&root)
         .map_err(|e| GitError::Io(format!("cannot create {}: {e}", root.display())))?;
     let redact = |s: String| d.token.as_ref().map_or(s.clone(), |t| t.redact(&s));
+    let deadline = Instant::now() + d.timeout;
+    let timed_out = |step| GitError::TimedOut {
+        step,
+        url: d.target.url.clone(),
+        seconds: d.timeout.as_secs(),
+    };
     for attempt in 1..=d.max_attempts.max(1) {
         let dir = root.join(format!("attempt-{attempt}.git"));
-        let mut repo = gix::init_bare(&dir)
-            .map_err(|e| GitError::Io(format!("cannot create {}: {e}", dir.display())))?;
-        let tip = fetch_tip(&mut repo, d).map_err(|detail| GitError::Fetch {
+        let tip = fetch_with_deadline(&dir, d, deadline).ok_or_else(|| {
+            if d.cancel.load(Ordering::SeqCst) {
+                GitError::Cancelled(d.target.url.clone())
+            } else {
+                timed_out("fetching")
+            }
+        })?;
+        let tip = tip.map_err(|detail| GitError::Fetch {
             url: d.target.url.clone(),
             branch: d.target.branch.clone(),
             detail: redact(detail),
         })?;
+        let repo = gix::open(&dir)
+            .map_err(|e| GitError::Io(format!("cannot open {}: {e}", dir.display())))?;
         let Some(commit) = build_commit(&repo, tip, d, files).map_err(GitError::Commit)? else {
             tracing::info!(url = %d.target.url, "the published site is unchanged; nothing to push");
             return Ok(Deployed::NoChanges);
         };
-        match push(&dir, d, commit) {
+        if d.cancel.load(Ordering::SeqCst) {
+            return Err(GitError::Cancelled(d.target.url.clone()));
+        }
+        if Instant::now() >= deadline {
+            return Err(timed_out("pushing to"));
+        }
+        match push(&dir, d, commit, deadline) {
             Ok(()) => {
                 return Ok(Deployed::Committed {
                     commit: commit.to_string(),
@@ -132,12 +166,53 @@ pub fn deploy_site(d: &GitDeploy, files: &[SiteFile]) -> Result<Deployed, GitErr
                 });
             }
             Err(PushError::Spawn(e)) => return Err(GitError::NoGit(e)),
+            Err(PushError::Stopped) if d.cancel.load(Ordering::SeqCst) => {
+                return Err(GitError::Cancelled(d.target.url.clone()));
+            }
+            Err(PushError::Stopped) => return Err(timed_out("pushing to")),
         }
     }
     Err(GitError::Raced {
         url: d.target.url.clone(),
         attempts: d.max_attempts.max(1),
     })
+}
+
+/// How often a waiting deploy looks at its deadline and cancel flag.
+const POLL: Duration = Duration::from_millis(50);
+
+/// A new bare repository at `dir` and [`fetch_tip`] into it, on its own thread, given up on
+/// at `deadline` or when the deploy is cancelled (`None`). gix's HTTP transport has no read timeout, so a remote that accepts and never
+/// answers would hold the fetch forever: the thread is left to end with its connection, and
+/// since the push happens here, not there, nothing it does can publish.
+fn fetch_with_deadline(
+    dir: &Path,
+    d: &GitDeploy,
+    deadline: Instant,
+) -> Option<Result<Option<ObjectId>, String>> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let job = d.clone();
+    let dir = dir.to_path_buf();
+    std::thread::Builder::new()
+        .name("git-fetch".into())
+        .spawn(move || {
+            let tip = gix::init_bare(&dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))
+                .and_then(|mut repo| fetch_tip(&mut repo, &job));
+            let _ = tx.send(tip);
+        })
+        .ok()?;
+    loop {
+        match rx.recv_timeout(POLL) {
+            Ok(done) => return Some(done),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return None,
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                if d.cancel.load(Ordering::SeqCst) || Instant::now() >= deadline {
+                    return None;
+                }
+            }
+        }
+    }
 }
 
 fn remote_ref(branch: &str) -> String {
@@ -298,10 +373,17 @@ enum PushError {
     Rejected(String),
     Failed(String),
     Spawn(String),
+    /// Killed: the deadline passed or the deploy was cancelled.
+    Stopped,
 }
 
 /// `git push <url> <commit>:refs/heads/<branch>`, the token in this process's environment.
-fn push(git_dir: &Path, d: &GitDeploy, commit: ObjectId) -> Result<(), PushError> {
+fn push(
+    git_dir: &Path,
+    d: &GitDeploy,
+    commit: ObjectId,
+    deadline: Instant,
+) -> Result<(), PushError> {
     let refspec = format!("{commit}:refs/heads/{}", d.target.branch);
     let mut cmd = Command::new("git");
     cmd.arg("--git-dir")
@@ -312,7 +394,9 @@ fn push(git_dir: &Path, d: &GitDeploy, commit: ObjectId) -> Result<(), PushError
         .env("GIT_TERMINAL_PROMPT", "0")
         .env_remove("GIT_ASKPASS")
         .env_remove("SSH_ASKPASS")
-        .stdin(Stdio::null());
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     if let Some(t) = &d.token {
         let basic = base64::engine::general_purpose::STANDARD
             .encode(format!("x-access-token:{}", t.expose()));
@@ -323,14 +407,51 @@ fn push(git_dir: &Path, d: &GitDeploy, commit: ObjectId) -> Result<(), PushError
                 format!("Authorization: Basic {basic}"),
             );
     }
-    let out = cmd.output().map_err(|e| PushError::Spawn(e.to_string()))?;
-    if out.status.success() {
+    let mut child = cmd.spawn().map_err(|e| PushError::Spawn(e.to_string()))?;
+    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            if let Some(mut p) = pipe {
+                // Bounded: git's own messages, never a pack.
+                let _ =
+                    std::io::Read::read_to_end(&mut std::io::Read::take(&mut p, 1 << 20), &mut buf);
+            }
+            buf
+        })
+    };
+    let stdout = drain(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    );
+    let stderr = drain(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
+    );
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if d.cancel.load(Ordering::SeqCst) || Instant::now() >= deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(PushError::Stopped);
+            }
+            Ok(None) => std::thread::sleep(POLL),
+            Err(e) => return Err(PushError::Failed(format!("cannot wait for git push: {e}"))),
+        }
+    };
+    let out_bytes = stdout.join().unwrap_or_default();
+    let err_bytes = stderr.join().unwrap_or_default();
+    if status.success() {
         return Ok(());
     }
     let text = format!(
         "{} {}",
-        out.stdout.to_str_lossy().trim(),
-        out.stderr.to_str_lossy().trim()
+        out_bytes.to_str_lossy().trim(),
+        err_bytes.to_str_lossy().trim()
     );
     let rejected = [
         "[rejected]",

@@ -32,6 +32,12 @@ pub enum AuthError {
     Network { base: String, detail: String },
     #[error("unexpected reply from GitHub to {what}: {detail}")]
     Malformed { what: String, detail: String },
+    #[error("the GitHub API gave no token within {0} s")]
+    Timeout(u64),
+    #[error(
+        "no GitHub App token is minted for this repository: {0} (GITHUB_HOST names the GitHub Enterprise host)"
+    )]
+    WrongHost(String),
 }
 
 /// A GitHub App that can mint installation tokens.

@@ -11,9 +11,15 @@ pub mod local;
 mod publish;
 #[cfg(feature = "testkit")]
 pub mod testkit;
+pub mod trust;
 
 pub use atg_core::Secret;
 pub use git::{Deployed, GitDeploy, GitError, GitTarget, Identity, deploy_site};
 pub use github::{AuthError, GitHubApp, github_repo};
 pub use local::{LocalError, MARKER, publish_dir};
-pub use publish::{Auth, DeployError, GitSettings, SettingsError, commit_message, deploy};
+pub use publish::{
+    Auth, DEFAULT_GIT_TIMEOUT, DeployError, GitSettings, SettingsError, commit_message, deploy,
+};
+pub use trust::{
+    ORIGINAL_DEFAULT_REPOSITORY, Origin, PolicyError, RepositoryPolicy, split_credentials,
+};

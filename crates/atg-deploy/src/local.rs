@@ -1,5 +1,6 @@
-//! A site in a local directory, replaced as a whole: the new site is written next to it and
-//! swapped in by renames.
+//! A site in a local directory, replaced as a whole: the new site is written next to it,
+//! flushed to disk, and swapped in by one atomic exchange of the two directories (Linux's
+//! `renameat2(RENAME_EXCHANGE)`), so a reader sees the old site or the new one, never none.
 
 use std::path::{Component, Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -61,25 +62,50 @@ pub fn publish_dir(dir: &Path, files: &[SiteFile]) -> Result<(), LocalError> {
         return Err(e);
     }
     if !dir.exists() {
-        return std::fs::rename(&staging, dir).map_err(|e| {
+        std::fs::rename(&staging, dir).map_err(|e| {
             let _ = std::fs::remove_dir_all(&staging);
             io("cannot move the new site to", dir)(e)
-        });
+        })?;
+        return sync_dir(&parent);
     }
-    let previous = parent.join(format!(".{name}.old-{stamp}"));
-    std::fs::rename(dir, &previous).map_err(|e| {
+    // After the exchange, `staging` holds the previous site.
+    if let Err(e) = exchange(&staging, dir) {
         let _ = std::fs::remove_dir_all(&staging);
-        io("cannot move the previous site away from", dir)(e)
-    })?;
-    if let Err(e) = std::fs::rename(&staging, dir) {
-        let _ = std::fs::rename(&previous, dir);
-        let _ = std::fs::remove_dir_all(&staging);
-        return Err(io("cannot move the new site to", dir)(e));
+        return Err(io("cannot swap the new site into", dir)(e));
     }
-    if let Err(e) = std::fs::remove_dir_all(&previous) {
-        tracing::warn!(path = %previous.display(), error = %e, "the previous site could not be removed");
+    sync_dir(&parent)?;
+    if let Err(e) = std::fs::remove_dir_all(&staging) {
+        tracing::warn!(path = %staging.display(), error = %e, "the previous site could not be removed");
     }
     Ok(())
+}
+
+/// Swaps two directories in one step.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use nix::fcntl::{AT_FDCWD, RenameFlags, renameat2};
+    renameat2(AT_FDCWD, a, AT_FDCWD, b, RenameFlags::RENAME_EXCHANGE)
+        .map_err(|e| std::io::Error::from_raw_os_error(e as i32))
+}
+
+/// Without an exchange call: two renames, the old site first moved aside (a moment with no
+/// site at `b`, put back if the second rename fails).
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    let aside = a.with_extension("swap");
+    std::fs::rename(b, &aside)?;
+    if let Err(e) = std::fs::rename(a, b) {
+        let _ = std::fs::rename(&aside, b);
+        return Err(e);
+    }
+    std::fs::rename(&aside, a)
+}
+
+/// Flushes a directory's entries (the renames in it) to disk.
+fn sync_dir(dir: &Path) -> Result<(), LocalError> {
+    std::fs::File::open(dir)
+        .and_then(|f| f.sync_all())
+        .map_err(io("cannot flush", dir))
 }
 
 fn check_replaceable(dir: &Path) -> Result<(), LocalError> {
@@ -123,9 +149,28 @@ fn write_all(root: &Path, files: &[SiteFile]) -> Result<(), LocalError> {
         if let Some(p) = target.parent() {
             std::fs::create_dir_all(p).map_err(io("cannot create", p))?;
         }
-        std::fs::write(&target, &f.bytes).map_err(io("cannot write", &target))?;
+        write_synced(&target, &f.bytes)?;
+    }
+    let mut dirs: Vec<PathBuf> = files
+        .iter()
+        .filter_map(|f| root.join(&f.path).parent().map(Path::to_path_buf))
+        .collect();
+    dirs.push(root.to_path_buf());
+    dirs.sort();
+    dirs.dedup();
+    for d in dirs {
+        sync_dir(&d)?;
     }
     Ok(())
+}
+
+/// Writes a file and flushes it to disk, so a crash after the swap cannot leave it empty.
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), LocalError> {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path).map_err(io("cannot write", path))?;
+    f.write_all(bytes)
+        .and_then(|()| f.sync_all())
+        .map_err(io("cannot write", path))
 }
 
 #[cfg(test)]
@@ -203,5 +248,44 @@ mod tests {
         for bad in ["", "/etc/passwd", "../x", "a/../../x", "./x"] {
             assert!(safe_relative(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn readers_never_see_a_moment_without_a_site() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("site");
+        publish_dir(&dir, &[file("index.html", "0")]).unwrap();
+        let done = Arc::new(AtomicBool::new(false));
+        let (misses, looks) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+        let reader = {
+            let (dir, done, misses, looks) =
+                (dir.clone(), done.clone(), misses.clone(), looks.clone());
+            std::thread::spawn(move || {
+                while !done.load(Ordering::SeqCst) {
+                    looks.fetch_add(1, Ordering::SeqCst);
+                    if std::fs::metadata(dir.join("index.html")).is_err() {
+                        misses.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            })
+        };
+        for i in 1..=200 {
+            publish_dir(&dir, &[file("index.html", &i.to_string())]).unwrap();
+        }
+        done.store(true, Ordering::SeqCst);
+        reader.join().unwrap();
+        assert!(looks.load(Ordering::SeqCst) > 0);
+        assert_eq!(
+            misses.load(Ordering::SeqCst),
+            0,
+            "the site was missing while being replaced"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dir.join("index.html")).unwrap(),
+            "200"
+        );
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
     }
 }

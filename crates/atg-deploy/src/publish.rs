@@ -2,6 +2,9 @@
 //! credentials resolved, the git work done off the async runtime.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use atg_web::SiteFile;
 use base64::Engine;
@@ -9,7 +12,14 @@ use chrono::{DateTime, Utc};
 
 use crate::git::{Deployed, GitDeploy, GitError, GitTarget, Identity, deploy_site};
 use crate::github::{AuthError, DEFAULT_API_URL, GitHubApp, github_repo};
+use crate::trust::{
+    Origin, PolicyError, RepositoryPolicy, may_carry_credentials, split_credentials,
+};
 use atg_core::Secret;
+
+/// The longest a whole deploy (fetch, commit, push) may take unless `ATG_GIT_TIMEOUT` says
+/// otherwise: below the workflow's 2-minute deploy activity, so the activity sees it end.
+pub const DEFAULT_GIT_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// How the push authenticates.
 #[derive(Debug, Clone)]
@@ -33,6 +43,11 @@ pub struct GitSettings {
     pub max_attempts: u32,
     /// Keep the fetched repository here instead of a temporary directory.
     pub workdir: Option<PathBuf>,
+    /// Where the credential may be sent (scheme, host, port): the operator's repository for
+    /// a token, GitHub (or the GitHub Enterprise host of `GITHUB_API_URL`) for an App.
+    pub credential_scope: Option<Origin>,
+    /// The whole deploy's deadline (`ATG_GIT_TIMEOUT`, seconds).
+    pub timeout: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +56,8 @@ pub enum SettingsError {
     NoRepository,
     #[error("{var}: {detail}")]
     Invalid { var: &'static str, detail: String },
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
     #[error(transparent)]
     Key(#[from] AuthError),
 }
@@ -60,18 +77,52 @@ fn non_empty(v: Option<String>) -> Option<String> {
 }
 
 impl GitSettings {
-    /// Reads `GIT_REPOSITORY_URL` (unless `repo` is given), `GIT_BRANCH` (unless `branch`),
-    /// `GIT_AUTHOR_NAME`, `GIT_AUTHOR_EMAIL`, `GITHUB_APP_ID` with `GITHUB_APP_PRIVATE_KEY_B64`
-    /// or `GITHUB_APP_PRIVATE_KEY_PATH`, `GITHUB_TOKEN`, `GITHUB_API_URL` through `env`.
+    /// The operator's deploy (the CLI): `repo` (else `GIT_REPOSITORY_URL`) is trusted as the
+    /// operator's own choice. Reads `GIT_BRANCH` (unless `branch`), `GIT_AUTHOR_NAME`,
+    /// `GIT_AUTHOR_EMAIL`, `GITHUB_APP_ID` with `GITHUB_APP_PRIVATE_KEY_B64` or
+    /// `GITHUB_APP_PRIVATE_KEY_PATH`, `GITHUB_TOKEN`, `GITHUB_API_URL`, `ATG_GIT_TIMEOUT`
+    /// through `env`. Credentials written into the URL are taken out of it and used as the
+    /// token for that URL's host.
     pub fn from_env(
         repo: Option<String>,
         branch: Option<String>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, SettingsError> {
         let get = |k: &str| non_empty(env(k));
-        let url = non_empty(repo)
+        let operator = non_empty(repo)
             .or_else(|| get("GIT_REPOSITORY_URL"))
             .ok_or(SettingsError::NoRepository)?;
+        Self::build(&operator, &operator, branch, &env)
+    }
+
+    /// A deploy a workflow asked for: `requested` is honoured only when the worker's
+    /// [`RepositoryPolicy`] allows it (else the worker's own `GIT_REPOSITORY_URL`), and the
+    /// worker's credentials stay scoped to the worker's own repository's host.
+    pub fn for_workflow(
+        policy: &RepositoryPolicy,
+        requested: Option<String>,
+        branch: Option<String>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, SettingsError> {
+        // The worker's own URL as its operator wrote it (a token in it is the operator's).
+        let own = non_empty(env("GIT_REPOSITORY_URL")).or_else(|| policy.own.clone());
+        let target = match policy.choose(requested.as_deref())? {
+            Some(t) => t,
+            None => own.clone().ok_or(SettingsError::NoRepository)?,
+        };
+        Self::build(&target, own.as_deref().unwrap_or(&target), branch, &env)
+    }
+
+    fn build(
+        target: &str,
+        operator: &str,
+        branch: Option<String>,
+        env: &impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, SettingsError> {
+        let get = |k: &str| non_empty(env(k));
+        let target = split_credentials(target);
+        let operator = split_credentials(operator);
+        let url = target.url;
         let branch = non_empty(branch)
             .or_else(|| get("GIT_BRANCH"))
             .unwrap_or_else(|| "main".into());
@@ -127,14 +178,69 @@ impl GitSettings {
             (None, None, Some(token)) => Auth::Token(Secret::new(token)),
             (None, None, None) => Auth::None,
         };
+        let api_url = get("GITHUB_API_URL").unwrap_or_else(|| DEFAULT_API_URL.into());
+        // The App's signed JWT goes to this URL: TLS only (plain http only on loopback).
+        if matches!(auth, Auth::App(_)) {
+            may_carry_credentials(
+                &api_url,
+                &Origin::of(&api_url).unwrap_or_else(|| Origin::https("")),
+            )
+            .map_err(|detail| SettingsError::Invalid {
+                var: "GITHUB_API_URL",
+                detail,
+            })?;
+        }
+        // A token written into the URL is for that URL; one from the environment is for the
+        // operator's repository (github.com when that is not an http(s) URL).
+        let (auth, credential_scope) = match (target.credential, operator.credential, auth) {
+            (Some(t), _, _) => (Auth::Token(t), Origin::of(&url)),
+            (None, Some(t), _) => (
+                Auth::Token(t),
+                Some(Origin::of(&operator.url).unwrap_or_else(|| Origin::https("github.com"))),
+            ),
+            (None, None, auth @ Auth::Token(_)) => (
+                auth,
+                Some(Origin::of(&operator.url).unwrap_or_else(|| Origin::https("github.com"))),
+            ),
+            (None, None, auth @ Auth::App(_)) => (
+                auth,
+                Some(match get("GITHUB_HOST") {
+                    Some(host) => Origin::https(&host),
+                    None => github_web_origin(&api_url),
+                }),
+            ),
+            (None, None, Auth::None) => (Auth::None, None),
+        };
+        let timeout = match get("ATG_GIT_TIMEOUT") {
+            None => DEFAULT_GIT_TIMEOUT,
+            Some(v) => match v.parse::<u64>() {
+                Ok(s) if (1..=3600).contains(&s) => Duration::from_secs(s),
+                _ => {
+                    return Err(SettingsError::Invalid {
+                        var: "ATG_GIT_TIMEOUT",
+                        detail: format!("{v:?} is not a number of seconds from 1 to 3600"),
+                    });
+                }
+            },
+        };
         Ok(Self {
             target: GitTarget { url, branch },
             identity,
             auth,
-            api_url: get("GITHUB_API_URL").unwrap_or_else(|| DEFAULT_API_URL.into()),
+            api_url,
             max_attempts: 3,
             workdir: None,
+            credential_scope,
+            timeout,
         })
+    }
+
+    /// Whether this deploy's credential may go to its target; `Err` says why not.
+    pub fn credential_allowed(&self) -> Result<(), String> {
+        match &self.credential_scope {
+            None => Ok(()),
+            Some(scope) => may_carry_credentials(&self.target.url, scope),
+        }
     }
 
     /// One line for logs: where, which branch, how authenticated — no secret.
@@ -150,14 +256,23 @@ impl GitSettings {
         )
     }
 
-    /// The token for this deploy, minting one for a GitHub App.
+    /// The token for this deploy, minting one for a GitHub App; none when the target is not
+    /// where the credential may go (the push then runs without it, and the reason is logged).
     pub async fn token(&self, now: DateTime<Utc>) -> Result<Option<Secret>, AuthError> {
         match &self.auth {
             Auth::None => Ok(None),
-            Auth::Token(t) => Ok(Some(t.clone())),
+            // ssh and local targets need no token; any other host must not get it.
+            Auth::Token(t) => match self.credential_allowed() {
+                Ok(()) => Ok(Some(t.clone())),
+                Err(why) => {
+                    tracing::warn!(target = %self.target.url, "deploying without the token: {why}");
+                    Ok(None)
+                }
+            },
             Auth::App(app) => {
                 let (owner, repo) = github_repo(&self.target.url)
                     .ok_or_else(|| AuthError::NotGitHub(self.target.url.clone()))?;
+                self.credential_allowed().map_err(AuthError::WrongHost)?;
                 app.installation_token(&self.api_url, &owner, &repo, now.timestamp())
                     .await
                     .map(Some)
@@ -181,7 +296,12 @@ pub async fn deploy(
     files: Vec<SiteFile>,
     now: DateTime<Utc>,
 ) -> Result<Deployed, DeployError> {
-    let token = settings.token(now).await?;
+    let token = tokio::time::timeout(settings.timeout, settings.token(now))
+        .await
+        .map_err(|_| AuthError::Timeout(settings.timeout.as_secs()))??;
+    // Dropping this future (a cancelled or timed-out activity, Ctrl-C) raises the flag, and
+    // the git work stops before it can push.
+    let cancel = CancelOnDrop(Arc::new(AtomicBool::new(false)));
     let job = GitDeploy {
         target: settings.target.clone(),
         token,
@@ -190,12 +310,32 @@ pub async fn deploy(
         time: now.timestamp(),
         max_attempts: settings.max_attempts,
         workdir: settings.workdir.clone(),
+        timeout: settings.timeout,
+        cancel: cancel.0.clone(),
     };
     tracing::info!(target = %settings.summary(), "deploying");
     tokio::task::spawn_blocking(move || deploy_site(&job, &files))
         .await
         .map_err(|e| DeployError::Task(e.to_string()))?
         .map_err(DeployError::from)
+}
+
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// The web host whose repositories a GitHub App's tokens are for: github.com for GitHub's API,
+/// the API's own host for GitHub Enterprise (`https://ghe.example/api/v3`).
+fn github_web_origin(api_url: &str) -> Origin {
+    match Origin::of(api_url) {
+        Some(o) if o.host == "api.github.com" => Origin::https("github.com"),
+        Some(o) => o,
+        None => Origin::https("github.com"),
+    }
 }
 
 #[cfg(test)]

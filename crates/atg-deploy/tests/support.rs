@@ -97,5 +97,7 @@ pub fn job(url: &str, branch: &str, token: Option<&str>, time: i64) -> GitDeploy
         time,
         max_attempts: 3,
         workdir: None,
+        timeout: atg_deploy::DEFAULT_GIT_TIMEOUT,
+        cancel: Default::default(),
     }
 }

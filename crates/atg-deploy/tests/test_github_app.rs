@@ -28,6 +28,8 @@ fn settings(api: &str, key_pem: &str) -> GitSettings {
         ("GITHUB_APP_ID", "424242".to_string()),
         ("GITHUB_APP_PRIVATE_KEY_B64", b64),
         ("GITHUB_API_URL", api.to_string()),
+        // The API is a local stand-in; the repositories are GitHub's.
+        ("GITHUB_HOST", "github.com".to_string()),
         (
             "GITHUB_TOKEN",
             "ignored-when-an-app-is-configured".to_string(),
@@ -181,6 +183,21 @@ fn a_malformed_key_is_refused_when_the_settings_are_read() {
             .starts_with("GITHUB_APP_PRIVATE_KEY_B64: not a usable RSA private key"),
         "{e}"
     );
+}
+
+#[tokio::test]
+async fn no_token_is_minted_for_another_host() {
+    let gh = MockServer::start().await;
+    let mut s = settings(&gh.uri(), &app_key());
+    s.target.url = "https://evil.example/steve/ballard-food-trucks.git".into();
+    let e = s.token(now()).await.unwrap_err();
+    assert!(matches!(e, AuthError::WrongHost(_)), "{e}");
+    assert!(
+        e.to_string()
+            .contains("the token is for https://github.com:443, not https://evil.example:443"),
+        "{e}"
+    );
+    assert!(gh.received_requests().await.unwrap().is_empty());
 }
 
 #[tokio::test]

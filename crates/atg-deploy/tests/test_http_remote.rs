@@ -21,6 +21,8 @@ const TOKEN: &str = "ghs_TestInstallationToken0123456789";
 struct Backend {
     root: PathBuf,
     authorized: Arc<Mutex<u32>>,
+    /// Requests whose path and query contain this never get an answer.
+    hang_on: Option<&'static str>,
 }
 
 fn authorized(headers: &HeaderMap) -> bool {
@@ -51,6 +53,10 @@ async fn cgi(
             .unwrap();
     }
     *b.authorized.lock().unwrap() += 1;
+    let request = format!("{}?{}", uri.path(), uri.query().unwrap_or(""));
+    if b.hang_on.is_some_and(|h| request.contains(h)) {
+        tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+    }
     let h = |k: &str| {
         headers
             .get(k)
@@ -106,9 +112,14 @@ async fn cgi(
 }
 
 async fn serve(root: &Path) -> (String, Arc<Mutex<u32>>) {
+    serve_hanging(root, None).await
+}
+
+async fn serve_hanging(root: &Path, hang_on: Option<&'static str>) -> (String, Arc<Mutex<u32>>) {
     let state = Backend {
         root: root.to_path_buf(),
         authorized: Arc::default(),
+        hang_on,
     };
     let counter = state.authorized.clone();
     let app = axum::Router::new().fallback(cgi).with_state(state);
@@ -187,4 +198,80 @@ async fn pushes_only_with_the_token_and_leaves_it_nowhere() {
             f.display()
         );
     }
+}
+
+fn hung_job(url: &str, seconds: u64) -> atg_deploy::GitDeploy {
+    let mut j = job(url, "main", Some(TOKEN), 3);
+    j.timeout = std::time::Duration::from_secs(seconds);
+    j
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_push_that_never_finishes_is_stopped_and_lands_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare_remote(tmp.path(), true);
+    git(&remote, &["config", "http.receivepack", "true"]);
+    // The fetch works; the push's upload (POST …/git-receive-pack) is never answered.
+    let (url, _) = serve_hanging(tmp.path(), Some("/git-receive-pack?")).await;
+    let started = std::time::Instant::now();
+    let j = hung_job(&url, 3);
+    let e = tokio::task::spawn_blocking(move || deploy_site(&j, &site(&["A"], "x")))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            atg_deploy::GitError::TimedOut {
+                step: "pushing to",
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!e.to_string().contains(TOKEN), "{e}");
+    // Well after the deadline, the branch is still where it was.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(commits(&remote, "main"), ["seed"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_fetch_that_never_answers_is_given_up_on_and_a_cancelled_deploy_never_pushes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare_remote(tmp.path(), true);
+    git(&remote, &["config", "http.receivepack", "true"]);
+    let (url, _) = serve_hanging(tmp.path(), Some("service=git-upload-pack")).await;
+
+    let j = hung_job(&url, 2);
+    let e = tokio::task::spawn_blocking(move || deploy_site(&j, &site(&["A"], "x")))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            atg_deploy::GitError::TimedOut {
+                step: "fetching",
+                ..
+            }
+        ),
+        "{e}"
+    );
+
+    // Cancelled while it waits: it stops at once, well before its own deadline.
+    let j = hung_job(&url, 60);
+    let cancel = j.cancel.clone();
+    let started = std::time::Instant::now();
+    let run = tokio::task::spawn_blocking(move || deploy_site(&j, &site(&["A"], "x")));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    cancel.store(true, std::sync::atomic::Ordering::SeqCst);
+    let e = run.await.unwrap().unwrap_err();
+    assert!(matches!(e, atg_deploy::GitError::Cancelled(_)), "{e}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert_eq!(commits(&remote, "main"), ["seed"]);
 }

@@ -155,16 +155,20 @@ async fn run(command: Cmd, json: bool) -> anyhow::Result<()> {
             max_parallel_scrapes,
         } => {
             let note = note.unwrap_or_else(|| schedules::default_note(interval));
+            let params = WorkflowParams {
+                config_path: config,
+                deploy: !no_deploy,
+                git_repository_url: git_repo,
+                max_parallel_scrapes: max_parallel_scrapes.max(1),
+                as_of: None,
+            };
+            params
+                .check_for_history()
+                .map_err(|e| anyhow::anyhow!("--git-repo: {e}"))?;
             let s = NewSchedule {
                 id: schedule_id.clone(),
                 interval_minutes: interval,
-                params: WorkflowParams {
-                    config_path: config,
-                    deploy: !no_deploy,
-                    git_repository_url: git_repo,
-                    max_parallel_scrapes: max_parallel_scrapes.max(1),
-                    as_of: None,
-                },
+                params,
                 note: note.clone(),
                 paused,
                 overlap,

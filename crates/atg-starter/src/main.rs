@@ -24,7 +24,8 @@ struct Cli {
     #[arg(long, value_name = "ID")]
     workflow_id: Option<String>,
 
-    /// Target repository for --deploy (default: GIT_REPOSITORY_URL here, else the worker's).
+    /// Target repository for --deploy (default: the worker's own GIT_REPOSITORY_URL). The
+    /// worker publishes only to repositories its operator allowed (ATG_ALLOWED_REPOSITORIES).
     #[arg(long, value_name = "URL")]
     git_repo: Option<String>,
 
@@ -80,8 +81,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         .validate()
         .map_err(|e| anyhow::anyhow!("Configuration validation failed: {e}"))?;
     if let Some(d) = cli.as_of.as_deref() {
-        chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-            .map_err(|_| anyhow::anyhow!("--as-of {d:?} is not a date like 2026-11-25"))?;
+        around_the_grounds::core::parse_as_of(d).map_err(|e| anyhow::anyhow!("--as-of {e}"))?;
     }
     let client = settings
         .connect(&format!("atg-starter@{}", std::process::id()))
@@ -89,14 +89,14 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
     let params = WorkflowParams {
         config_path: cli.config.clone(),
         deploy: cli.deploy,
-        git_repository_url: cli.git_repo.clone().or_else(|| {
-            std::env::var("GIT_REPOSITORY_URL")
-                .ok()
-                .filter(|s| !s.trim().is_empty())
-        }),
+        // Only what the user asked for: the worker knows its own repository.
+        git_repository_url: cli.git_repo.clone(),
         max_parallel_scrapes: cli.max_parallel_scrapes,
         as_of: cli.as_of.clone(),
     };
+    params
+        .check_for_history()
+        .map_err(|e| anyhow::anyhow!("--git-repo: {e}"))?;
     let id = cli
         .workflow_id
         .clone()

@@ -49,6 +49,11 @@ fn spawn_worker(server: &TestServer, q: &str) -> WorkerThread {
         temporal,
         WorkerSettings {
             task_queue: q.into(),
+            // Every config these tests name is in the temporary directory.
+            trust: atg_workflows::activities::WorkerTrust {
+                config_dir: Some(std::env::temp_dir()),
+                ..Default::default()
+            },
             ..WorkerSettings::default()
         },
     )
@@ -137,13 +142,28 @@ async fn the_starter_prints_the_result_and_exits_0_2_or_1() {
         "{err}"
     );
 
-    // A failed workflow (a config that is not there): exit 1.
-    let (code, out, _) = starter(&addr, &q, &["--config", "/nonexistent.json"]).await;
+    // A failed workflow (a config outside what the worker reads): exit 1.
+    let (code, out, _) = starter(&addr, &q, &["--config", "/etc/passwd"]).await;
     assert_eq!(code, 1);
     assert!(
-        out.starts_with("❌ Workflow failed: Workflow failed: config file /nonexistent.json"),
+        out.starts_with("❌ Workflow failed: Workflow failed: config_path \"/etc/passwd\": outside the worker's config directory"),
         "{out}"
     );
+
+    // A repository URL with a token in it never reaches the workflow's history.
+    let (code, out, err) = starter(
+        &addr,
+        &q,
+        &[
+            "--deploy",
+            "--git-repo",
+            "https://x:ghp_leaked123456@github.com/a/b.git",
+        ],
+    )
+    .await;
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("must not contain credentials"), "{err}");
+    assert!(!format!("{out}{err}").contains("ghp_leaked"), "{out}{err}");
 
     // --no-wait: the ids, at once.
     let (code, out, _) = starter(

@@ -52,6 +52,12 @@ pub struct TemporalSettings {
     pub tls_ca: Option<PathBuf>,
     /// The name to expect in the server's certificate (SNI), when it differs from the address.
     pub tls_server_name: Option<String>,
+    /// `TEMPORAL_TLS`: `true` forces TLS, `false` forbids it (an API key then travels in the
+    /// clear: only for a local proxy that adds TLS itself, and said loudly); unset, TLS is
+    /// used with an API key, client certificates or a CA.
+    pub tls: Option<bool>,
+    /// `TEMPORAL_TLS` held a value that is not a yes/no.
+    pub tls_unreadable: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -80,6 +86,14 @@ pub enum ConfigError {
     },
     #[error("TEMPORAL_ADDRESS {0:?} is not an address like localhost:7233 or https://host:7233")]
     BadAddress(String),
+    #[error(
+        "TEMPORAL_API_KEY would be sent without TLS to {0}: use an https:// address, or set TEMPORAL_TLS=false if a local proxy adds TLS"
+    )]
+    ApiKeyWithoutTls(String),
+    #[error("TEMPORAL_TLS={0:?} is not true or false")]
+    BadTlsFlag(String),
+    #[error("TEMPORAL_TLS=false cannot be used with client certificates (TEMPORAL_TLS_CERT)")]
+    CertWithoutTls,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -117,6 +131,8 @@ impl TemporalSettings {
             tls_key: get("TEMPORAL_TLS_KEY").map(PathBuf::from),
             tls_ca: get("TEMPORAL_TLS_CA").map(PathBuf::from),
             tls_server_name: get("TEMPORAL_TLS_SERVER_NAME"),
+            tls: get("TEMPORAL_TLS").and_then(|v| yes_no(&v)),
+            tls_unreadable: get("TEMPORAL_TLS").filter(|v| yes_no(v).is_none()),
         }
     }
 
@@ -158,12 +174,32 @@ impl TemporalSettings {
         {
             return Err(ConfigError::CaMissing(ca.display().to_string()));
         }
-        self.url()?;
+        if let Some(v) = &self.tls_unreadable {
+            return Err(ConfigError::BadTlsFlag(v.clone()));
+        }
+        if self.tls == Some(false) && self.tls_cert.is_some() {
+            return Err(ConfigError::CertWithoutTls);
+        }
+        let url = self.url()?;
+        if self.api_key.is_some() && url.scheme() == "http" && self.tls != Some(false) {
+            return Err(ConfigError::ApiKeyWithoutTls(url.to_string()));
+        }
         Ok(())
     }
 
     fn uses_tls(&self) -> bool {
-        self.api_key.is_some() || self.tls_cert.is_some() || self.tls_ca.is_some()
+        match (self.tls, self.address.split_once("://")) {
+            (_, Some((scheme, _))) => scheme.eq_ignore_ascii_case("https"),
+            (Some(forced), None) => forced,
+            (None, None) => {
+                self.api_key.is_some() || self.tls_cert.is_some() || self.tls_ca.is_some()
+            }
+        }
+    }
+
+    /// The API key goes over a plain connection (`TEMPORAL_TLS=false`).
+    pub fn api_key_in_clear(&self) -> bool {
+        self.api_key.is_some() && !self.uses_tls()
     }
 
     /// The server URL: the address with `https://` when TLS is used, `http://` otherwise.
@@ -250,6 +286,7 @@ impl TemporalSettings {
             tls_cert_path: self.tls_cert.as_ref().map(|p| p.display().to_string()),
             tls_key_path: self.tls_key.as_ref().map(|p| p.display().to_string()),
             api_key: self.api_key.as_ref().map(Secret::masked),
+            api_key_in_clear: self.api_key_in_clear(),
         }
     }
 
@@ -274,6 +311,8 @@ pub struct Summary {
     pub tls_key_path: Option<String>,
     /// At most the first 4 characters.
     pub api_key: Option<String>,
+    /// The key travels without TLS (`TEMPORAL_TLS=false`): said in every summary.
+    pub api_key_in_clear: bool,
 }
 
 impl std::fmt::Display for Summary {
@@ -292,7 +331,21 @@ impl std::fmt::Display for Summary {
         if let Some(c) = &self.tls_cert_path {
             write!(f, " tls_cert={c}")?;
         }
+        if self.api_key_in_clear {
+            write!(
+                f,
+                " ⚠️ WARNING: the API key is sent WITHOUT TLS (TEMPORAL_TLS=false)"
+            )?;
+        }
         Ok(())
+    }
+}
+
+fn yes_no(v: &str) -> Option<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
     }
 }
 
@@ -429,6 +482,43 @@ mod tests {
         assert_eq!(tls.server_root_ca_cert.as_deref(), Some(&b"CA"[..]));
         assert_eq!(tls.domain.as_deref(), Some("temporal.example"));
         assert!(opts.api_key.is_none());
+    }
+
+    #[test]
+    fn an_api_key_never_travels_in_the_clear_unless_the_operator_says_so() {
+        let key = ("TEMPORAL_API_KEY", "eyJhbGciOiJFUzI1NiJ9.secret");
+        let e = settings(&[("TEMPORAL_ADDRESS", "http://temporal.example:7233"), key])
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(
+                "TEMPORAL_API_KEY would be sent without TLS to http://temporal.example:7233/"
+            ),
+            "{e}"
+        );
+        assert!(!e.contains("secret"), "{e}");
+        let e = settings(&[
+            ("TEMPORAL_ADDRESS", "temporal.example:7233"),
+            ("TEMPORAL_TLS", "off"),
+            key,
+        ]);
+        assert!(e.validate().is_ok());
+        assert!(e.api_key_in_clear());
+        let text = e.summary().to_string();
+        assert!(text.contains("WITHOUT TLS (TEMPORAL_TLS=false)"), "{text}");
+        assert!(e.connection_options("t").unwrap().tls_options.is_none());
+        // Forcing TLS on without any credential works; nonsense values are refused.
+        let s = settings(&[("TEMPORAL_TLS", "true")]);
+        assert_eq!(s.url().unwrap().scheme(), "https");
+        assert!(!settings(&[key]).api_key_in_clear());
+        assert_eq!(
+            settings(&[("TEMPORAL_TLS", "maybe")])
+                .validate()
+                .unwrap_err()
+                .to_string(),
+            "TEMPORAL_TLS=\"maybe\" is not true or false"
+        );
     }
 
     #[tokio::test]

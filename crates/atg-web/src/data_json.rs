@@ -145,7 +145,7 @@ impl WebEvent {
         if let (Some(s), Some(e)) = (start, end)
             && e <= s
         {
-            end = Some(e + chrono::Duration::days(1));
+            end = e.checked_add_signed(chrono::Duration::days(1));
         }
         let mut e = FoodTruckEvent::new(key, &self.location, vendor, date);
         e.start_time = start;

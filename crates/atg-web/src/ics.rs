@@ -4,25 +4,16 @@
 use std::collections::HashSet;
 
 use atg_core::{FoodTruckEvent, localize};
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use sha2::{Digest, Sha256};
 
 /// The feed of every truck.
 pub const ALL_FEED: &str = "events.ics";
 
-/// `events-<brewery_key>.ics`, with anything but `[a-z0-9-]` replaced.
+/// `events-<slug of the brewery key>.ics` (config loading refuses two keys with one slug, so
+/// no feed overwrites another).
 pub fn brewery_feed_name(key: &str) -> String {
-    let safe: String = key
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c.to_ascii_lowercase()
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    format!("events-{safe}.ics")
+    format!("events-{}.ics", atg_core::key_slug(key))
 }
 
 const VTIMEZONE: &str = "BEGIN:VTIMEZONE
@@ -92,7 +83,7 @@ fn vevent(lines: &mut Vec<String>, e: &FoodTruckEvent, uid: &str) {
             lines.push(format!("DTSTART;VALUE=DATE:{}", e.date.format("%Y%m%d")));
             lines.push(format!(
                 "DTEND;VALUE=DATE:{}",
-                (e.date + Duration::days(1)).format("%Y%m%d")
+                e.date.succ_opt().unwrap_or(e.date).format("%Y%m%d")
             ));
         }
     }

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use around_the_grounds::LogFormat;
 use atg_temporal_config::{ConnectError, TemporalSettings};
+use atg_workflows::activities::WorkerTrust;
 use atg_workflows::worker::{WorkerSettings, build_worker, run_until_signal};
 use clap::Parser;
 use temporalio_sdk::Runtime;
@@ -88,6 +89,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         "connecting to Temporal: {}",
         settings.summary()
     );
+    if settings.api_key_in_clear() {
+        tracing::warn!(
+            "TEMPORAL_TLS=false: the API key is sent without TLS; only do this to a local proxy that adds TLS"
+        );
+    }
 
     let mut meter = None;
     let _metrics_server = match cli.metrics_addr {
@@ -121,8 +127,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         task_queue: settings.task_queue.clone(),
         max_concurrent_activities: usize::from(cli.max_concurrent_activities),
         max_cached_workflows: usize::from(cli.max_cached_workflows),
+        trust: WorkerTrust::from_env(|k| std::env::var(k).ok()),
         ..WorkerSettings::default()
     };
+    tracing::info!(
+        "what workflows may choose: {}",
+        worker_settings.trust.summary()
+    );
     let worker = build_worker(&runtime, client, &worker_settings)?;
     tracing::info!(
         task_queue = %worker_settings.task_queue,

@@ -9,4 +9,5 @@ mod test_durability;
 mod test_faults;
 mod test_interop;
 mod test_replay;
+mod test_trust;
 mod test_workflow;

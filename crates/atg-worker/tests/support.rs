@@ -4,9 +4,11 @@ use std::process::{Child, Command, Stdio};
 pub use atg_deploy::testkit::{bare_repo, commit_count, git};
 use atg_temporal_config::devserver::{self, DevServer, DevServerOptions};
 
+use atg_deploy::RepositoryPolicy;
 use atg_scrapers::testkit::Mirror;
 use atg_temporal_config::TemporalSettings;
 use atg_workflows::WorkflowParams;
+use atg_workflows::activities::WorkerTrust;
 use atg_workflows::worker::{WorkerSettings, WorkerThread};
 use temporalio_client::Client;
 
@@ -50,10 +52,41 @@ pub fn queue(name: &str) -> String {
     format!("atg-test-{name}-{}", std::process::id())
 }
 
-/// An in-process worker on `task_queue`.
+/// What the test workers trust: configs in the temporary directory (every test writes its
+/// configs there), and `repos`.
+pub fn trusting(repos: &[&Path]) -> WorkerTrust {
+    WorkerTrust {
+        config_dir: Some(std::env::temp_dir()),
+        repositories: RepositoryPolicy {
+            own: None,
+            allowed: repos.iter().map(|r| r.display().to_string()).collect(),
+        },
+    }
+}
+
+/// The worker binary's environment for the same trust: configs from the temporary directory,
+/// `repo` as its own repository.
+pub fn trust_env(repo: &Path) -> Vec<(&'static str, String)> {
+    vec![
+        ("ATG_CONFIG_DIR", std::env::temp_dir().display().to_string()),
+        ("GIT_REPOSITORY_URL", repo.display().to_string()),
+    ]
+}
+
+/// An in-process worker on `task_queue` that trusts configs in the temporary directory and
+/// no repository.
 pub async fn spawn_worker(
     server: &TestServer,
     task_queue: &str,
+) -> (impl FnOnce() + use<>, Stopped) {
+    spawn_worker_trusting(server, task_queue, trusting(&[])).await
+}
+
+/// An in-process worker on `task_queue` with `trust`.
+pub async fn spawn_worker_trusting(
+    server: &TestServer,
+    task_queue: &str,
+    trust: WorkerTrust,
 ) -> (impl FnOnce() + use<>, Stopped) {
     let temporal = server.settings(task_queue);
     let worker = tokio::task::spawn_blocking(move || {
@@ -61,6 +94,7 @@ pub async fn spawn_worker(
             temporal.clone(),
             WorkerSettings {
                 task_queue: temporal.task_queue.clone(),
+                trust,
                 ..WorkerSettings::default()
             },
         )
@@ -90,11 +124,19 @@ impl Stopped {
 }
 
 /// The worker binary on `task_queue`, with `env`.
-pub fn spawn_worker_process(server: &TestServer, task_queue: &str, env: &[(&str, &str)]) -> Child {
+pub fn spawn_worker_process<V: AsRef<std::ffi::OsStr>>(
+    server: &TestServer,
+    task_queue: &str,
+    env: &[(&str, V)],
+) -> Child {
     Command::new(WORKER_BIN)
         .env("TEMPORAL_ADDRESS", server.address())
         .env("TEMPORAL_TASK_QUEUE", task_queue)
-        .envs(env.iter().copied())
+        .env_remove("GIT_REPOSITORY_URL")
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("ATG_CONFIG_DIR")
+        .env_remove("ATG_ALLOWED_REPOSITORIES")
+        .envs(env.iter().map(|(k, v)| (k, v)))
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -27,18 +27,16 @@ async fn the_haiku_is_published_and_an_ai_outage_is_not_a_failure() {
         .await;
     let tmp = tempfile::tempdir().unwrap();
     let cache = tmp.path().join("vision.json");
-    let mut worker = spawn_worker_process(
-        &server,
-        &q,
-        &[
-            ("ANTHROPIC_API_KEY", "sk-ant-test"),
-            ("ANTHROPIC_BASE_URL", &api.uri()),
-            ("ATG_AI_MAX_ATTEMPTS", "1"),
-            ("ATG_VISION_CACHE", cache.to_str().unwrap()),
-        ],
-    );
     let mirror = Mirror::start(Duration::ZERO).await;
     let (params, repo) = deploy_params(tmp.path(), &mirror.config());
+    let mut env = trust_env(&repo);
+    env.extend([
+        ("ANTHROPIC_API_KEY", "sk-ant-test".to_string()),
+        ("ANTHROPIC_BASE_URL", api.uri()),
+        ("ATG_AI_MAX_ATTEMPTS", "1".to_string()),
+        ("ATG_VISION_CACHE", cache.display().to_string()),
+    ]);
+    let mut worker = spawn_worker_process(&server, &q, &env);
     let client = server.client().await;
     let (_, r) = start(&client, &q, "ai-1", params.clone(), true)
         .await

@@ -33,7 +33,7 @@ async fn a_killed_workers_run_is_finished_by_the_next_worker() {
     let tmp = tempfile::tempdir().unwrap();
     let (params, repo) = deploy_params(tmp.path(), &cfg);
 
-    let mut first = spawn_worker_process(&server, &q, &[]);
+    let mut first = spawn_worker_process(&server, &q, &trust_env(&repo));
     let client = server.client().await;
     start(&client, &q, "durable-1", params, false)
         .await
@@ -51,7 +51,7 @@ async fn a_killed_workers_run_is_finished_by_the_next_worker() {
     first.kill().unwrap();
     first.wait().unwrap();
 
-    let mut second = spawn_worker_process(&server, &q, &[]);
+    let mut second = spawn_worker_process(&server, &q, &trust_env(&repo));
     let handle = client.get_workflow_handle::<atg_workflows::FoodTruckWorkflow>("durable-1");
     let r = tokio::time::timeout(
         Duration::from_secs(90),

@@ -23,6 +23,7 @@ async fn the_worker_keeps_going_when_the_server_restarts() {
     let mut worker = std::process::Command::new(WORKER_BIN)
         .env("TEMPORAL_ADDRESS", server.address())
         .env("TEMPORAL_TASK_QUEUE", &q)
+        .env("ATG_CONFIG_DIR", std::env::temp_dir())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

@@ -55,14 +55,14 @@ async fn the_recorded_histories_replay() {
 async fn a_fresh_history_replays() {
     let server = TestServer::start();
     let q = queue("replay");
-    let (shutdown, worker) = spawn_worker(&server, &q).await;
     let mirror = Mirror::start(Duration::ZERO).await;
     let cfg = mirror.config().replace(
         &format!("{}/obecbrewing.com/", mirror.uri()),
         &format!("{}/missing/", mirror.uri()),
     );
     let tmp = tempfile::tempdir().unwrap();
-    let (params, _repo) = deploy_params(tmp.path(), &cfg);
+    let (params, repo) = deploy_params(tmp.path(), &cfg);
+    let (shutdown, worker) = spawn_worker_trusting(&server, &q, trusting(&[&repo])).await;
     let params = WorkflowParams {
         max_parallel_scrapes: 4,
         ..params

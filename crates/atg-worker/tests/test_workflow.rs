@@ -12,10 +12,10 @@ use crate::support::*;
 async fn the_whole_workflow_scrapes_builds_and_deploys_once() {
     let server = TestServer::start();
     let q = queue("full");
-    let (shutdown, worker) = spawn_worker(&server, &q).await;
     let mirror = Mirror::start(Duration::ZERO).await;
     let tmp = tempfile::tempdir().unwrap();
     let (params, repo) = deploy_params(tmp.path(), &mirror.config());
+    let (shutdown, worker) = spawn_worker_trusting(&server, &q, trusting(&[&repo])).await;
     let params = WorkflowParams {
         max_parallel_scrapes: 3,
         ..params
@@ -141,20 +141,46 @@ async fn a_bad_config_path_is_a_failed_result() {
     let q = queue("badcfg");
     let (shutdown, worker) = spawn_worker(&server, &q).await;
     let client = server.client().await;
-    let params = WorkflowParams {
-        config_path: Some("/nonexistent/breweries.json".into()),
+    let tmp = tempfile::tempdir().unwrap();
+    let missing = tmp.path().join("breweries.json");
+    std::fs::write(
+        tmp.path().join("broken.json"),
+        "{\"breweries\": [{\"key\": 1}]}",
+    )
+    .unwrap();
+    let params = |p: &std::path::Path| WorkflowParams {
+        config_path: Some(p.display().to_string()),
         ..WorkflowParams::default()
     };
-    let (_, result) = start(&client, &q, "wf-badcfg", params, true).await.unwrap();
+    let (_, result) = start(&client, &q, "wf-badcfg", params(&missing), true)
+        .await
+        .unwrap();
     let r = result.unwrap();
     assert!(!r.success);
+    assert_eq!(
+        r.message,
+        format!(
+            "Workflow failed: config_path {:?}: no such file in the worker's config directory",
+            missing.display().to_string()
+        )
+    );
+    assert_eq!(r.events_count, Some(0));
+    let (_, result) = start(
+        &client,
+        &q,
+        "wf-badcfg-2",
+        params(&tmp.path().join("broken.json")),
+        true,
+    )
+    .await
+    .unwrap();
+    let r = result.unwrap();
     assert!(
-        r.message
-            .starts_with("Workflow failed: config file /nonexistent/breweries.json"),
+        r.message.starts_with("Workflow failed: config file ")
+            && r.message.contains("breweries[0].key"),
         "{}",
         r.message
     );
-    assert_eq!(r.events_count, Some(0));
     shutdown();
     worker.await_stop().await;
 }

@@ -1,15 +1,18 @@
 //! The activities: a few lines of (de)serialisation around the library's pipeline functions.
 //! No schedule logic lives here.
 
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use around_the_grounds::core::{Brewery, BreweryConfig, Clock, FoodTruckEvent, ScheduleWindow};
-use around_the_grounds::deploy::{DeployError, Deployed, GitSettings};
+use around_the_grounds::deploy::{DeployError, Deployed, GitSettings, RepositoryPolicy};
 use around_the_grounds::scrapers::{Coordinator, FetchOptions, ScrapeOptions};
 use around_the_grounds::web::{WebData, WebInput};
 use around_the_grounds::{Published, publish_to_git};
-use chrono::NaiveDate;
+use futures::FutureExt;
 use temporalio_macros::activities;
 use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
@@ -29,6 +32,46 @@ pub mod failure_type {
     pub const DEPLOY: &str = "DeployError";
 }
 
+/// What the worker's operator decided, and a workflow's input cannot change: which directory
+/// a `config_path` may name a file in, and which repositories a `git_repository_url` may name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkerTrust {
+    /// `ATG_CONFIG_DIR`; none: a workflow runs the built-in configuration only.
+    pub config_dir: Option<PathBuf>,
+    /// `GIT_REPOSITORY_URL` and `ATG_ALLOWED_REPOSITORIES`; nothing: no deploy to any other.
+    pub repositories: RepositoryPolicy,
+}
+
+impl WorkerTrust {
+    /// Reads `ATG_CONFIG_DIR`, `GIT_REPOSITORY_URL` and `ATG_ALLOWED_REPOSITORIES`.
+    pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Self {
+        Self {
+            config_dir: env("ATG_CONFIG_DIR")
+                .filter(|d| !d.trim().is_empty())
+                .map(PathBuf::from),
+            repositories: RepositoryPolicy::from_env(&env),
+        }
+    }
+
+    /// One line for the worker's start-up log.
+    pub fn summary(&self) -> String {
+        let configs = self
+            .config_dir
+            .as_ref()
+            .map_or("built-in only".to_string(), |d| {
+                format!("from {}", d.display())
+            });
+        format!(
+            "configs {configs}; publishes to {}",
+            if self.repositories.allowed.is_empty() {
+                "no repository".to_string()
+            } else {
+                self.repositories.allowed.join(", ")
+            }
+        )
+    }
+}
+
 /// What the activities share: one HTTP client for every scrape, the AI client when a key is
 /// configured, and the vision cache.
 pub struct FoodTruckActivities {
@@ -37,12 +80,13 @@ pub struct FoodTruckActivities {
     scrape_options: ScrapeOptions,
     ai: Option<AiClient>,
     vision_cache: tokio::sync::Mutex<VisionCache>,
+    trust: WorkerTrust,
 }
 
 impl FoodTruckActivities {
     /// Inside an activity the coordinator makes one attempt per request: Temporal's retry
     /// policy does the retrying, visibly, with backoff.
-    pub fn new() -> anyhow::Result<Self> {
+    pub fn new(trust: WorkerTrust) -> anyhow::Result<Self> {
         let options = ScrapeOptions {
             fetch: FetchOptions {
                 max_attempts: 1,
@@ -58,6 +102,7 @@ impl FoodTruckActivities {
             vision_cache: tokio::sync::Mutex::new(VisionCache::open(VisionCache::default_path(
                 env,
             ))),
+            trust,
         })
     }
 }
@@ -75,15 +120,38 @@ fn failure(message: String, type_name: &str, non_retryable: bool) -> ActivityErr
 fn clock_for(as_of: Option<&str>) -> Result<Clock, ActivityError> {
     match as_of {
         None => Ok(Clock::system()),
-        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+        Some(d) => around_the_grounds::core::parse_as_of(d)
             .map(Clock::as_of)
-            .map_err(|_| {
-                failure(
-                    format!("as_of {d:?} is not a date like 2026-11-25"),
+            .map_err(|e| failure(format!("as_of {e}"), failure_type::CONFIGURATION, true)),
+    }
+}
+
+/// Runs an activity's work: heart-beating every 2 s (so Temporal notices a dead worker and can
+/// deliver a cancellation), stopping when the activity is cancelled (the work's future is
+/// dropped, which for a deploy means it cannot push afterwards), and turning a panic into a
+/// non-retryable failure instead of a crashed worker.
+async fn supervised<T>(
+    ctx: &ActivityContext,
+    work: impl Future<Output = Result<T, ActivityError>>,
+) -> Result<T, ActivityError> {
+    let work = AssertUnwindSafe(work).catch_unwind();
+    tokio::pin!(work);
+    let mut beat = tokio::time::interval(Duration::from_secs(2));
+    loop {
+        tokio::select! {
+            r = &mut work => {
+                return r.unwrap_or_else(|panic| Err(failure(
+                    format!(
+                        "the activity failed on its input ({})",
+                        around_the_grounds::scrapers::coordinator::panic_message(panic.as_ref())
+                    ),
                     failure_type::CONFIGURATION,
                     true,
-                )
-            }),
+                )));
+            }
+            () = ctx.cancelled() => return Err(ActivityError::cancelled()),
+            _ = beat.tick() => { let _ = ctx.record_heartbeat(()).await; }
+        }
     }
 }
 
@@ -115,12 +183,14 @@ impl FoodTruckActivities {
 
     #[activity(name = "load_brewery_config")]
     pub async fn load_brewery_config(
+        self: Arc<Self>,
         _ctx: ActivityContext,
         config_path: Option<String>,
     ) -> Result<Vec<Brewery>, ActivityError> {
-        let path = config_path.filter(|p| !p.trim().is_empty());
+        // Whoever starts a workflow names the file; the worker's operator decides where from.
+        let dir = self.trust.config_dir.clone();
         let config = tokio::task::spawn_blocking(move || {
-            BreweryConfig::load(path.as_deref().map(std::path::Path::new))
+            BreweryConfig::load_within(config_path.as_deref(), dir.as_deref())
         })
         .await
         .map_err(|e| anyhow::anyhow!("config loading stopped: {e}"))?
@@ -137,16 +207,11 @@ impl FoodTruckActivities {
         input: ScrapeInput,
     ) -> Result<ScrapeResult, ActivityError> {
         let clock = clock_for(input.as_of.as_deref())?;
-        let scrape = self.coordinator()?.scrape_one(&input.brewery, clock);
-        tokio::pin!(scrape);
-        // Heartbeats let Temporal notice a dead worker long before the activity's timeout.
-        let mut beat = tokio::time::interval(Duration::from_secs(2));
-        let result = loop {
-            tokio::select! {
-                r = &mut scrape => break r,
-                _ = beat.tick() => { let _ = ctx.record_heartbeat(()).await; }
-            }
-        };
+        let coordinator = self.coordinator()?;
+        let result = supervised(&ctx, async {
+            Ok(coordinator.scrape_one(&input.brewery, clock).await)
+        })
+        .await?;
         match result {
             Ok(events) => Ok(ScrapeResult {
                 events,
@@ -180,21 +245,24 @@ impl FoodTruckActivities {
 
     #[activity(name = "generate_web_data")]
     pub async fn generate_web_data(
-        _ctx: ActivityContext,
+        ctx: ActivityContext,
         input: WebDataInput,
     ) -> Result<WebData, ActivityError> {
         let clock = clock_for(input.as_of.as_deref())?;
         let mut messages: Vec<String> = input.errors.iter().filter_map(user_message_of).collect();
         messages.dedup();
-        Ok(WebData::new(WebInput {
-            events: &input.events,
-            errors: &[],
-            extra_errors: &messages,
-            haiku: input.haiku.as_deref(),
-            updated: chrono::Utc::now(),
-            window: ScheduleWindow::starting(clock.today()),
-            breweries: &input.breweries,
-        }))
+        supervised(&ctx, async {
+            Ok(WebData::new(WebInput {
+                events: &input.events,
+                errors: &[],
+                extra_errors: &messages,
+                haiku: input.haiku.as_deref(),
+                updated: chrono::Utc::now(),
+                window: ScheduleWindow::starting(clock.today()),
+                breweries: &input.breweries,
+            }))
+        })
+        .await
     }
 
     /// Names trucks known only by an image (with the worker's `ANTHROPIC_API_KEY`; without one
@@ -230,13 +298,8 @@ impl FoodTruckActivities {
         input: HaikuInput,
     ) -> Result<Option<String>, ActivityError> {
         let Some(ai) = &self.ai else { return Ok(None) };
-        let today = NaiveDate::parse_from_str(&input.today, "%Y-%m-%d").map_err(|_| {
-            failure(
-                format!("today {:?} is not a date", input.today),
-                failure_type::CONFIGURATION,
-                true,
-            )
-        })?;
+        let today = around_the_grounds::core::parse_as_of(&input.today)
+            .map_err(|e| failure(format!("today {e}"), failure_type::CONFIGURATION, true))?;
         let prompt = HaikuPrompt::from_env(|k| std::env::var(k).ok());
         // A failed attempt fails the activity, so Temporal's policy retries it.
         generate_haiku(ai, &prompt, today, &input.events)
@@ -245,14 +308,20 @@ impl FoodTruckActivities {
     }
 
     /// Publishes `web_data` to the target repository; true when the published site is this one.
+    /// The workflow's `repository_url` is honoured only when the worker's operator allowed it
+    /// (`GIT_REPOSITORY_URL`, `ATG_ALLOWED_REPOSITORIES`); otherwise the run is not deployed.
     #[activity(name = "deploy_to_git")]
     pub async fn deploy_to_git(
-        _ctx: ActivityContext,
+        self: Arc<Self>,
+        ctx: ActivityContext,
         input: DeployInput,
     ) -> Result<bool, ActivityError> {
-        let settings = GitSettings::from_env(input.repository_url, input.branch, |k| {
-            std::env::var(k).ok()
-        })
+        let settings = GitSettings::for_workflow(
+            &self.trust.repositories,
+            input.repository_url,
+            input.branch,
+            |k| std::env::var(k).ok(),
+        )
         .map_err(|e| {
             failure(
                 format!("Failed to deploy to git: {e}"),
@@ -260,7 +329,11 @@ impl FoodTruckActivities {
                 true,
             )
         })?;
-        match publish_to_git(&input.web_data, &settings, chrono::Utc::now()).await {
+        let deployed = supervised(&ctx, async {
+            Ok(publish_to_git(&input.web_data, &settings, chrono::Utc::now()).await)
+        })
+        .await?;
+        match deployed {
             Ok(Published::Done(Deployed::Committed { commit, .. })) => {
                 tracing::info!(%commit, target = %settings.summary(), "deployed");
                 Ok(true)

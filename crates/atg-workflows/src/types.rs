@@ -35,6 +35,23 @@ impl Default for WorkflowParams {
     }
 }
 
+impl WorkflowParams {
+    /// Refuses what must not be written into a workflow's history, where anyone who can read
+    /// the namespace sees it: a repository URL with credentials in it.
+    pub fn check_for_history(&self) -> Result<(), String> {
+        match self.git_repository_url.as_deref() {
+            Some(url)
+                if around_the_grounds::deploy::split_credentials(url)
+                    .credential
+                    .is_some() =>
+            {
+                Err("the repository URL must not contain credentials (they would be stored in the workflow's history): give the worker GITHUB_TOKEN or a GitHub App instead".into())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 /// The workflow's result (spec §9.2). `success` means the workflow completed; breweries that
 /// failed are listed in `errors`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

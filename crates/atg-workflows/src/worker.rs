@@ -7,6 +7,7 @@ use temporalio_client::Client;
 use temporalio_sdk::runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder};
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
+use crate::activities::WorkerTrust;
 use crate::{FoodTruckActivities, FoodTruckWorkflow};
 
 /// How a worker runs.
@@ -19,6 +20,8 @@ pub struct WorkerSettings {
     pub max_cached_workflows: usize,
     /// After a stop is asked for, in-flight activities get this long to finish.
     pub graceful_shutdown: Duration,
+    /// What a workflow's input may choose (default: nothing but the built-in configuration).
+    pub trust: WorkerTrust,
 }
 
 impl Default for WorkerSettings {
@@ -29,6 +32,7 @@ impl Default for WorkerSettings {
             max_concurrent_workflow_tasks: 10,
             max_cached_workflows: 50,
             graceful_shutdown: Duration::from_secs(30),
+            trust: WorkerTrust::default(),
         }
     }
 }
@@ -53,7 +57,7 @@ pub fn build_worker(
         .build();
     let options = WorkerOptions::new(s.task_queue.clone())
         .register_workflow::<FoodTruckWorkflow>()?
-        .register_activities(FoodTruckActivities::new()?)
+        .register_activities(FoodTruckActivities::new(s.trust.clone())?)
         .tuner(tuner)
         .max_cached_workflows(s.max_cached_workflows)
         .graceful_shutdown_period(s.graceful_shutdown)

@@ -7,7 +7,7 @@
 use std::time::{Duration, SystemTime};
 
 use around_the_grounds::core::{Clock, FoodTruckEvent, sort_and_dedup};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use temporalio_common::RetryPolicy;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::workflows::join_all;
@@ -31,6 +31,8 @@ pub mod timeouts {
     pub const SCRAPE_HEARTBEAT: Duration = Duration::from_secs(10);
     pub const WEB_DATA: Duration = Duration::from_secs(30);
     pub const DEPLOY: Duration = Duration::from_secs(120);
+    /// A deploy whose worker stops heart-beating is given up on (and cancelled) after this.
+    pub const DEPLOY_HEARTBEAT: Duration = Duration::from_secs(10);
     /// Vision for the day's images, or the haiku.
     pub const AI: Duration = Duration::from_secs(120);
 }
@@ -84,15 +86,10 @@ impl FoodTruckWorkflow {
         let as_of = match params
             .as_of
             .as_deref()
-            .map(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d"))
+            .map(around_the_grounds::core::parse_as_of)
         {
             Some(Ok(d)) => d,
-            Some(Err(_)) => {
-                return Ok(failed(format!(
-                    "as_of {:?} is not a date like 2026-11-25",
-                    params.as_of.unwrap_or_default()
-                )));
-            }
+            Some(Err(e)) => return Ok(failed(format!("as_of {e}"))),
             None => {
                 let now: DateTime<Utc> =
                     ctx.workflow_time().unwrap_or(SystemTime::UNIX_EPOCH).into();
@@ -291,6 +288,7 @@ async fn deploy(
         ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::ScheduleToClose(
             timeouts::DEPLOY,
         ))
+        .heartbeat_timeout(timeouts::DEPLOY_HEARTBEAT)
         .retry_policy(retry(3, &[failure_type::DEPLOY_SETTINGS]))
         .build(),
     )
