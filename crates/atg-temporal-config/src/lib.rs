@@ -106,6 +106,10 @@ pub enum ConnectError {
     Unreachable { address: String, detail: String },
     #[error("connected to {address}, but the client could not be set up: {detail}")]
     Client { address: String, detail: String },
+    #[error(
+        "the Temporal server at {address} did not accept the connection ({reason}): check TEMPORAL_API_KEY, or TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY, and TEMPORAL_TLS_CA for the server's certificate"
+    )]
+    Refused { address: String, reason: String },
 }
 
 fn non_empty(v: Option<String>) -> Option<String> {
@@ -259,13 +263,19 @@ impl TemporalSettings {
     /// Connects and binds the namespace.
     pub async fn connect(&self, identity: &str) -> Result<Client, ConnectError> {
         let opts = self.connection_options(identity)?;
-        let connection =
-            Connection::connect(opts)
-                .await
-                .map_err(|e| ConnectError::Unreachable {
+        let connection = Connection::connect(opts).await.map_err(|e| {
+            let detail = one_line(&e);
+            match refusal(&detail) {
+                Some(reason) => ConnectError::Refused {
                     address: self.address.clone(),
-                    detail: one_line(&e),
-                })?;
+                    reason,
+                },
+                None => ConnectError::Unreachable {
+                    address: self.address.clone(),
+                    detail,
+                },
+            }
+        })?;
         Client::new(
             connection,
             ClientOptions::new(self.namespace.clone()).build(),
@@ -339,6 +349,47 @@ impl std::fmt::Display for Summary {
         }
         Ok(())
     }
+}
+
+/// A connection error that says the server (or its front door) would not have this client:
+/// a credential problem, not a server that is not there. The short reason, when it is one.
+fn refusal(detail: &str) -> Option<String> {
+    let d = detail.to_ascii_lowercase();
+    let reasons = [
+        (
+            "unauthenticated",
+            "not authenticated: the API key or certificate was not accepted",
+        ),
+        ("permissiondenied", "permission denied"),
+        ("401 unauthorized", "401 Unauthorized"),
+        ("403 forbidden", "403 Forbidden"),
+        (
+            "400 bad request",
+            "the front door rejected the request, as for a client certificate it does not accept",
+        ),
+        ("certificate required", "a client certificate is required"),
+        (
+            "unknown ca",
+            "the client certificate is not from a CA the server trusts",
+        ),
+        ("bad certificate", "the client certificate was not accepted"),
+        (
+            "invalid peer certificate",
+            "the server's certificate is not trusted (TEMPORAL_TLS_CA)",
+        ),
+        (
+            "unknownissuer",
+            "the server's certificate is not trusted (TEMPORAL_TLS_CA)",
+        ),
+        (
+            "notvalidforname",
+            "the server's certificate is for another name (TEMPORAL_TLS_SERVER_NAME)",
+        ),
+    ];
+    reasons
+        .iter()
+        .find(|(needle, _)| d.contains(needle))
+        .map(|(_, reason)| (*reason).to_string())
 }
 
 fn yes_no(v: &str) -> Option<bool> {

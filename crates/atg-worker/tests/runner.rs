@@ -7,6 +7,7 @@ mod support;
 mod test_ai;
 mod test_durability;
 mod test_faults;
+mod test_front_door;
 mod test_interop;
 mod test_replay;
 mod test_trust;
