@@ -102,13 +102,26 @@
     breweries.forEach((b) => make(b.key, b.name));
   }
 
+  // A link from data.json only when it is http(s) (a feed file beside the page resolves to
+  // one): never javascript:, data: or anything else a tampered file could carry.
+  function safeHref(raw) {
+    if (typeof raw !== "string" || raw === "") return null;
+    try {
+      const u = new URL(raw, window.location.href);
+      return u.protocol === "https:" || u.protocol === "http:" ? u.href : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
   function renderFeeds(breweries) {
     const span = $("feed-breweries");
     breweries.forEach((b) => {
-      if (!b.feed) return;
+      const href = safeHref(b.feed);
+      if (!href) return;
       span.appendChild(document.createTextNode(" · "));
       const a = el("a", "feed-link", b.name);
-      a.href = b.feed;
+      a.href = href;
       span.appendChild(a);
     });
   }

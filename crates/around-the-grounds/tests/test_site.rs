@@ -405,3 +405,31 @@ async fn a_missing_data_file_shows_the_error_box() {
         ["Unable to load food truck data. Please try again later."]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn links_from_a_tampered_data_file_are_not_followed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    browser_site(&site);
+    let path = site.join("data.json");
+    let mut data: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let breweries = data["breweries"].as_array_mut().unwrap();
+    breweries[0]["feed"] = "javascript:document.title='pwned'".into();
+    breweries[1]["feed"] = "data:text/html,<script>alert(1)</script>".into();
+    std::fs::write(&path, serde_json::to_string(&data).unwrap()).unwrap();
+    let (_server, url) = serve(&site).await;
+    let doc = dump_dom(&url, "UTC").await;
+    assert_eq!(texts(&doc, "body[data-state=ready]").len(), 1, "the page still renders");
+    assert_eq!(texts(&doc, "title"), ["Food Trucks in Ballard"]);
+    let hrefs: Vec<String> = doc
+        .select(&Selector::parse("a.feed-link").unwrap())
+        .map(|a| a.value().attr("href").unwrap().to_string())
+        .collect();
+    assert_eq!(hrefs.len(), 5, "{hrefs:?}");
+    assert!(hrefs.iter().all(|h| h.starts_with("http://")), "{hrefs:?}");
+    // The page sets its own Content-Security-Policy: scripts and everything else from itself.
+    let html = std::fs::read_to_string(site.join("index.html")).unwrap();
+    assert!(html.contains("default-src 'self'; script-src 'self'"), "{html}");
+    assert!(!html.contains("<script>"), "no inline script");
+}
