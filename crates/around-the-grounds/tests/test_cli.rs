@@ -365,3 +365,58 @@ async fn empty_brewery_list() {
             .contains("No food truck events found for the next 7 days.")
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_input_is_a_message_not_a_crash() {
+    // Dates past what chrono can add a day to, at every source, plus an escape sequence.
+    let mirror = Mirror::start_hostile().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = tmp.path().join("breweries.json");
+    std::fs::write(&cfg, mirror.config()).unwrap();
+    let r = run(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "--as-of",
+        "2025-07-19",
+        "--format",
+        "json",
+    ])
+    .await;
+    assert!(matches!(r.code, 0..=2), "{} {}", r.code, r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    assert!(
+        !r.stdout.contains('\u{1b}'),
+        "an escape sequence reached the terminal"
+    );
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(
+        doc["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["vendor"] == "Woodshop[2J BBQ"),
+        "{doc}"
+    );
+
+    // Flags and files: one line each, exit 1.
+    for (args, expect) in [
+        (
+            vec!["--as-of", "+262142-12-31"],
+            "\"+262142-12-31\" is not a date like 2026-11-25",
+        ),
+        (
+            vec!["--as-of", "9999-12-31"],
+            "\"9999-12-31\" is outside the years 1970–2200",
+        ),
+        (
+            vec!["--config", "/dev/zero"],
+            "config file /dev/zero: is not a regular file",
+        ),
+    ] {
+        let r = run(&args).await;
+        assert_ne!(r.code, 0, "{args:?}");
+        assert!(r.stderr.contains(expect), "{args:?}: {}", r.stderr);
+        assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+        assert!(r.stderr.trim().lines().count() <= 2, "{}", r.stderr);
+    }
+}

@@ -420,7 +420,11 @@ async fn links_from_a_tampered_data_file_are_not_followed() {
     std::fs::write(&path, serde_json::to_string(&data).unwrap()).unwrap();
     let (_server, url) = serve(&site).await;
     let doc = dump_dom(&url, "UTC").await;
-    assert_eq!(texts(&doc, "body[data-state=ready]").len(), 1, "the page still renders");
+    assert_eq!(
+        texts(&doc, "body[data-state=ready]").len(),
+        1,
+        "the page still renders"
+    );
     assert_eq!(texts(&doc, "title"), ["Food Trucks in Ballard"]);
     let hrefs: Vec<String> = doc
         .select(&Selector::parse("a.feed-link").unwrap())
@@ -430,6 +434,9 @@ async fn links_from_a_tampered_data_file_are_not_followed() {
     assert!(hrefs.iter().all(|h| h.starts_with("http://")), "{hrefs:?}");
     // The page sets its own Content-Security-Policy: scripts and everything else from itself.
     let html = std::fs::read_to_string(site.join("index.html")).unwrap();
-    assert!(html.contains("default-src 'self'; script-src 'self'"), "{html}");
+    assert!(
+        html.contains("default-src 'self'; script-src 'self'"),
+        "{html}"
+    );
     assert!(!html.contains("<script>"), "no inline script");
 }

@@ -43,9 +43,17 @@ impl AiSettings {
             return None;
         }
         let api_key = Secret::new(get("ANTHROPIC_API_KEY")?);
+        let base_url = get("ANTHROPIC_BASE_URL").unwrap_or_else(|| DEFAULT_BASE_URL.into());
+        // The key goes with every request: never in the clear over a network.
+        if !atg_core::secret_may_travel_to(&base_url) {
+            tracing::error!(
+                "ANTHROPIC_BASE_URL {base_url} is not https (plain http only to this machine): the API key is not sent there, and AI stays off"
+            );
+            return None;
+        }
         Some(Self {
             api_key,
-            base_url: get("ANTHROPIC_BASE_URL").unwrap_or_else(|| DEFAULT_BASE_URL.into()),
+            base_url,
             model: get("ATG_AI_MODEL").unwrap_or_else(|| DEFAULT_MODEL.into()),
             timeout: Duration::from_secs(
                 get("ATG_AI_TIMEOUT")
@@ -189,8 +197,12 @@ impl AiClient {
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<f64>().ok())
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(Duration::from_secs_f64);
+            // `Retry-After: 1e20` does not fit a Duration: such a wait is "as long as we allow".
+            .and_then(|s| {
+                Duration::try_from_secs_f64(s)
+                    .ok()
+                    .or((s > 0.0).then_some(Duration::MAX))
+            });
         let body = resp
             .bytes()
             .await

@@ -260,3 +260,58 @@ async fn vision_sends_the_image_by_url_and_the_cache_saves_the_second_request() 
         None
     );
 }
+
+#[tokio::test]
+async fn a_retry_after_too_large_for_any_clock_is_capped_not_a_crash() {
+    let api = MockServer::start().await;
+    for huge in ["1e20", "18446744073709551616", "inf", "-5", "soon"] {
+        Mock::given(path("/v1/messages"))
+            .respond_with(
+                ResponseTemplate::new(429)
+                    .insert_header("retry-after", huge)
+                    .set_body_json(json!({"type": "error", "error": {"type": "rate_limit_error", "message": "slow down"}})),
+            )
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&api)
+            .await;
+        let settings = AiSettings {
+            api_key: Secret::new("sk-ant-test-key"),
+            base_url: api.uri(),
+            model: "claude-test".into(),
+            timeout: Duration::from_secs(5),
+            max_attempts: 2,
+            max_backoff: Duration::from_millis(200),
+            vision: true,
+            haiku: true,
+        };
+        Mock::given(path("/v1/messages"))
+            .respond_with(reply("a b\nc d\ne f"))
+            .mount(&api)
+            .await;
+        let h = generate_haiku(
+            &AiClient::new(settings).unwrap(),
+            &HaikuPrompt::default(),
+            today(),
+            &events(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(h.as_deref(), Some("a b\nc d\ne f"), "{huge}");
+        api.reset().await;
+    }
+}
+
+#[test]
+fn the_key_is_never_sent_in_the_clear() {
+    let env = |base: &'static str| {
+        move |k: &str| match k {
+            "ANTHROPIC_API_KEY" => Some("sk-ant-test-key".to_string()),
+            "ANTHROPIC_BASE_URL" => Some(base.to_string()),
+            _ => None,
+        }
+    };
+    assert!(AiSettings::from_env(env("http://api.example.com")).is_none());
+    assert!(AiSettings::from_env(env("https://api.example.com")).is_some());
+    assert!(AiSettings::from_env(env("http://127.0.0.1:9999")).is_some());
+}

@@ -5,6 +5,7 @@
 //! Temporal; every other crate builds on it.
 
 mod chain;
+mod channel;
 mod clock;
 mod config;
 mod error;
@@ -12,6 +13,7 @@ mod event;
 mod secret;
 
 pub use chain::error_chain;
+pub use channel::{is_loopback_host, secret_may_travel_to};
 pub use clock::{
     AsOfError, Clock, PACIFIC, SANE_YEARS, ScheduleWindow, WINDOW_DAYS, infer_year, is_sane_date,
     localize, parse_as_of, sane_date, sane_datetime, to_pacific_wall_clock,

@@ -168,7 +168,7 @@ impl Origin {
 
     /// The connection is encrypted, or never leaves this machine.
     fn private_channel(&self) -> bool {
-        self.scheme == "https" || is_loopback(&self.host)
+        self.scheme == "https" || atg_core::is_loopback_host(&self.host)
     }
 }
 
@@ -176,13 +176,6 @@ impl std::fmt::Display for Origin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}://{}:{}", self.scheme, self.host, self.port)
     }
-}
-
-fn is_loopback(host: &str) -> bool {
-    let h = host.trim_start_matches('[').trim_end_matches(']');
-    h == "localhost"
-        || h.parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Whether a credential for `scope` may be sent with a request to `target`: only to that same

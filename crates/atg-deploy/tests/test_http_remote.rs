@@ -275,3 +275,44 @@ async fn a_fetch_that_never_answers_is_given_up_on_and_a_cancelled_deploy_never_
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     assert_eq!(commits(&remote, "main"), ["seed"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_written_into_the_url_is_taken_out_and_used_only_there() {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare_remote(tmp.path(), true);
+    git(&remote, &["config", "http.receivepack", "true"]);
+    let (url, authorized) = serve(tmp.path()).await;
+    let with_token = url.replacen("http://", &format!("http://x-access-token:{TOKEN}@"), 1);
+    let mut settings = atg_deploy::GitSettings::from_env(Some(with_token), None, |_| None).unwrap();
+    // Nothing that is printed, logged or passed to `git push` carries it.
+    assert_eq!(settings.target.url, url);
+    assert!(
+        !settings.summary().contains(TOKEN),
+        "{}",
+        settings.summary()
+    );
+    assert!(!format!("{settings:?}").contains(TOKEN));
+    let work = tmp.path().join("work");
+    settings.workdir = Some(work.clone());
+    let now = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 25, 20, 0, 0).unwrap();
+    let done = atg_deploy::deploy(&settings, site(&["A"], "x"), now)
+        .await
+        .unwrap();
+    assert!(matches!(done, Deployed::Committed { .. }), "{done:?}");
+    assert!(*authorized.lock().unwrap() >= 2);
+    for f in all_files(&work) {
+        let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).to_string();
+        assert!(!text.contains(TOKEN), "{} contains the token", f.display());
+    }
+    // The same settings against another port of this machine: the token stays home.
+    let port: u16 = url
+        .trim_start_matches("http://127.0.0.1:")
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    settings.target.url = url.replace(&port.to_string(), &port.wrapping_add(1).to_string());
+    assert!(settings.credential_allowed().is_err());
+    assert!(settings.token(now).await.unwrap().is_none());
+}

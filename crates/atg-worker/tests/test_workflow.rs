@@ -184,3 +184,41 @@ async fn a_bad_config_path_is_a_failed_result() {
     shutdown();
     worker.await_stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_pages_do_not_take_the_worker_down() {
+    let server = TestServer::start();
+    let q = queue("hostile");
+    let mirror = Mirror::start_hostile().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let (params, repo) = deploy_params(tmp.path(), &mirror.config());
+    let mut worker = spawn_worker_process(&server, &q, &trust_env(&repo));
+    let client = server.client().await;
+    let params = WorkflowParams {
+        as_of: Some("2025-07-19".into()),
+        ..params
+    };
+    let (_, r) = start(&client, &q, "hostile-1", params.clone(), true)
+        .await
+        .unwrap();
+    let r = r.unwrap();
+    assert!(r.success, "{r:?}");
+    for e in r.errors.unwrap() {
+        assert!(!e.contains("panicked"), "{e}");
+    }
+    // The same worker takes the next run: it did not crash (nor crash-loop on retries).
+    let (_, r) = start(&client, &q, "hostile-2", params, true).await.unwrap();
+    assert!(r.unwrap().success);
+    assert!(
+        worker.try_wait().unwrap().is_none(),
+        "the worker is still running"
+    );
+    let data = git(&repo, &["show", "main:public/data.json"]);
+    assert!(
+        !data.contains("\\u001b"),
+        "an escape sequence was published"
+    );
+    assert!(data.contains("Woodshop[2J BBQ"), "{data}");
+    worker.kill().unwrap();
+    let _ = worker.wait();
+}
