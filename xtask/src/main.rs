@@ -1,10 +1,12 @@
-//! Project tasks: `cargo xtask demo | dev-server | mirror | test | bench`.
+//! Project tasks: `cargo xtask demo | dev-server | mirror | test | bench | dist`.
 //!
 //! - `demo`: the main job end to end on a local Temporal dev server; `dev-server`; `mirror`.
 //! - `test`: what CI runs — format check, clippy with warnings denied, the whole test suite
 //!   under nextest, and the doctests.
 //! - `bench`: release builds measured against a local mirror of the sources; prints a table
 //!   and rewrites docs/BENCHMARKS.md.
+//! - `dist`: the four binaries statically linked, with their CA bundle, for a scratch image;
+//!   `--check` runs them with an empty environment against a dev server.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
@@ -16,6 +18,7 @@ use clap::{Parser, Subcommand};
 mod bench;
 mod bench_scale;
 mod bench_temporal;
+mod dist;
 mod temporal;
 
 #[derive(Parser)]
@@ -65,6 +68,16 @@ enum Task {
         #[arg(long)]
         no_scale: bool,
     },
+    /// Static binaries (glibc's static runtime) and their CA bundle in one directory, for a
+    /// `FROM scratch` image or a machine with no libraries (default: target/dist).
+    Dist {
+        #[arg(long, value_name = "DIR")]
+        out: Option<std::path::PathBuf>,
+        /// Also prove it: ldd, a workflow run with `env -i` from an empty directory (and in a
+        /// chroot as root), `systemd-analyze verify` of the unit, a podman image build.
+        #[arg(long)]
+        check: bool,
+    },
     /// (internal) Run a command N times; print wall times and the peak RSS of the runs.
     #[command(hide = true)]
     Measure {
@@ -97,6 +110,7 @@ fn run(cli: Cli) -> Result<()> {
             no_scale,
         } => bench::run(runs, !no_write, !no_scale),
         Task::Measure { runs, command } => bench::measure(runs, &command),
+        Task::Dist { out, check } => dist::run(out, check),
     }
 }
 
@@ -237,6 +251,8 @@ fn test(nextest_args: &[String]) -> Result<()> {
         "warnings",
     ])?;
     cargo(&["test", "--workspace", "--locked", "--doc"])?;
+    // The static binaries, as operators ship them (docs/OPERATIONS.md).
+    dist::run(None, true)?;
     // nextest last: its summary line closes the run.
     let profile = if std::env::var_os("CI").is_some() {
         "ci"

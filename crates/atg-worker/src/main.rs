@@ -46,10 +46,22 @@ struct Cli {
     #[arg(long, value_name = "ADDR", env = "ATG_METRICS_ADDR")]
     metrics_addr: Option<SocketAddr>,
 
+    /// Answer `GET /healthz` at ADDR (e.g. 127.0.0.1:9465) with 200 while the worker polls.
+    #[arg(long, value_name = "ADDR", env = "ATG_HEALTH_ADDR")]
+    health_addr: Option<SocketAddr>,
+
+    /// Ask a running worker's health endpoint (`--health-addr`, default 127.0.0.1:9465) and
+    /// exit 0 if it is polling, 1 if not: a container's HEALTHCHECK.
+    #[arg(long)]
+    health: bool,
+
     /// More logging.
     #[arg(short, long)]
     verbose: bool,
 }
+
+/// Where `--health` looks when no `--health-addr` is given.
+const DEFAULT_HEALTH_ADDR: &str = "127.0.0.1:9465";
 
 fn main() -> ExitCode {
     let cli = match around_the_grounds::parse_args::<Cli>() {
@@ -69,6 +81,9 @@ fn main() -> ExitCode {
         Ok(r) => r,
         Err(code) => return code,
     };
+    if cli.health {
+        return runtime.block_on(health_check(cli.health_addr));
+    }
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -135,6 +150,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         worker_settings.trust.summary()
     );
     let worker = build_worker(&runtime, client, &worker_settings)?;
+    let _health = match cli.health_addr {
+        Some(addr) => Some(serve_health(addr).await?),
+        None => None,
+    };
     tracing::info!(
         task_queue = %worker_settings.task_queue,
         max_concurrent_activities = worker_settings.max_concurrent_activities,
@@ -160,6 +179,42 @@ async fn connect_with_wait(
                 tokio::time::sleep(Duration::from_secs(2)).await;
             }
             Err(e) => return Err(e.into()),
+        }
+    }
+}
+
+/// Serves `GET /healthz` → 200 `ok` until the worker stops (the task ends with the process).
+async fn serve_health(addr: SocketAddr) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot serve the health endpoint on {addr}"))?;
+    let app = axum::Router::new().route("/healthz", axum::routing::get(|| async { "ok\n" }));
+    tracing::info!(%addr, "health endpoint at http://{addr}/healthz");
+    Ok(tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::warn!(error = %e, "the health endpoint stopped");
+        }
+    }))
+}
+
+/// `--health`: 0 when the worker's health endpoint answers 200 within 3 s, else 1.
+async fn health_check(addr: Option<SocketAddr>) -> ExitCode {
+    let addr = addr.map_or_else(|| DEFAULT_HEALTH_ADDR.to_string(), |a| a.to_string());
+    let url = format!("http://{addr}/healthz");
+    let answer = async {
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(3))
+            .build()?;
+        client.get(&url).send().await?.error_for_status()
+    };
+    match answer.await {
+        Ok(_) => {
+            println!("healthy: {url}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("unhealthy: {url}: {}", e.without_url());
+            ExitCode::from(1)
         }
     }
 }

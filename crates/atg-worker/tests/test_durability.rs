@@ -51,7 +51,10 @@ async fn a_killed_workers_run_is_finished_by_the_next_worker() {
     first.kill().unwrap();
     first.wait().unwrap();
 
-    let mut second = spawn_worker_process(&server, &q, &trust_env(&repo));
+    let health = format!("127.0.0.1:{}", atg_temporal_config::devserver::free_port());
+    let mut env = trust_env(&repo);
+    env.push(("ATG_HEALTH_ADDR", health.clone()));
+    let mut second = spawn_worker_process(&server, &q, &env);
     let handle = client.get_workflow_handle::<atg_workflows::FoodTruckWorkflow>("durable-1");
     let r = tokio::time::timeout(
         Duration::from_secs(90),
@@ -71,8 +74,24 @@ async fn a_killed_workers_run_is_finished_by_the_next_worker() {
     assert_eq!(commit_count(&repo), 1, "exactly one commit");
     assert!(slow.received_requests().await.unwrap().len() >= 2);
 
+    // Its health endpoint answers while it polls: what a container's HEALTHCHECK asks.
+    let probe = || {
+        std::process::Command::new(WORKER_BIN)
+            .args(["--health", "--health-addr", &health])
+            .output()
+            .unwrap()
+    };
+    let ok = probe();
+    assert_eq!(ok.status.code(), Some(0), "{ok:?}");
+
     // SIGTERM: the worker drains and exits 0.
     kill(Pid::from_raw(second.id() as i32), Signal::SIGTERM).unwrap();
     let status = second.wait().unwrap();
     assert_eq!(status.code(), Some(0), "graceful stop");
+    let gone = probe();
+    assert_eq!(gone.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&gone.stderr).starts_with("unhealthy: http://"),
+        "{gone:?}"
+    );
 }
