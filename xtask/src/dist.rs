@@ -240,7 +240,18 @@ fn check(dist: &Path) -> Result<()> {
         eprintln!(
             "==> chroot: in the image's files alone, git starts and the worker ran a workflow"
         );
-        let _ = std::fs::remove_dir_all(&jail);
+        // Only once /proc and /sys are unmounted: never walk into the real ones.
+        let empty = |d: &str| {
+            std::fs::read_dir(jail.join(d)).is_ok_and(|mut entries| entries.next().is_none())
+        };
+        if empty("proc") && empty("sys") {
+            let _ = std::fs::remove_dir_all(&jail);
+        } else {
+            eprintln!(
+                "    {} is left in place: /proc or /sys is still mounted there",
+                jail.display()
+            );
+        }
     }
     let _ = std::fs::remove_dir_all(&bare);
     drop(mirror);

@@ -206,19 +206,29 @@ fn hung_job(url: &str, seconds: u64) -> atg_deploy::GitDeploy {
     j
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_push_that_never_finishes_is_stopped_and_lands_nothing() {
+/// A seeded remote behind the token server, never answering requests that contain `hang_on`.
+async fn hanging_remote(hang_on: &'static str) -> (tempfile::TempDir, PathBuf, String) {
     let tmp = tempfile::tempdir().unwrap();
     let remote = bare_remote(tmp.path(), true);
     git(&remote, &["config", "http.receivepack", "true"]);
-    // The fetch works; the push's upload (POST …/git-receive-pack) is never answered.
-    let (url, _) = serve_hanging(tmp.path(), Some("/git-receive-pack?")).await;
-    let started = std::time::Instant::now();
-    let j = hung_job(&url, 3);
-    let e = tokio::task::spawn_blocking(move || deploy_site(&j, &site(&["A"], "x")))
+    let (url, _) = serve_hanging(tmp.path(), Some(hang_on)).await;
+    (tmp, remote, url)
+}
+
+/// The deploy's error, off the async runtime.
+async fn deploy_error(j: atg_deploy::GitDeploy) -> atg_deploy::GitError {
+    tokio::task::spawn_blocking(move || deploy_site(&j, &site(&["A"], "x")))
         .await
         .unwrap()
-        .unwrap_err();
+        .unwrap_err()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_push_that_never_finishes_is_stopped_and_lands_nothing() {
+    // The fetch works; the push's upload (POST …/git-receive-pack) is never answered.
+    let (_tmp, remote, url) = hanging_remote("/git-receive-pack?").await;
+    let started = std::time::Instant::now();
+    let e = deploy_error(hung_job(&url, 3)).await;
     assert!(
         matches!(
             e,
@@ -242,16 +252,8 @@ async fn a_push_that_never_finishes_is_stopped_and_lands_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_fetch_that_never_answers_is_given_up_on_and_a_cancelled_deploy_never_pushes() {
-    let tmp = tempfile::tempdir().unwrap();
-    let remote = bare_remote(tmp.path(), true);
-    git(&remote, &["config", "http.receivepack", "true"]);
-    let (url, _) = serve_hanging(tmp.path(), Some("service=git-upload-pack")).await;
-
-    let j = hung_job(&url, 2);
-    let e = tokio::task::spawn_blocking(move || deploy_site(&j, &site(&["A"], "x")))
-        .await
-        .unwrap()
-        .unwrap_err();
+    let (_tmp, remote, url) = hanging_remote("service=git-upload-pack").await;
+    let e = deploy_error(hung_job(&url, 2)).await;
     assert!(
         matches!(
             e,
@@ -267,10 +269,10 @@ async fn a_fetch_that_never_answers_is_given_up_on_and_a_cancelled_deploy_never_
     let j = hung_job(&url, 60);
     let cancel = j.cancel.clone();
     let started = std::time::Instant::now();
-    let run = tokio::task::spawn_blocking(move || deploy_site(&j, &site(&["A"], "x")));
+    let run = tokio::spawn(deploy_error(j));
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     cancel.store(true, std::sync::atomic::Ordering::SeqCst);
-    let e = run.await.unwrap().unwrap_err();
+    let e = run.await.unwrap();
     assert!(matches!(e, atg_deploy::GitError::Cancelled(_)), "{e}");
     assert!(started.elapsed() < std::time::Duration::from_secs(10));
     assert_eq!(commits(&remote, "main"), ["seed"]);

@@ -68,16 +68,17 @@ async fn a_hostile_starter_cannot_steer_the_workers_credentials() {
     ]);
     let mut worker = spawn_worker_process(&server, &q, &env);
     let client = server.client().await;
+    let run = |id: &'static str, p: WorkflowParams| {
+        let (client, q) = (&client, &q);
+        async move { start(client, q, id, p, true).await.unwrap().1.unwrap() }
+    };
 
     // 1. A repository the operator never allowed: not deployed, and nothing is sent there.
     let hostile = WorkflowParams {
         git_repository_url: Some(format!("{evil}/steal.git")),
         ..params.clone()
     };
-    let (_, r) = start(&client, &q, "trust-evil", hostile, true)
-        .await
-        .unwrap();
-    let r = r.unwrap();
+    let r = run("trust-evil", hostile).await;
     assert!(r.success && !r.deployed, "{r:?}");
     assert!(
         r.message
@@ -91,38 +92,28 @@ async fn a_hostile_starter_cannot_steer_the_workers_credentials() {
     );
 
     // 2. An allowed repository on another host: the run may try it, but without the token.
-    let (_, r) = start(
-        &client,
-        &q,
+    let r = run(
         "trust-allowed",
         WorkflowParams {
             git_repository_url: Some(allowed_repo.clone()),
             ..params.clone()
         },
-        true,
     )
-    .await
-    .unwrap();
-    let r = r.unwrap();
+    .await;
     assert!(!r.deployed, "{r:?}");
     let seen = allowed_seen.lock().unwrap().clone();
     assert!(!seen.is_empty(), "the allowed repository was tried");
     assert!(!leaked(&seen), "the token went to another host");
 
     // 3. A file outside the worker's config directory is not read.
-    let (_, r) = start(
-        &client,
-        &q,
+    let r = run(
         "trust-passwd",
         WorkflowParams {
             config_path: Some("/etc/passwd".into()),
             ..params.clone()
         },
-        true,
     )
-    .await
-    .unwrap();
-    let r = r.unwrap();
+    .await;
     assert!(!r.success);
     assert_eq!(
         r.message,
@@ -130,19 +121,14 @@ async fn a_hostile_starter_cannot_steer_the_workers_credentials() {
     );
 
     // 4. The original's starter sends its built-in default URL: that means the worker's own.
-    let (_, r) = start(
-        &client,
-        &q,
+    let r = run(
         "trust-original",
         WorkflowParams {
             git_repository_url: Some(ORIGINAL_DEFAULT_REPOSITORY.into()),
             ..params
         },
-        true,
     )
-    .await
-    .unwrap();
-    let r = r.unwrap();
+    .await;
     assert!(r.deployed, "{r:?}");
     assert_eq!(commit_count(&own_repo), 1);
 
