@@ -170,9 +170,8 @@ impl BreweryConfig {
                     format!("duplicate brewery key {:?}", b.key),
                 ));
             }
-            if let Some(other) = slugs.insert(key_slug(&b.key), b.key.as_str())
-                && other != b.key
-            {
+            // Duplicate keys were refused above, so a second key here is a different one.
+            if let Some(other) = slugs.insert(key_slug(&b.key), b.key.as_str()) {
                 return Err(invalid(
                     at("key"),
                     format!(

@@ -66,6 +66,13 @@ pub struct GitDeploy {
     pub cancel: Arc<AtomicBool>,
 }
 
+impl GitDeploy {
+    /// Cancelled, or past `deadline`: start nothing more, and stop what is running.
+    fn given_up(&self, deadline: Instant) -> bool {
+        self.cancel.load(Ordering::SeqCst) || Instant::now() >= deadline
+    }
+}
+
 /// What a deploy did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Deployed {
@@ -118,20 +125,21 @@ pub fn deploy_site(d: &GitDeploy, files: &[SiteFile]) -> Result<Deployed, GitErr
         .map_err(|e| GitError::Io(format!("cannot create {}: {e}", root.display())))?;
     let redact = |s: String| d.token.as_ref().map_or(s.clone(), |t| t.redact(&s));
     let deadline = Instant::now() + d.timeout;
-    let timed_out = |step| GitError::TimedOut {
-        step,
-        url: d.target.url.clone(),
-        seconds: d.timeout.as_secs(),
+    // Why a step was given up on: the cancel flag, else the deadline.
+    let stopped = |step| {
+        if d.cancel.load(Ordering::SeqCst) {
+            GitError::Cancelled(d.target.url.clone())
+        } else {
+            GitError::TimedOut {
+                step,
+                url: d.target.url.clone(),
+                seconds: d.timeout.as_secs(),
+            }
+        }
     };
     for attempt in 1..=d.max_attempts.max(1) {
         let dir = root.join(format!("attempt-{attempt}.git"));
-        let tip = fetch_with_deadline(&dir, d, deadline).ok_or_else(|| {
-            if d.cancel.load(Ordering::SeqCst) {
-                GitError::Cancelled(d.target.url.clone())
-            } else {
-                timed_out("fetching")
-            }
-        })?;
+        let tip = fetch_with_deadline(&dir, d, deadline).ok_or_else(|| stopped("fetching"))?;
         let tip = tip.map_err(|detail| GitError::Fetch {
             url: d.target.url.clone(),
             branch: d.target.branch.clone(),
@@ -143,11 +151,8 @@ pub fn deploy_site(d: &GitDeploy, files: &[SiteFile]) -> Result<Deployed, GitErr
             tracing::info!(url = %d.target.url, "the published site is unchanged; nothing to push");
             return Ok(Deployed::NoChanges);
         };
-        if d.cancel.load(Ordering::SeqCst) {
-            return Err(GitError::Cancelled(d.target.url.clone()));
-        }
-        if Instant::now() >= deadline {
-            return Err(timed_out("pushing to"));
+        if d.given_up(deadline) {
+            return Err(stopped("pushing to"));
         }
         match push(&dir, d, commit, deadline) {
             Ok(()) => {
@@ -166,10 +171,7 @@ pub fn deploy_site(d: &GitDeploy, files: &[SiteFile]) -> Result<Deployed, GitErr
                 });
             }
             Err(PushError::Spawn(e)) => return Err(GitError::NoGit(e)),
-            Err(PushError::Stopped) if d.cancel.load(Ordering::SeqCst) => {
-                return Err(GitError::Cancelled(d.target.url.clone()));
-            }
-            Err(PushError::Stopped) => return Err(timed_out("pushing to")),
+            Err(PushError::Stopped) => return Err(stopped("pushing to")),
         }
     }
     Err(GitError::Raced {
@@ -207,7 +209,7 @@ fn fetch_with_deadline(
             Ok(done) => return Some(done),
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return None,
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                if d.cancel.load(Ordering::SeqCst) || Instant::now() >= deadline {
+                if d.given_up(deadline) {
                     return None;
                 }
             }
@@ -368,6 +370,18 @@ fn auth_header(token: &Secret) -> String {
     format!("Authorization: Basic {basic}")
 }
 
+/// Reads a child's pipe to its end on a thread of its own (so a full pipe never blocks the
+/// child), bounded: git's own messages, never a pack.
+fn drain<R: std::io::Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(p) = pipe {
+            let _ = std::io::Read::read_to_end(&mut std::io::Read::take(p, 1 << 20), &mut buf);
+        }
+        buf
+    })
+}
+
 enum PushError {
     /// The remote refused because the branch moved (or could not be updated): worth a retry.
     Rejected(String),
@@ -398,43 +412,17 @@ fn push(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     if let Some(t) = &d.token {
-        let basic = base64::engine::general_purpose::STANDARD
-            .encode(format!("x-access-token:{}", t.expose()));
         cmd.env("GIT_CONFIG_COUNT", "1")
             .env("GIT_CONFIG_KEY_0", "http.extraHeader")
-            .env(
-                "GIT_CONFIG_VALUE_0",
-                format!("Authorization: Basic {basic}"),
-            );
+            .env("GIT_CONFIG_VALUE_0", auth_header(t));
     }
     let mut child = cmd.spawn().map_err(|e| PushError::Spawn(e.to_string()))?;
-    let drain = |pipe: Option<Box<dyn std::io::Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut buf = Vec::new();
-            if let Some(mut p) = pipe {
-                // Bounded: git's own messages, never a pack.
-                let _ =
-                    std::io::Read::read_to_end(&mut std::io::Read::take(&mut p, 1 << 20), &mut buf);
-            }
-            buf
-        })
-    };
-    let stdout = drain(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
-    );
-    let stderr = drain(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn std::io::Read + Send>),
-    );
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
-            Ok(None) if d.cancel.load(Ordering::SeqCst) || Instant::now() >= deadline => {
+            Ok(None) if d.given_up(deadline) => {
                 let _ = child.kill();
                 let _ = child.wait();
                 return Err(PushError::Stopped);

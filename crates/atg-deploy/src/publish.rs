@@ -180,28 +180,20 @@ impl GitSettings {
         };
         let api_url = get("GITHUB_API_URL").unwrap_or_else(|| DEFAULT_API_URL.into());
         // The App's signed JWT goes to this URL: TLS only (plain http only on loopback).
-        if matches!(auth, Auth::App(_)) {
-            may_carry_credentials(
-                &api_url,
-                &Origin::of(&api_url).unwrap_or_else(|| Origin::https("")),
-            )
-            .map_err(|detail| SettingsError::Invalid {
+        if matches!(auth, Auth::App(_)) && !atg_core::secret_may_travel_to(&api_url) {
+            return Err(SettingsError::Invalid {
                 var: "GITHUB_API_URL",
-                detail,
-            })?;
+                detail: format!("{api_url} is not https: the App's key is not sent in the clear"),
+            });
         }
         // A token written into the URL is for that URL; one from the environment is for the
         // operator's repository (github.com when that is not an http(s) URL).
+        let operator_scope =
+            || Some(Origin::of(&operator.url).unwrap_or_else(|| Origin::https("github.com")));
         let (auth, credential_scope) = match (target.credential, operator.credential, auth) {
             (Some(t), _, _) => (Auth::Token(t), Origin::of(&url)),
-            (None, Some(t), _) => (
-                Auth::Token(t),
-                Some(Origin::of(&operator.url).unwrap_or_else(|| Origin::https("github.com"))),
-            ),
-            (None, None, auth @ Auth::Token(_)) => (
-                auth,
-                Some(Origin::of(&operator.url).unwrap_or_else(|| Origin::https("github.com"))),
-            ),
+            (None, Some(t), _) => (Auth::Token(t), operator_scope()),
+            (None, None, auth @ Auth::Token(_)) => (auth, operator_scope()),
             (None, None, auth @ Auth::App(_)) => (
                 auth,
                 Some(match get("GITHUB_HOST") {

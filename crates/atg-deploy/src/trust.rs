@@ -165,11 +165,6 @@ impl Origin {
             port: 443,
         }
     }
-
-    /// The connection is encrypted, or never leaves this machine.
-    fn private_channel(&self) -> bool {
-        self.scheme == "https" || atg_core::is_loopback_host(&self.host)
-    }
 }
 
 impl std::fmt::Display for Origin {
@@ -187,7 +182,7 @@ pub fn may_carry_credentials(target: &str, scope: &Origin) -> Result<(), String>
             "{target} is not an https URL, so no token is sent with it"
         ));
     };
-    if !to.private_channel() {
+    if !atg_core::secret_may_travel_to(target) {
         return Err(format!(
             "{target} is not https: the token is not sent in the clear"
         ));
