@@ -170,8 +170,8 @@ pub fn demo() -> Result<()> {
     tar.wait()?;
     let data: atg_web::WebData =
         serde_json::from_str(&std::fs::read_to_string(site.join("public/data.json"))?)?;
-    let events: Vec<_> = data.events.iter().filter_map(|e| e.to_event()).collect();
-    println!("\n{}", atg_web::render_text(&events, &[]));
+    // What readers of the site see, as the CLI prints it.
+    println!("\n{}", atg_web::render_text(&data.to_schedule()));
     println!(
         "🌐 The published site: {}",
         site.join("public/index.html").display()

@@ -1,12 +1,13 @@
-use atg_ai::{AiClient, HaikuPrompt, VisionCache, generate_haiku, read_vendor_name};
-use atg_core::{BreweryConfig, FoodTruckEvent};
+//! The pipeline's AI steps (with the operator's `ANTHROPIC_API_KEY` only): names read from the
+//! logos of trucks a brewery announces only as a picture, and today's haiku. Neither ever
+//! stops or hides the schedule.
 
-use crate::Schedule;
+use atg_ai::{AiClient, HAIKU_TRUCKS, HaikuPrompt, VisionCache, generate_haiku, read_vendor_name};
+use atg_core::{Brewery, FoodTruckEvent, Schedule};
 
 /// Vendor names the brewery configs already know (Hivey's vendor ids), as hints for vision.
-pub fn known_vendors(config: &BreweryConfig) -> Vec<String> {
-    let mut names: Vec<String> = config
-        .breweries
+pub fn known_vendors(breweries: &[Brewery]) -> Vec<String> {
+    let mut names: Vec<String> = breweries
         .iter()
         .filter_map(|b| b.parser_config.get("vendor_ids")?.as_object())
         .flat_map(|m| m.values().filter_map(|v| v.as_str().map(str::to_string)))
@@ -16,14 +17,18 @@ pub fn known_vendors(config: &BreweryConfig) -> Vec<String> {
     names
 }
 
-/// Reads the names of trucks known only by an image, marking them AI-read. A failure leaves
-/// that event as it was (`TBD`); returns how many names were read.
+/// Reads the names of trucks known only by an image, marking them AI-read, and keeps the
+/// answers in `cache` (saved to its file). A failure leaves that event as it was (`TBD`);
+/// returns how many names were read.
 pub async fn read_vendor_images(
     events: &mut [FoodTruckEvent],
     client: &AiClient,
     cache: &mut VisionCache,
     known: &[String],
 ) -> usize {
+    if !events.iter().any(FoodTruckEvent::awaits_vision) {
+        return 0;
+    }
     let mut read = 0;
     for e in events.iter_mut().filter(|e| e.awaits_vision()) {
         let Some(url) = e.image_url.clone() else {
@@ -41,7 +46,19 @@ pub async fn read_vendor_images(
             }
         }
     }
+    if let Err(e) = cache.save() {
+        tracing::warn!(error = %e, "the vision cache could not be saved");
+    }
     read
+}
+
+/// The trucks a haiku is written from: the first of today's, at most [`HAIKU_TRUCKS`].
+pub fn haiku_trucks(schedule: &Schedule) -> Vec<FoodTruckEvent> {
+    schedule
+        .todays_events()
+        .take(HAIKU_TRUCKS)
+        .cloned()
+        .collect()
 }
 
 /// Today's haiku, or `None` (no truck today, AI off, an error: the schedule never waits on it).
@@ -50,7 +67,7 @@ pub async fn todays_haiku(
     client: &AiClient,
     prompt: &HaikuPrompt,
 ) -> Option<String> {
-    match generate_haiku(client, prompt, schedule.clock.today(), &schedule.events).await {
+    match generate_haiku(client, prompt, schedule.as_of, &haiku_trucks(schedule)).await {
         Ok(h) => h,
         Err(e) => {
             tracing::warn!(error = %e, "no haiku today");

@@ -1,12 +1,14 @@
 //! Around the Grounds: food-truck schedules for Seattle breweries.
 //!
-//! This is the library core that every front end calls — the `around-the-grounds` CLI now,
-//! the Temporal activities later — so the pipeline is written once: load the brewery list,
-//! scrape every source, keep Pacific today through today + 7, render, publish.
+//! The library core that every front end calls — the `around-the-grounds` CLI and the Temporal
+//! activities — so the pipeline is written once ([`pipeline`]): load the brewery list, scrape
+//! every source into a [`Schedule`], name trucks known only by a logo and write today's haiku
+//! ([`ai`]), render the [`Site`], publish it.
 //!
 //! The building blocks are re-exported for tools that want them: [`core`] (domain, config,
-//! clock), [`scrapers`] (fetcher, sources, coordinator), [`web`] (outputs) and [`deploy`]
-//! (publishing).
+//! clock), [`scrapers`] (fetcher, sources, coordinator), [`web`] (outputs), [`deploy`]
+//! (publishing) and [`ai_client`]. The start-up of a binary (`.env`, flags, logging) is the
+//! `cli` module, behind the `cli` feature.
 
 pub use atg_ai as ai_client;
 pub use atg_core as core;
@@ -14,14 +16,12 @@ pub use atg_deploy as deploy;
 pub use atg_scrapers as scrapers;
 pub use atg_web as web;
 
-mod ai;
-mod cli_args;
-mod logging;
-mod pipeline;
-mod site;
+pub mod ai;
+#[cfg(feature = "cli")]
+pub mod cli;
+pub mod pipeline;
 
-pub use ai::{known_vendors, read_vendor_images, todays_haiku};
-pub use cli_args::{parse_args, runtime};
-pub use logging::{LogFormat, init_logging, init_logging_with};
-pub use pipeline::{RunStatus, Schedule, collect_schedule};
-pub use site::{Published, brewery_list, preview, publish_to_git, site_files, web_data};
+pub use atg_core::{RunStatus, Schedule, Site};
+pub use pipeline::{
+    PublishError, Published, Target, load_config, load_config_within, publish, render, scrape,
+};

@@ -1,62 +1,104 @@
-use atg_core::{BreweryConfig, Clock, FoodTruckEvent, ScrapeError};
+//! The pipeline's steps, in the order they run. Both front ends (the CLI and the Temporal
+//! activities) call these and nothing else: scrape → [`Schedule`] → (AI) → [`render`] a
+//! [`Site`] → [`publish`] it. A step takes typed values and returns typed values; no step
+//! reads another's rendered output back.
+
+use std::path::{Path, PathBuf};
+
+use atg_core::{BreweryConfig, Clock, ConfigError, Schedule, Site};
+use atg_deploy::{DeployError, Deployed, GitSettings, LocalError};
 use atg_scrapers::{Coordinator, FetchError, ScrapeOptions};
+use atg_web::RenderError;
+use chrono::{DateTime, Utc};
 
-/// One run's result: the week's events (sorted) and the breweries that failed.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Schedule {
-    pub clock: Clock,
-    pub events: Vec<FoodTruckEvent>,
-    pub errors: Vec<ScrapeError>,
+/// The brewery list at `path` (else the built-in one), every brewery's source checked: an
+/// unknown parser or a bad setting is refused here, naming the brewery and the field.
+pub fn load_config(path: Option<&Path>) -> Result<BreweryConfig, ConfigError> {
+    checked(BreweryConfig::load(path)?)
 }
 
-/// How a run went, as the exit code tells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunStatus {
-    /// Every brewery answered (with or without trucks).
-    Complete,
-    /// Some breweries failed; the others' events are there.
-    Partial,
-    /// Breweries failed and no event was found.
-    Failed,
+/// A brewery list someone else named (a workflow's `config_path`), read only inside `dir`
+/// ([`BreweryConfig::load_within`]), and checked as [`load_config`].
+pub fn load_config_within(
+    requested: Option<&str>,
+    dir: Option<&Path>,
+) -> Result<BreweryConfig, ConfigError> {
+    checked(BreweryConfig::load_within(requested, dir)?)
 }
 
-impl RunStatus {
-    pub fn exit_code(self) -> u8 {
-        match self {
-            Self::Complete => 0,
-            Self::Partial => 2,
-            Self::Failed => 1,
-        }
-    }
+fn checked(config: BreweryConfig) -> Result<BreweryConfig, ConfigError> {
+    atg_scrapers::check_config(&config)?;
+    Ok(config)
 }
 
-impl Schedule {
-    pub fn status(&self) -> RunStatus {
-        match (self.errors.is_empty(), self.events.is_empty()) {
-            (true, _) => RunStatus::Complete,
-            (false, false) => RunStatus::Partial,
-            (false, true) => RunStatus::Failed,
-        }
-    }
-
-    /// Whether there is anything worth publishing: the original's rule, so an outage never
-    /// replaces a good site by an empty one.
-    pub fn publishable(&self) -> bool {
-        !self.events.is_empty()
-    }
-}
-
-/// Scrapes every brewery of `config` and keeps the events of the clock's week.
-pub async fn collect_schedule(
+/// Every brewery of `config` scraped concurrently and merged into the clock's week.
+pub async fn scrape(
     config: &BreweryConfig,
     clock: Clock,
     options: ScrapeOptions,
 ) -> Result<Schedule, FetchError> {
     let coordinator = Coordinator::new(options)?;
-    let outcome = coordinator.scrape_all(&config.breweries, clock).await;
-    Ok(Schedule {
-        clock,
-        events: outcome.events,
-        errors: outcome.errors,
-    })
+    Ok(coordinator.scrape_all(&config.breweries, clock).await)
+}
+
+/// The site of `schedule`, made at `updated`, with today's haiku if there is one.
+pub fn render(
+    schedule: &Schedule,
+    haiku: Option<&str>,
+    updated: DateTime<Utc>,
+) -> Result<Site, RenderError> {
+    atg_web::render_site(schedule, haiku, updated)
+}
+
+/// Where a site is published.
+#[derive(Debug, Clone)]
+pub enum Target {
+    /// A local directory, replaced as a whole (`--preview`).
+    Directory(PathBuf),
+    /// `public/` of a git repository, committed and pushed (`--deploy`, the workflow).
+    Git(Box<GitSettings>),
+}
+
+/// What a publish did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Published {
+    /// The directory holds the site.
+    Written,
+    /// A commit was pushed.
+    Committed { commit: String },
+    /// The repository already shows this schedule: nothing was pushed.
+    Unchanged,
+    /// No events: the target was left as it was.
+    Skipped,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Local(#[from] LocalError),
+    #[error(transparent)]
+    Git(#[from] DeployError),
+}
+
+/// Publishes `site` to `target`, when it is [publishable](Site::publishable).
+pub async fn publish(
+    site: &Site,
+    target: &Target,
+    now: DateTime<Utc>,
+) -> Result<Published, PublishError> {
+    if !site.publishable() {
+        return Ok(Published::Skipped);
+    }
+    match target {
+        Target::Directory(dir) => {
+            atg_deploy::publish_dir(dir, &site.files)?;
+            Ok(Published::Written)
+        }
+        Target::Git(settings) => Ok(
+            match atg_deploy::deploy(settings, site.clone(), now).await? {
+                Deployed::Committed { commit, .. } => Published::Committed { commit },
+                Deployed::NoChanges => Published::Unchanged,
+            },
+        ),
+    }
 }

@@ -4,8 +4,10 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use around_the_grounds::core::{BreweryConfig, Clock, ErrorKind, FoodTruckEvent, ScrapeError};
-use around_the_grounds::{Schedule, site_files, web_data};
+use around_the_grounds::Schedule;
+use around_the_grounds::core::{
+    BreweryConfig, BreweryRef, Clock, ErrorKind, FoodTruckEvent, ScrapeError,
+};
 use atg_scrapers::testkit::Mirror;
 use chrono::{Days, NaiveDate};
 use scraper::{Html, Selector};
@@ -168,8 +170,10 @@ fn browser_site(dir: &Path) -> Vec<FoodTruckEvent> {
             None,
         ),
     ];
+    let config = BreweryConfig::embedded().unwrap();
     let schedule = Schedule {
-        clock: Clock::system(),
+        as_of: today,
+        breweries: config.breweries.iter().map(BreweryRef::from).collect(),
         events: events.clone(),
         errors: vec![ScrapeError {
             brewery_key: "wheelie-pop".into(),
@@ -179,13 +183,13 @@ fn browser_site(dir: &Path) -> Vec<FoodTruckEvent> {
             retryable: true,
         }],
     };
-    let config = BreweryConfig::embedded().unwrap();
-    let files = site_files(&web_data(
+    let site = around_the_grounds::render(
         &schedule,
-        &config,
         Some("Line one\nLine two\nLine three"),
-    ));
-    around_the_grounds::deploy::publish_dir(dir, &files).unwrap();
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    around_the_grounds::deploy::publish_dir(dir, &site.files).unwrap();
     events
 }
 

@@ -10,6 +10,10 @@ use crate::client::{AiClient, AiError};
 /// The prompt shipped with the project.
 pub const BUILTIN_PROMPT: &str = include_str!("../../../config/haiku_prompt.txt");
 
+/// The most of today's trucks a haiku's prompt lists (and picks its featured truck from), so
+/// the prompt and the workflow's payload stay small whatever the size of the schedule.
+pub const HAIKU_TRUCKS: usize = 40;
+
 const PLACEHOLDERS: [&str; 4] = ["date", "truck_name", "brewery_name", "events_summary"];
 
 /// A checked prompt template: `{date}`, `{truck_name}`, `{brewery_name}`, `{events_summary}`,
@@ -150,7 +154,11 @@ pub async fn generate_haiku(
     today: NaiveDate,
     events: &[FoodTruckEvent],
 ) -> Result<Option<String>, AiError> {
-    let todays: Vec<&FoodTruckEvent> = events.iter().filter(|e| e.date == today).collect();
+    let todays: Vec<&FoodTruckEvent> = events
+        .iter()
+        .filter(|e| e.date == today)
+        .take(HAIKU_TRUCKS)
+        .collect();
     if todays.is_empty() || !client.settings.haiku {
         return Ok(None);
     }

@@ -9,5 +9,7 @@ mod haiku;
 mod vision;
 
 pub use client::{AiClient, AiError, AiSettings, DEFAULT_BASE_URL, DEFAULT_MODEL};
-pub use haiku::{BUILTIN_PROMPT, HaikuPrompt, check_haiku, generate_haiku, render_prompt};
+pub use haiku::{
+    BUILTIN_PROMPT, HAIKU_TRUCKS, HaikuPrompt, check_haiku, generate_haiku, render_prompt,
+};
 pub use vision::{VisionCache, clean_vendor_name, is_image_url, read_vendor_name};

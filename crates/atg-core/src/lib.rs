@@ -10,7 +10,9 @@ mod clock;
 mod config;
 mod error;
 mod event;
+mod schedule;
 mod secret;
+mod site;
 
 pub use chain::error_chain;
 pub use channel::{is_loopback_host, secret_may_travel_to};
@@ -24,4 +26,6 @@ pub use config::{
 };
 pub use error::{ErrorKind, ScrapeError, user_message_for};
 pub use event::{FoodTruckEvent, UNNAMED_VENDOR, sort_and_dedup};
+pub use schedule::{BreweryOutcome, BreweryRef, RunStatus, Schedule};
 pub use secret::Secret;
+pub use site::{Site, SiteFile};

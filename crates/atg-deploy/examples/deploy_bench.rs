@@ -6,17 +6,18 @@
 use std::process::Command;
 use std::time::Instant;
 
+use atg_core::{Site, SiteFile};
 use atg_deploy::{Deployed, GitDeploy, GitTarget, Identity, deploy_site};
-use atg_web::SiteFile;
 
-fn site(run: usize) -> Vec<SiteFile> {
-    let mut files: Vec<SiteFile> = atg_web::site::ASSETS
-        .iter()
-        .map(|(p, b)| SiteFile {
-            path: (*p).into(),
-            bytes: b.as_bytes().to_vec(),
-        })
-        .collect();
+/// The page's own files, as large as the shipped ones.
+const PAGE: [(&str, &str); 3] = [
+    ("index.html", include_str!("../../../public/index.html")),
+    ("app.js", include_str!("../../../public/app.js")),
+    ("style.css", include_str!("../../../public/style.css")),
+];
+
+fn site(run: usize) -> Site {
+    let mut files: Vec<SiteFile> = PAGE.iter().map(|(p, b)| SiteFile::new(*p, *b)).collect();
     let events: Vec<String> = (0..25)
         .map(|i| format!("{{\"vendor\": \"Truck {i} of run {run}\"}}"))
         .collect();
@@ -43,7 +44,11 @@ fn site(run: usize) -> Vec<SiteFile> {
             bytes: format!("BEGIN:VCALENDAR\r\nX-RUN:{run}\r\nEND:VCALENDAR\r\n").into_bytes(),
         });
     }
-    files
+    Site {
+        files,
+        digest: format!("run-{run}"),
+        events: 25,
+    }
 }
 
 fn main() {

@@ -10,13 +10,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use atg_web::SiteFile;
 use base64::Engine;
 use gix::ObjectId;
 use gix::bstr::ByteSlice;
 
 use crate::local::safe_relative;
-use atg_core::Secret;
+use atg_core::{Secret, Site, SiteFile};
 
 /// Where the site goes inside the target repository, as the original.
 pub const SITE_DIR: &str = "public";
@@ -110,8 +109,12 @@ pub enum GitError {
     Io(String),
 }
 
-/// Publishes `files` under `public/` of the target branch.
-pub fn deploy_site(d: &GitDeploy, files: &[SiteFile]) -> Result<Deployed, GitError> {
+/// The trailer of a deploy's commit message that names what it published: the site's digest
+/// ([`Site::digest`]). A tip that carries the digest of the site at hand has nothing new.
+pub const DIGEST_TRAILER: &str = "Site-Digest";
+
+/// Publishes `site` under `public/` of the target branch.
+pub fn deploy_site(d: &GitDeploy, site: &Site) -> Result<Deployed, GitError> {
     let tmp;
     let root = match &d.workdir {
         Some(w) => w.clone(),
@@ -147,7 +150,7 @@ pub fn deploy_site(d: &GitDeploy, files: &[SiteFile]) -> Result<Deployed, GitErr
         })?;
         let repo = gix::open(&dir)
             .map_err(|e| GitError::Io(format!("cannot open {}: {e}", dir.display())))?;
-        let Some(commit) = build_commit(&repo, tip, d, files).map_err(GitError::Commit)? else {
+        let Some(commit) = build_commit(&repo, tip, d, site).map_err(GitError::Commit)? else {
             tracing::info!(url = %d.target.url, "the published site is unchanged; nothing to push");
             return Ok(Deployed::NoChanges);
         };
@@ -268,32 +271,31 @@ fn fetch_tip(repo: &mut gix::Repository, d: &GitDeploy) -> Result<Option<ObjectI
     }
 }
 
-/// The new commit on top of `tip`, or `None` when the site there already matches.
+/// The new commit on top of `tip`, or `None` when the site there already matches: the tip
+/// says it published this digest, or its `public/` is these very files.
 fn build_commit(
     repo: &gix::Repository,
     tip: Option<ObjectId>,
     d: &GitDeploy,
-    files: &[SiteFile],
+    site: &Site,
 ) -> Result<Option<ObjectId>, String> {
+    let trailer = format!("{DIGEST_TRAILER}: {}", site.digest);
     let base_tree = match tip {
-        Some(id) => repo
-            .find_commit(id)
-            .map_err(|e| e.to_string())?
-            .tree_id()
-            .map_err(|e| e.to_string())?
-            .detach(),
+        Some(id) => {
+            let commit = repo.find_commit(id).map_err(|e| e.to_string())?;
+            let published = commit
+                .message_raw()
+                .map_err(|e| e.to_string())?
+                .lines()
+                .any(|l| l.trim_ascii() == trailer.as_bytes());
+            if published {
+                return Ok(None);
+            }
+            commit.tree_id().map_err(|e| e.to_string())?.detach()
+        }
         None => ObjectId::empty_tree(repo.object_hash()),
     };
-    // The site with the published `updated` stamp: if its tree is the published tree, nothing
-    // but the time changed.
-    let published_updated = published_data_updated(repo, base_tree);
-    if let Some(stamp) = published_updated {
-        let same_stamp: Vec<SiteFile> = files.iter().map(|f| with_updated(f, &stamp)).collect();
-        if site_tree(repo, base_tree, &same_stamp)? == base_tree {
-            return Ok(None);
-        }
-    }
-    let tree = site_tree(repo, base_tree, files)?;
+    let tree = site_tree(repo, base_tree, &site.files)?;
     if tree == base_tree {
         return Ok(None);
     }
@@ -305,8 +307,9 @@ fn build_commit(
     };
     let mut time_buf = gix::date::parse::TimeBuf::default();
     let sig = signature.to_ref(&mut time_buf);
+    let message = format!("{}\n\n{trailer}\n", d.message.trim_end());
     let commit = repo
-        .new_commit_as(sig, sig, d.message.as_str(), tree, tip)
+        .new_commit_as(sig, sig, message.as_str(), tree, tip)
         .map_err(|e| e.to_string())?;
     Ok(Some(commit.id))
 }
@@ -331,36 +334,6 @@ fn site_tree(
             .map_err(|e| e.to_string())?;
     }
     Ok(editor.write().map_err(|e| e.to_string())?.detach())
-}
-
-/// The `updated` value of the published `public/data.json`, if there is one.
-fn published_data_updated(repo: &gix::Repository, tree: ObjectId) -> Option<serde_json::Value> {
-    let tree = repo.find_tree(tree).ok()?;
-    let entry = tree
-        .lookup_entry_by_path(format!("{SITE_DIR}/data.json"))
-        .ok()??;
-    let blob = entry.object().ok()?;
-    let json: serde_json::Value = serde_json::from_slice(&blob.data).ok()?;
-    json.get("updated").cloned()
-}
-
-/// `f` with its `updated` set to `stamp` when it is `data.json`.
-fn with_updated(f: &SiteFile, stamp: &serde_json::Value) -> SiteFile {
-    if f.path != "data.json" {
-        return f.clone();
-    }
-    let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&f.bytes) else {
-        return f.clone();
-    };
-    if let Some(u) = json.get_mut("updated") {
-        *u = stamp.clone();
-    }
-    SiteFile {
-        path: f.path.clone(),
-        bytes: serde_json::to_string_pretty(&json)
-            .unwrap_or_default()
-            .into_bytes(),
-    }
 }
 
 /// The HTTP header that carries a token, as GitHub expects it for installation tokens.

@@ -5,7 +5,7 @@
 use std::path::{Component, Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use atg_web::SiteFile;
+use atg_core::SiteFile;
 
 /// The file that marks a directory as a site written by this tool; a directory without it is
 /// never replaced (so `--out public` cannot wipe the page's sources, nor `--out ~` a home).

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use atg_web::SiteFile;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 
@@ -15,7 +14,7 @@ use crate::github::{AuthError, DEFAULT_API_URL, GitHubApp, github_repo};
 use crate::trust::{
     Origin, PolicyError, RepositoryPolicy, may_carry_credentials, split_credentials,
 };
-use atg_core::Secret;
+use atg_core::{Secret, Site};
 
 /// The longest a whole deploy (fetch, commit, push) may take unless `ATG_GIT_TIMEOUT` says
 /// otherwise: below the workflow's 2-minute deploy activity, so the activity sees it end.
@@ -282,10 +281,10 @@ pub fn commit_message(now: DateTime<Utc>) -> String {
     )
 }
 
-/// Publishes the site's `files` under `public/` of the target repository.
+/// Publishes `site` under `public/` of the target repository.
 pub async fn deploy(
     settings: &GitSettings,
-    files: Vec<SiteFile>,
+    site: Site,
     now: DateTime<Utc>,
 ) -> Result<Deployed, DeployError> {
     let token = tokio::time::timeout(settings.timeout, settings.token(now))
@@ -306,7 +305,7 @@ pub async fn deploy(
         cancel: cancel.0.clone(),
     };
     tracing::info!(target = %settings.summary(), "deploying");
-    tokio::task::spawn_blocking(move || deploy_site(&job, &files))
+    tokio::task::spawn_blocking(move || deploy_site(&job, &site))
         .await
         .map_err(|e| DeployError::Task(e.to_string()))?
         .map_err(DeployError::from)

@@ -1,8 +1,8 @@
 use std::path::{Path, PathBuf};
 
+use atg_core::{Site, SiteFile};
 pub use atg_deploy::testkit::{bare_repo, git};
 use atg_deploy::{GitDeploy, GitTarget, Identity, Secret};
-use atg_web::SiteFile;
 
 /// A bare repository at `dir/site.git`, optionally with one commit on `main` holding a
 /// README and a stale file under public/.
@@ -51,8 +51,9 @@ pub fn show(remote: &Path, spec: &str) -> String {
     git(remote, &["show", spec])
 }
 
-/// A small site whose data.json has the given events and `updated` stamp.
-pub fn site(vendors: &[&str], updated: &str) -> Vec<SiteFile> {
+/// A small site whose data.json has the given events and `updated` stamp; its digest, as the
+/// renderer's, depends on the events and not on the stamp.
+pub fn site(vendors: &[&str], updated: &str) -> Site {
     let events: Vec<String> = vendors
         .iter()
         .map(|v| format!("    {{\n      \"vendor\": \"{v}\"\n    }}"))
@@ -62,7 +63,7 @@ pub fn site(vendors: &[&str], updated: &str) -> Vec<SiteFile> {
         events.join(",\n"),
         vendors.len()
     );
-    vec![
+    let files = vec![
         SiteFile {
             path: "index.html".into(),
             bytes: b"<!doctype html><title>t</title>".to_vec(),
@@ -79,7 +80,12 @@ pub fn site(vendors: &[&str], updated: &str) -> Vec<SiteFile> {
             )
             .into_bytes(),
         },
-    ]
+    ];
+    Site {
+        files,
+        digest: vendors.join("|"),
+        events: vendors.len(),
+    }
 }
 
 pub fn job(url: &str, branch: &str, token: Option<&str>, time: i64) -> GitDeploy {

@@ -1,16 +1,14 @@
 //! `atg-schedule-manager`: runs the food-truck pipeline every N minutes with Temporal schedules,
 //! and manages those schedules for their whole life.
 
-mod schedules;
-
 use std::process::ExitCode;
 use std::time::Duration;
 
-use around_the_grounds::LogFormat;
+use around_the_grounds::cli::{self, LogFormat};
 use atg_temporal_config::TemporalSettings;
 use atg_workflows::WorkflowParams;
+use atg_workflows::schedules::{self, NewSchedule, OverlapPolicy, ScheduleFailure};
 use clap::{Parser, Subcommand};
-use schedules::{NewSchedule, OverlapPolicy, ScheduleFailure};
 
 /// Manage the Temporal schedules that run FoodTruckWorkflow.
 #[derive(Debug, Parser)]
@@ -103,16 +101,16 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
-    let cli = match around_the_grounds::parse_args::<Cli>() {
+    let cli = match cli::parse_args::<Cli>() {
         Ok(c) => c,
         Err(code) => return code,
     };
-    around_the_grounds::init_logging(cli.verbose, LogFormat::Pretty);
+    cli::init_logging(cli.verbose, LogFormat::Pretty);
     let Some(command) = cli.command else {
         let _ = <Cli as clap::CommandFactory>::command().print_help();
         return ExitCode::SUCCESS;
     };
-    let runtime = match around_the_grounds::runtime(false) {
+    let runtime = match cli::runtime(false) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -160,7 +158,7 @@ async fn run(command: Cmd, json: bool) -> anyhow::Result<()> {
                 deploy: !no_deploy,
                 git_repository_url: git_repo,
                 max_parallel_scrapes: max_parallel_scrapes.max(1),
-                as_of: None,
+                ..WorkflowParams::default()
             };
             params
                 .check_for_history()
@@ -196,15 +194,7 @@ async fn run(command: Cmd, json: bool) -> anyhow::Result<()> {
             } else if all.is_empty() {
                 println!("📭 No schedules found");
             } else {
-                for s in &all {
-                    println!("📅 Schedule: {}", s.schedule_id);
-                    println!(
-                        "   {} · {} · next run {}",
-                        if s.paused { "paused" } else { "running" },
-                        s.note.as_deref().unwrap_or("(no note)"),
-                        s.next_action_times.first().map_or("—", String::as_str)
-                    );
-                }
+                all.iter().for_each(|s| print!("{s}"));
             }
         }
         Cmd::Describe { schedule_id } => {
@@ -212,43 +202,7 @@ async fn run(command: Cmd, json: bool) -> anyhow::Result<()> {
             if json {
                 print_json(&d)?;
             } else {
-                println!("📅 Schedule: {}", d.schedule_id);
-                println!("   Note:        {}", d.note.as_deref().unwrap_or("(none)"));
-                println!(
-                    "   State:       {}",
-                    if d.paused { "paused" } else { "running" }
-                );
-                let every: Vec<String> = d
-                    .interval_minutes
-                    .iter()
-                    .map(|m| format!("{m} minutes"))
-                    .collect();
-                println!("   Every:       {}", every.join(", "));
-                println!("   Overlap:     {}", d.overlap_policy);
-                if let Some(c) = d.catchup_window_seconds {
-                    println!("   Catch-up:    {} minutes", c / 60);
-                }
-                println!(
-                    "   Runs:        {} on {} ({}…)",
-                    d.workflow_type, d.task_queue, d.workflow_id_prefix
-                );
-                println!("   Actions:     {} taken", d.action_count);
-                println!("   Next runs:");
-                for t in &d.next_action_times {
-                    println!("     • {t}");
-                }
-                println!("   Recent runs:");
-                if d.recent_actions.is_empty() {
-                    println!("     (none yet)");
-                }
-                for a in &d.recent_actions {
-                    println!(
-                        "     • scheduled {} · started {} · {}",
-                        a.scheduled_time.as_deref().unwrap_or("?"),
-                        a.actual_time.as_deref().unwrap_or("?"),
-                        a.workflow_id
-                    );
-                }
+                print!("{d}");
             }
         }
         Cmd::Pause { schedule_id, note } => {

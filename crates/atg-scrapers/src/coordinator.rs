@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
-use atg_core::{Brewery, Clock, FoodTruckEvent, ScrapeError, sort_and_dedup};
+use atg_core::{Brewery, BreweryRef, Clock, FoodTruckEvent, Schedule, ScrapeError, sort_and_dedup};
 use std::panic::AssertUnwindSafe;
 
 use futures::{FutureExt, StreamExt};
 
 use crate::fetch::{FetchError, FetchOptions, Fetcher};
-use crate::sources::{ParseContext, ParseError, Source, SourceError};
+use crate::source::{ParseContext, ParseError, SourceError};
+use crate::sources::Source;
 
 /// The text of a caught panic.
 pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
@@ -40,14 +41,6 @@ impl Default for ScrapeOptions {
     }
 }
 
-/// The events of a run (in the window, sorted, without duplicates) and the breweries that
-/// failed, in configuration order.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ScrapeOutcome {
-    pub events: Vec<FoodTruckEvent>,
-    pub errors: Vec<ScrapeError>,
-}
-
 #[derive(Debug, Clone)]
 pub struct Coordinator {
     http: Fetcher,
@@ -60,10 +53,6 @@ impl Coordinator {
             http: Fetcher::new(options.fetch.clone())?,
             options,
         })
-    }
-
-    pub fn options(&self) -> &ScrapeOptions {
-        &self.options
     }
 
     /// One brewery's events inside the clock's window, or its error.
@@ -105,8 +94,8 @@ impl Coordinator {
         }
     }
 
-    /// Every brewery, concurrently; the combined events sorted, the errors in config order.
-    pub async fn scrape_all(&self, breweries: &[Brewery], clock: Clock) -> ScrapeOutcome {
+    /// Every brewery, concurrently, merged into the clock's week ([`Schedule::merge`]).
+    pub async fn scrape_all(&self, breweries: &[Brewery], clock: Clock) -> Schedule {
         // Unordered, so a slow brewery holds one slot and not the whole queue; the results are
         // put back in config order. The futures are made first so the stream's type holds no
         // closure (which keeps the whole future `Send` for callers such as Temporal activities).
@@ -120,15 +109,12 @@ impl Coordinator {
             .collect()
             .await;
         results.sort_by_key(|(i, _)| *i);
-        let results = results.into_iter().map(|(_, r)| r);
-        let mut outcome = ScrapeOutcome::default();
-        for r in results {
-            match r {
-                Ok(mut events) => outcome.events.append(&mut events),
-                Err(e) => outcome.errors.push(e),
-            }
-        }
-        outcome.events = sort_and_dedup(outcome.events, clock.window());
-        outcome
+        Schedule::merge(
+            clock.today(),
+            breweries
+                .iter()
+                .map(BreweryRef::from)
+                .zip(results.into_iter().map(|(_, r)| r)),
+        )
     }
 }

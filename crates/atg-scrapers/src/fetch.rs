@@ -231,10 +231,6 @@ impl Fetcher {
         Ok(Self { client, options })
     }
 
-    pub fn options(&self) -> &FetchOptions {
-        &self.options
-    }
-
     /// Sends `req`, retrying transient failures; a non-2xx status is an error.
     pub async fn send(&self, req: &Request) -> Result<Response, FetchError> {
         let mut attempt = 1;

@@ -6,6 +6,8 @@
 
 pub mod coordinator;
 pub mod fetch;
+mod patterns;
+pub mod source;
 pub mod sources;
 pub mod template;
 #[cfg(feature = "testkit")]
@@ -13,6 +15,7 @@ pub mod testkit;
 pub mod text;
 pub mod timeparse;
 
-pub use coordinator::{Coordinator, ScrapeOptions, ScrapeOutcome};
+pub use coordinator::{Coordinator, ScrapeOptions};
 pub use fetch::{FetchError, FetchOptions, Fetcher};
-pub use sources::{ParseContext, ParseError, Source, SourceError};
+pub use source::{ParseContext, ParseError, Settings, SourceError};
+pub use sources::{Source, SourceKind, check_config};

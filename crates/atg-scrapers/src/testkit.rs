@@ -29,14 +29,10 @@ pub fn mirror_config(base: &str) -> String {
 /// a vendor's name.
 pub fn hostile(body: &str) -> String {
     use std::sync::LazyLock;
-    static ISO: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(r"(^|[^0-9+])20[0-9]{2}-([0-9]{2})-([0-9]{2})")
-            .unwrap_or_else(|e| unreachable!("{e}"))
-    });
-    static EPOCH: LazyLock<regex::Regex> = LazyLock::new(|| {
-        regex::Regex::new(r#""(startDate|endDate)":\s*[0-9]+"#)
-            .unwrap_or_else(|e| unreachable!("{e}"))
-    });
+    static ISO: LazyLock<regex::Regex> =
+        LazyLock::new(|| crate::patterns::regex(r"(^|[^0-9+])20[0-9]{2}-([0-9]{2})-([0-9]{2})"));
+    static EPOCH: LazyLock<regex::Regex> =
+        LazyLock::new(|| crate::patterns::regex(r#""(startDate|endDate)":\s*[0-9]+"#));
     let body = ISO.replace_all(body, "${1}+262142-${2}-${3}");
     let body = EPOCH.replace_all(&body, |c: &regex::Captures<'_>| {
         if &c[1] == "startDate" {

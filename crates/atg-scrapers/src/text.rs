@@ -96,6 +96,114 @@ pub fn whole_seconds(t: NaiveDateTime) -> NaiveDateTime {
     t.with_nanosecond(0).unwrap_or(t)
 }
 
+/// Words in image file names that say nothing about the vendor.
+const IMAGE_NOISE: &[&str] = &[
+    "logo",
+    "main",
+    "web",
+    "preview",
+    "header",
+    "image",
+    "img",
+    "blk",
+    "black",
+    "white",
+    "temp",
+    "tmp",
+    "default",
+    "unnamed",
+    "placeholder",
+    "copy",
+    "screen",
+    "shot",
+    "screenshot",
+    "updated",
+    "final",
+    "new",
+    "edit",
+    "edited",
+    "scaled",
+    "large",
+    "small",
+    "thumb",
+    "thumbnail",
+    "photo",
+    "pic",
+    "dsc",
+    "jpg",
+    "png",
+];
+
+/// A vendor name from an image file name (`georgia_greek_logo.jpg` → `Georgia Greek`), or
+/// `None` when the name is only camera numbers and filler words (`IMG_1234.jpg`,
+/// `UpdatedLogo_BLK.png`).
+pub fn name_from_image_url(url: &str) -> Option<String> {
+    let path = url.split(['?', '#']).next()?;
+    let file = path.rsplit('/').next()?;
+    let file = percent_encoding::percent_decode_str(file).decode_utf8_lossy();
+    let stem = file.rsplit_once('.').map_or(&*file, |(s, _)| s);
+    let mut words = Vec::new();
+    for raw in stem.split(|c: char| c == '_' || c == '-' || c == '+' || c.is_whitespace()) {
+        words.extend(split_camel(raw));
+    }
+    let kept: Vec<String> = words
+        .into_iter()
+        .filter(|w| !w.is_empty())
+        .filter(|w| !IMAGE_NOISE.contains(&w.to_lowercase().as_str()))
+        .filter(|w| !w.chars().any(|c| c.is_ascii_digit()))
+        .collect();
+    let letters: usize = kept
+        .iter()
+        .map(|w| w.chars().filter(|c| c.is_alphabetic()).count())
+        .sum();
+    if letters <= 2
+        || kept
+            .iter()
+            .any(|w| !w.chars().all(|c| c.is_alphabetic() || c == '\''))
+    {
+        return None;
+    }
+    Some(
+        kept.iter()
+            .map(|w| capitalise(w))
+            .collect::<Vec<_>>()
+            .join(" "),
+    )
+}
+
+/// `UpdatedLogo` → `Updated`, `Logo`; `BBQ` stays one word.
+fn split_camel(word: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let chars: Vec<char> = word.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let boundary = i > 0
+            && c.is_uppercase()
+            && (chars[i - 1].is_lowercase()
+                || (chars[i - 1].is_uppercase()
+                    && chars.get(i + 1).is_some_and(|n| n.is_lowercase())));
+        if boundary && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+        }
+        cur.push(c);
+    }
+    out.push(cur);
+    out
+}
+
+/// First letter upper, the rest lower; an apostrophe does not start a word (`georgia's` →
+/// `Georgia's`).
+fn capitalise(w: &str) -> String {
+    let mut chars = w.chars();
+    match chars.next() {
+        Some(f) => f
+            .to_uppercase()
+            .chain(chars.flat_map(char::to_lowercase))
+            .collect(),
+        None => String::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,8 +5,11 @@
 
 use std::sync::LazyLock;
 
+use atg_core::infer_year;
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use regex::Regex;
+
+use crate::text::{iso_date, iso_to_pacific, sane_ymd};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Meridiem {
@@ -23,17 +26,15 @@ pub struct Reading {
 }
 
 static READING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    crate::patterns::regex(
         r"(?i)^\s*(?:(noon)|(midnight)|(\d{1,2})(?:[:.](\d{2}))?\s*([ap])?\.?\s*(?:m\.?)?)\s*$",
     )
-    .unwrap_or_else(|e| unreachable!("{e}"))
 });
 
 /// A range inside free text: two readings joined by an em dash, en dash, hyphen or "to".
 static RANGE_IN_TEXT: LazyLock<Regex> = LazyLock::new(|| {
     let end = r"(?:noon|midnight|\d{1,2}(?:[:.]\d{2})?\s*(?:[ap]\.?m\.?)?)";
-    Regex::new(&format!(r"(?i)({end})\s*(?:—|–|-|\bto\b)\s*({end})"))
-        .unwrap_or_else(|e| unreachable!("{e}"))
+    crate::patterns::regex(&format!(r"(?i)({end})\s*(?:—|–|-|\bto\b)\s*({end})"))
 });
 
 /// Reads one time ("4", "4:30", "4:30pm", "noon", "12 AM", "16:00"). `None` if it is not a
@@ -181,8 +182,7 @@ pub fn find_range(text: &str) -> Option<(NaiveTime, NaiveTime)> {
 
 /// A range written as exactly two times separated by a dash ("4:00 - 8:00", "12:30–18:00").
 pub fn parse_dash_range(text: &str) -> Option<(NaiveTime, NaiveTime)> {
-    static DASH: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"\s*[-–—]\s*").unwrap_or_else(|e| unreachable!("{e}")));
+    static DASH: LazyLock<Regex> = LazyLock::new(|| crate::patterns::regex(r"\s*[-–—]\s*"));
     let parts: Vec<_> = DASH.split(text.trim()).collect();
     match parts.as_slice() {
         [a, b] => resolve_range(parse_reading(a)?, parse_reading(b)?),
@@ -198,6 +198,63 @@ pub fn on_day(day: NaiveDate, (s, e): (NaiveTime, NaiveTime)) -> (NaiveDateTime,
         end = end.checked_add_signed(Duration::days(1)).unwrap_or(end);
     }
     (start, end)
+}
+
+static DOTTED: LazyLock<Regex> =
+    LazyLock::new(|| crate::patterns::regex(r"\b(\d{1,2})\.(\d{1,2})\b"));
+static SLASHED: LazyLock<Regex> =
+    LazyLock::new(|| crate::patterns::regex(r"\b(\d{1,2})[/-](\d{1,2})[/-](\d{4})\b"));
+static MONTH_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    crate::patterns::regex(
+        r"(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})\b(?:,?\s+(\d{4}))?",
+    )
+});
+
+/// A date as people and APIs write it: ISO, `July 06, 2025`, `07/06/2025`, `07-06-2025`,
+/// `Jul 6`, `07.06`; a date without a year takes the year nearest today.
+pub fn parse_loose_date(text: &str, today: NaiveDate) -> Option<NaiveDate> {
+    let t = text.trim();
+    if let Some(dt) = iso_to_pacific(t) {
+        return Some(dt.date());
+    }
+    if let Some(d) = iso_date(t) {
+        return Some(d);
+    }
+    for f in ["%B %d, %Y", "%B %d %Y", "%b %d, %Y", "%b %d %Y", "%m/%d/%Y"] {
+        if let Ok(d) = NaiveDate::parse_from_str(t, f) {
+            return sane_ymd(d);
+        }
+    }
+    if let Some(c) = SLASHED.captures(t) {
+        return sane_ymd(NaiveDate::from_ymd_opt(
+            c[3].parse().ok()?,
+            c[1].parse().ok()?,
+            c[2].parse().ok()?,
+        )?);
+    }
+    if let Some(c) = MONTH_NAME.captures(t) {
+        let month = month_number(&c[1])?;
+        let day: u32 = c[2].parse().ok()?;
+        return match c.get(3) {
+            Some(y) => sane_ymd(NaiveDate::from_ymd_opt(
+                y.as_str().parse().ok()?,
+                month,
+                day,
+            )?),
+            None => infer_year(today, month, day),
+        };
+    }
+    let c = DOTTED.captures(t)?;
+    infer_year(today, c[1].parse().ok()?, c[2].parse().ok()?)
+}
+
+/// `jan` → 1 … `dec` → 12 (three-letter prefix, any case).
+pub fn month_number(name: &str) -> Option<u32> {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let p = name.get(..3)?.to_lowercase();
+    MONTHS.iter().position(|m| *m == p).map(|i| i as u32 + 1)
 }
 
 #[cfg(test)]

@@ -106,9 +106,9 @@ proptest! {
     fn sugar_calendar_and_hivey_never_panic(body in input(), c in ctx_any()) {
         let _ = sugar_calendar::parse_calendar_page(&body, &c);
         let _ = sugar_calendar::parse_ajax_reply(&body, &c);
-        let _ = sugar_calendar::parse_hivey(&body, &[], &c);
-        let _ = sugar_calendar::name_from_image_url(&body);
-        let _ = sugar_calendar::parse_loose_date(&body, c.today);
+        let _ = atg_scrapers::sources::hivey::parse(&body, &[], &c);
+        let _ = atg_scrapers::text::name_from_image_url(&body);
+        let _ = atg_scrapers::timeparse::parse_loose_date(&body, c.today);
     }
 
     #[test]

@@ -1,6 +1,7 @@
-use atg_scrapers::sources::sugar_calendar::{
-    name_from_image_url, parse_ajax_reply, parse_calendar_page, parse_hivey, parse_loose_date,
-};
+use atg_scrapers::sources::hivey::parse as parse_hivey;
+use atg_scrapers::sources::sugar_calendar::{parse_ajax_reply, parse_calendar_page};
+use atg_scrapers::text::name_from_image_url;
+use atg_scrapers::timeparse::parse_loose_date;
 
 use crate::support::*;
 

@@ -2,7 +2,8 @@
 
 use std::process::ExitCode;
 
-use around_the_grounds::LogFormat;
+use around_the_grounds::RunStatus;
+use around_the_grounds::cli::{self, LogFormat};
 use atg_temporal_config::TemporalSettings;
 use atg_workflows::WorkflowParams;
 use atg_workflows::starter::{start, ui_link, workflow_id};
@@ -37,6 +38,10 @@ struct Cli {
     #[arg(long, value_name = "DATE")]
     as_of: Option<String>,
 
+    /// Split a run of more breweries than this into child workflows of at most this many.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    breweries_per_part: Option<u32>,
+
     /// Print the workflow id and return without waiting for the result.
     #[arg(long)]
     no_wait: bool,
@@ -51,12 +56,12 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = match around_the_grounds::parse_args::<Cli>() {
+    let cli = match cli::parse_args::<Cli>() {
         Ok(c) => c,
         Err(code) => return code,
     };
-    around_the_grounds::init_logging(cli.verbose, LogFormat::Pretty);
-    let runtime = match around_the_grounds::runtime(false) {
+    cli::init_logging(cli.verbose, LogFormat::Pretty);
+    let runtime = match cli::runtime(false) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -93,6 +98,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         git_repository_url: cli.git_repo.clone(),
         max_parallel_scrapes: cli.max_parallel_scrapes,
         as_of: cli.as_of.clone(),
+        breweries_per_part: cli.breweries_per_part,
     };
     params
         .check_for_history()
@@ -142,9 +148,10 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
     if let Some(l) = link {
         println!("🔗 {l}");
     }
-    Ok(match (result.success, errors.is_empty()) {
-        (false, _) => 1,
-        (true, true) => 0,
-        (true, false) => 2,
+    Ok(if result.success {
+        let events = result.events_count.unwrap_or(0) as usize;
+        RunStatus::of(events, errors.len()).exit_code()
+    } else {
+        1
     })
 }

@@ -4,8 +4,8 @@
 
 use std::time::Instant;
 
-use atg_core::{FoodTruckEvent, ScheduleWindow};
-use atg_web::{WebData, WebInput, render_site};
+use atg_core::{BreweryRef, FoodTruckEvent, Schedule};
+use atg_web::render_site;
 use chrono::{Days, NaiveDate, Utc};
 
 fn main() {
@@ -31,22 +31,28 @@ fn main() {
             e
         })
         .collect();
+    let schedule = Schedule::merge(
+        first,
+        breweries.iter().map(|(key, name)| {
+            let own: Vec<FoodTruckEvent> = events
+                .iter()
+                .filter(|e| &e.brewery_key == key)
+                .cloned()
+                .collect();
+            let b = BreweryRef {
+                key: key.clone(),
+                name: name.clone(),
+            };
+            (b, Ok(own))
+        }),
+    );
     let mut walls = Vec::with_capacity(runs);
     let mut bytes = 0;
     for _ in 0..runs {
         let started = Instant::now();
-        let data = WebData::new(WebInput {
-            events: &events,
-            errors: &[],
-            extra_errors: &[],
-            haiku: None,
-            updated: Utc::now(),
-            window: ScheduleWindow::starting(first),
-            breweries: &breweries,
-        });
-        let files = render_site(&data);
+        let site = render_site(&schedule, None, Utc::now()).unwrap();
         walls.push(started.elapsed().as_secs_f64());
-        bytes = files.iter().map(|f| f.bytes.len()).sum::<usize>();
+        bytes = site.files.iter().map(|f| f.bytes.len()).sum::<usize>();
     }
     println!("{{\"walls\": {walls:?}, \"bytes\": {bytes}}}");
 }

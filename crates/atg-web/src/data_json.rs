@@ -2,8 +2,8 @@
 //! pages and scripts written for the original keep working. New keys only ever come after the
 //! original's (docs/DATA-FORMAT.md).
 
-use atg_core::{FoodTruckEvent, ScheduleWindow, ScrapeError};
-use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
+use atg_core::{BreweryRef, FoodTruckEvent, Schedule, sort_and_dedup};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::text::AI_MARK;
@@ -114,10 +114,14 @@ impl WebEvent {
 }
 
 impl WebEvent {
+    fn day(&self) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(self.date.get(..10)?, "%Y-%m-%d").ok()
+    }
+
     /// The event this entry describes (for the calendar feeds, and for `data.json` files made
     /// by other versions: `brewery_key` and `vendor_name` are derived when absent).
     pub fn to_event(&self) -> Option<FoodTruckEvent> {
-        let date = chrono::NaiveDate::parse_from_str(self.date.get(..10)?, "%Y-%m-%d").ok()?;
+        let date = self.day()?;
         let vendor = if self.vendor_name.is_empty() {
             self.vendor.trim_end_matches(AI_MARK).trim().to_string()
         } else {
@@ -156,59 +160,70 @@ impl WebEvent {
     }
 }
 
-/// Everything `data.json` is made from.
-#[derive(Debug, Clone, Copy)]
-pub struct WebInput<'a> {
-    pub events: &'a [FoodTruckEvent],
-    pub errors: &'a [ScrapeError],
-    /// Extra reader-facing messages (e.g. from a Temporal activity's error strings).
-    pub extra_errors: &'a [String],
-    pub haiku: Option<&'a str>,
-    pub updated: DateTime<Utc>,
-    pub window: ScheduleWindow,
-    /// `(key, name)` of every configured brewery, in order.
-    pub breweries: &'a [(String, String)],
-}
-
 impl WebData {
-    pub fn new(input: WebInput<'_>) -> Self {
-        let mut errors: Vec<String> = Vec::new();
-        for m in input
-            .errors
-            .iter()
-            .map(ScrapeError::user_message)
-            .chain(input.extra_errors.iter().cloned())
-        {
-            if !m.trim().is_empty() && !errors.contains(&m) {
-                errors.push(m);
-            }
-        }
+    /// The `data.json` of `schedule`, made at `updated`, with today's haiku if there is one.
+    pub fn new(schedule: &Schedule, haiku: Option<&str>, updated: DateTime<Utc>) -> Self {
+        let window = schedule.window();
         Self {
-            events: input.events.iter().map(WebEvent::new).collect(),
-            updated: python_isoformat_utc(input.updated),
-            total_events: input.events.len(),
+            events: schedule.events.iter().map(WebEvent::new).collect(),
+            updated: python_isoformat_utc(updated),
+            total_events: schedule.events.len(),
             timezone: TIMEZONE.to_string(),
             timezone_note: TIMEZONE_NOTE.to_string(),
-            errors,
-            haiku: input.haiku.map(str::to_string),
+            errors: schedule.user_messages(),
+            haiku: haiku.map(str::to_string),
             window: Some(Window {
-                first: input.window.first.format("%Y-%m-%d").to_string(),
-                last: input.window.last.format("%Y-%m-%d").to_string(),
+                first: window.first.format("%Y-%m-%d").to_string(),
+                last: window.last.format("%Y-%m-%d").to_string(),
             }),
-            breweries: input
+            breweries: schedule
                 .breweries
                 .iter()
-                .map(|(key, name)| WebBrewery {
-                    key: key.clone(),
-                    name: name.clone(),
-                    feed: crate::ics::brewery_feed_name(key),
+                .map(|b| WebBrewery {
+                    key: b.key.clone(),
+                    name: b.name.clone(),
+                    feed: crate::ics::brewery_feed_name(&b.key),
                 })
                 .collect(),
         }
     }
 
     /// Pretty JSON (two-space indent), UTF-8, no trailing newline.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string_pretty(self)
+    }
+
+    /// The schedule a `data.json` describes, for a `data.json` that arrives from elsewhere
+    /// (the original's `deploy_to_git` activity input): its display times are read back, and
+    /// `brewery_key`/`vendor_name` derived when it lacks them. Nothing of this crate's own
+    /// making goes this way: the site is rendered from the [`Schedule`].
+    pub fn to_schedule(&self) -> Schedule {
+        let as_of = self
+            .window
+            .as_ref()
+            .and_then(|w| NaiveDate::parse_from_str(&w.first, "%Y-%m-%d").ok())
+            .or_else(|| self.events.iter().filter_map(WebEvent::day).min())
+            .unwrap_or_default();
+        let mut breweries: Vec<BreweryRef> = self
+            .breweries
+            .iter()
+            .map(|b| BreweryRef {
+                key: b.key.clone(),
+                name: b.name.clone(),
+            })
+            .collect();
+        let events: Vec<FoodTruckEvent> =
+            self.events.iter().filter_map(WebEvent::to_event).collect();
+        for e in &events {
+            if !breweries.iter().any(|b| b.key == e.brewery_key) {
+                breweries.push(BreweryRef {
+                    key: e.brewery_key.clone(),
+                    name: e.brewery_name.clone(),
+                });
+            }
+        }
+        let mut schedule = Schedule::merge(as_of, breweries.into_iter().map(|b| (b, Ok(vec![]))));
+        schedule.events = sort_and_dedup(events, schedule.window());
+        schedule
     }
 }

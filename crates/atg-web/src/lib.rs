@@ -10,7 +10,7 @@ mod report;
 pub mod site;
 mod text;
 
-pub use data_json::{WebData, WebEvent, WebInput};
+pub use data_json::{WebData, WebEvent};
 pub use report::{Report, ReportError, ReportEvent};
-pub use site::{SiteFile, render_site};
+pub use site::{RenderError, render_data, render_site};
 pub use text::{AI_MARK, render_text};

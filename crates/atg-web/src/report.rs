@@ -1,6 +1,6 @@
 //! The CLI's `--format json` document: the week's events with zoned times, and the failures.
 
-use atg_core::{FoodTruckEvent, ScrapeError, localize};
+use atg_core::{Schedule, localize};
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
@@ -37,9 +37,10 @@ fn zoned(t: Option<NaiveDateTime>) -> Option<String> {
 }
 
 impl Report {
-    pub fn new(events: &[FoodTruckEvent], errors: &[ScrapeError]) -> Self {
+    pub fn new(schedule: &Schedule) -> Self {
         Self {
-            events: events
+            events: schedule
+                .events
                 .iter()
                 .map(|e| ReportEvent {
                     brewery_key: e.brewery_key.clone(),
@@ -52,7 +53,8 @@ impl Report {
                     ai_generated_name: e.ai_generated_name,
                 })
                 .collect(),
-            errors: errors
+            errors: schedule
+                .errors
                 .iter()
                 .map(|e| ReportError {
                     brewery_key: e.brewery_key.clone(),
@@ -64,14 +66,15 @@ impl Report {
         }
     }
 
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    pub fn to_json(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string_pretty(self)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use atg_core::FoodTruckEvent;
     use chrono::NaiveDate;
 
     #[test]
@@ -82,7 +85,17 @@ mod tests {
         let mut after = FoodTruckEvent::new("k", "B", "V", d(11, 1));
         after.start_time = d(11, 1).and_hms_opt(13, 0, 0);
         after.end_time = d(11, 1).and_hms_opt(20, 0, 0);
-        let r = Report::new(&[before, after], &[]);
+        let schedule = Schedule::merge(
+            d(10, 31),
+            [(
+                atg_core::BreweryRef {
+                    key: "k".into(),
+                    name: "B".into(),
+                },
+                Ok(vec![before, after]),
+            )],
+        );
+        let r = Report::new(&schedule);
         assert_eq!(
             r.events[0].start_time.as_deref(),
             Some("2026-10-31T13:00:00-07:00")

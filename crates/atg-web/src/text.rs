@@ -2,14 +2,15 @@
 
 use std::fmt::Write;
 
-use atg_core::{FoodTruckEvent, ScrapeError};
+use atg_core::{FoodTruckEvent, Schedule};
 use chrono::NaiveDateTime;
 
 /// The marker of a vendor name read from an image by AI.
 pub const AI_MARK: &str = "🖼️🤖";
 
 /// The schedule as the CLI prints it: days with their trucks, then a summary of failures.
-pub fn render_text(events: &[FoodTruckEvent], errors: &[ScrapeError]) -> String {
+pub fn render_text(schedule: &Schedule) -> String {
+    let (events, errors) = (&schedule.events, &schedule.errors);
     let mut out = String::new();
     if events.is_empty() && errors.is_empty() {
         return "No food truck events found for the next 7 days.\n".to_string();
@@ -50,13 +51,8 @@ pub fn render_text(events: &[FoodTruckEvent], errors: &[ScrapeError]) -> String 
             let _ = writeln!(out, "❌ {} breweries failed", errors.len());
         }
         out.push_str("\n❌ Errors:\n");
-        let mut seen = Vec::new();
-        for e in errors {
-            let m = e.user_message();
-            if !seen.contains(&m) {
-                let _ = writeln!(out, "  • {m}");
-                seen.push(m);
-            }
+        for m in schedule.user_messages() {
+            let _ = writeln!(out, "  • {m}");
         }
     }
     out
@@ -77,8 +73,17 @@ fn times(e: &FoodTruckEvent) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use atg_core::ErrorKind;
+    use atg_core::{ErrorKind, ScrapeError};
     use chrono::NaiveDate;
+
+    fn text(events: &[FoodTruckEvent], errors: &[ScrapeError]) -> String {
+        render_text(&Schedule {
+            as_of: NaiveDate::from_ymd_opt(2025, 7, 5).unwrap(),
+            breweries: vec![],
+            events: events.to_vec(),
+            errors: errors.to_vec(),
+        })
+    }
 
     fn ev(vendor: &str, brewery: &str, d: u32, times: Option<(u32, u32)>) -> FoodTruckEvent {
         let date = NaiveDate::from_ymd_opt(2025, 7, d).unwrap();
@@ -118,7 +123,7 @@ mod tests {
             tolu,
             tj,
         ];
-        let text = render_text(&events, &[err("Obec Brewing"), err("Obec Brewing")]);
+        let text = text(&events, &[err("Obec Brewing"), err("Obec Brewing")]);
         assert_eq!(
             text,
             "Found 4 food truck events:
@@ -145,11 +150,11 @@ mod tests {
     #[test]
     fn only_errors_and_nothing_at_all() {
         assert_eq!(
-            render_text(&[], &[err("Obec Brewing")]),
+            text(&[], &[err("Obec Brewing")]),
             "\n❌ No events found - all breweries failed\n\n❌ Errors:\n  • Failed to fetch information for brewery: Obec Brewing\n"
         );
         assert_eq!(
-            render_text(&[], &[]),
+            text(&[], &[]),
             "No food truck events found for the next 7 days.\n"
         );
     }

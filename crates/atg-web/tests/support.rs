@@ -1,5 +1,5 @@
-use atg_core::{ErrorKind, FoodTruckEvent, ScheduleWindow, ScrapeError};
-use atg_web::{WebData, WebInput};
+use atg_core::{BreweryRef, ErrorKind, FoodTruckEvent, Schedule, ScrapeError};
+use atg_web::WebData;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 pub fn day(m: u32, d: u32) -> NaiveDate {
@@ -128,14 +128,18 @@ pub fn web_data(
     haiku: Option<&str>,
     updated: DateTime<Utc>,
 ) -> WebData {
-    let b = breweries();
-    WebData::new(WebInput {
-        events,
-        errors,
-        extra_errors: &[],
-        haiku,
-        updated,
-        window: ScheduleWindow::starting(day(10, 30)),
-        breweries: &b,
-    })
+    WebData::new(&schedule(events, errors), haiku, updated)
+}
+
+/// The week as a schedule (in the order given) of the seven breweries.
+pub fn schedule(events: &[FoodTruckEvent], errors: &[ScrapeError]) -> Schedule {
+    Schedule {
+        as_of: day(10, 30),
+        breweries: breweries()
+            .into_iter()
+            .map(|(key, name)| BreweryRef { key, name })
+            .collect(),
+        events: events.to_vec(),
+        errors: errors.to_vec(),
+    }
 }

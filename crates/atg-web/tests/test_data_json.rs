@@ -10,19 +10,22 @@ fn snapshot_of_a_week() {
         Some("🍂 Smoke and falling leaves\nTacos at the brewery door\nBallard evening 🍺"),
         updated(),
     );
-    insta::assert_snapshot!("week_data_json", data.to_json());
+    insta::assert_snapshot!("week_data_json", data.to_json().unwrap());
 }
 
 #[test]
 fn same_events_same_bytes_apart_from_updated() {
-    let a = web_data(&week(), &errors(), None, updated()).to_json();
+    let a = web_data(&week(), &errors(), None, updated())
+        .to_json()
+        .unwrap();
     let b = web_data(
         &week(),
         &errors(),
         None,
         updated() + chrono::Duration::hours(3),
     )
-    .to_json();
+    .to_json()
+    .unwrap();
     assert_ne!(a, b);
     let strip = |s: &str| {
         s.lines()
@@ -35,8 +38,12 @@ fn same_events_same_bytes_apart_from_updated() {
 
 #[test]
 fn formats_of_the_original() {
-    let v: Value =
-        serde_json::from_str(&web_data(&week(), &errors(), None, updated()).to_json()).unwrap();
+    let v: Value = serde_json::from_str(
+        &web_data(&week(), &errors(), None, updated())
+            .to_json()
+            .unwrap(),
+    )
+    .unwrap();
     let top: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
     assert_eq!(
         &top[..7],
@@ -106,8 +113,12 @@ fn equivalent_to_the_originals_sample() {
         "/../../fixtures/original/public_template/example_data.json"
     );
     let sample: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let ours: Value =
-        serde_json::from_str(&web_data(&week(), &errors(), None, updated()).to_json()).unwrap();
+    let ours: Value = serde_json::from_str(
+        &web_data(&week(), &errors(), None, updated())
+            .to_json()
+            .unwrap(),
+    )
+    .unwrap();
     for key in sample.as_object().unwrap().keys() {
         assert!(ours.get(key).is_some(), "top-level {key} missing");
     }

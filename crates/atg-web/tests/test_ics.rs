@@ -110,8 +110,9 @@ fn text_is_escaped_and_ai_names_say_so() {
 
 #[test]
 fn the_site_has_the_page_data_and_one_feed_per_brewery() {
-    let data = web_data(&week(), &errors(), None, updated());
-    let files = render_site(&data);
+    let files = render_site(&schedule(&week(), &errors()), None, updated())
+        .unwrap()
+        .files;
     let names: Vec<_> = files.iter().map(|f| f.path.as_str()).collect();
     for n in [
         "index.html",

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use around_the_grounds::LogFormat;
+use around_the_grounds::cli::{self, LogFormat};
 use atg_temporal_config::{ConnectError, TemporalSettings};
 use atg_workflows::activities::WorkerTrust;
 use atg_workflows::worker::{WorkerSettings, build_worker, run_until_signal};
@@ -64,20 +64,17 @@ struct Cli {
 const DEFAULT_HEALTH_ADDR: &str = "127.0.0.1:9465";
 
 fn main() -> ExitCode {
-    let cli = match around_the_grounds::parse_args::<Cli>() {
+    let cli = match cli::parse_args::<Cli>() {
         Ok(c) => c,
         Err(code) => return code,
     };
     // Without --verbose the worker still says when it starts and stops.
     if cli.verbose {
-        around_the_grounds::init_logging(true, cli.log_format);
+        cli::init_logging(true, cli.log_format);
     } else {
-        around_the_grounds::init_logging_with(
-            cli.log_format,
-            "warn,atg_worker=info,atg_workflows=info",
-        );
+        cli::init_logging_with(cli.log_format, "warn,atg_worker=info,atg_workflows=info");
     }
-    let runtime = match around_the_grounds::runtime(true) {
+    let runtime = match cli::runtime(true) {
         Ok(r) => r,
         Err(code) => return code,
     };

@@ -15,10 +15,15 @@ const RECORDED_BEFORE_AI: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../fixtures/histories/food_truck_workflow.json"
 );
-/// A run recorded with them.
+/// A run recorded with them, in fixed batches.
 const RECORDED: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../fixtures/histories/food_truck_workflow_ai.json"
+);
+/// A run of the `one-pipeline` shape (a plan, a sliding window, `publish_site`).
+const RECORDED_ONE_PIPELINE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../fixtures/histories/food_truck_workflow_one_pipeline.json"
 );
 
 async fn replay(json: &str) {
@@ -38,7 +43,7 @@ async fn replay(json: &str) {
 /// The committed histories of real runs (deploy on, one brewery failing) still replay.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_recorded_histories_replay() {
-    for file in [RECORDED_BEFORE_AI, RECORDED] {
+    for file in [RECORDED_BEFORE_AI, RECORDED, RECORDED_ONE_PIPELINE] {
         let json = std::fs::read_to_string(file).unwrap();
         assert!(json.contains("FoodTruckWorkflow"), "{file}");
         replay(&json).await;
@@ -48,9 +53,12 @@ async fn the_recorded_histories_replay() {
             .unwrap()
             .contains("generate_haiku")
     );
+    let current = std::fs::read_to_string(RECORDED_ONE_PIPELINE).unwrap();
+    assert!(current.contains("\"plan_run\"") && current.contains("\"publish_site\""));
 }
 
-/// A run made now replays too; with `ATG_RECORD_HISTORY=1` it becomes the recorded history.
+/// A run made now replays too; with `ATG_RECORD_HISTORY=1` it becomes the recorded history of
+/// the current shape (the older recordings stay, so every shape keeps replaying).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fresh_history_replays() {
     let server = TestServer::start();
@@ -81,8 +89,7 @@ async fn a_fresh_history_replays() {
     .unwrap();
     replay(&json).await;
     if std::env::var_os("ATG_RECORD_HISTORY").is_some() {
-        std::fs::create_dir_all(std::path::Path::new(RECORDED).parent().unwrap()).unwrap();
-        std::fs::write(RECORDED, &json).unwrap();
+        std::fs::write(RECORDED_ONE_PIPELINE, &json).unwrap();
     }
     shutdown();
     worker.await_stop().await;

@@ -1,5 +1,5 @@
-//! The activities: a few lines of (de)serialisation around the library's pipeline functions.
-//! No schedule logic lives here.
+//! The activities: a few lines of (de)serialisation around one library call each, and the
+//! mapping of that call's error to a Temporal failure type. No schedule logic lives here.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
@@ -7,21 +7,28 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use around_the_grounds::core::{Brewery, BreweryConfig, Clock, FoodTruckEvent, ScheduleWindow};
-use around_the_grounds::deploy::{DeployError, Deployed, GitSettings, RepositoryPolicy};
+use around_the_grounds::ai_client::{AiClient, HaikuPrompt, VisionCache, generate_haiku};
+use around_the_grounds::core::{
+    Brewery, BreweryConfig, BreweryRef, Clock, FoodTruckEvent, Schedule,
+};
+use around_the_grounds::deploy::{GitSettings, RepositoryPolicy};
 use around_the_grounds::scrapers::{Coordinator, FetchOptions, ScrapeOptions};
-use around_the_grounds::web::{WebData, WebInput};
-use around_the_grounds::{Published, publish_to_git};
+use around_the_grounds::web::WebData;
+use around_the_grounds::{PublishError, Published, Site, Target};
 use futures::FutureExt;
+use sha2::{Digest, Sha256};
+use temporalio_client::{
+    Client, NamespacedClient, WorkflowExecutionInfo, WorkflowGetResultOptions, WorkflowHandle,
+};
 use temporalio_macros::activities;
 use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use crate::types::{
-    DeployInput, ErrorDict, HaikuInput, ScrapeInput, ScrapeResult, VisionInput, WebDataInput,
-    user_message_of,
+    DeployInput, ErrorDict, HaikuInput, PartInput, PartRun, PlanInput, PublishInput, PublishReport,
+    RunPlan, ScheduleSource, ScrapeInput, ScrapeResult, VisionInput, WebDataInput,
 };
-use around_the_grounds::ai_client::{AiClient, HaikuPrompt, VisionCache, generate_haiku};
+use crate::workflows::FoodTruckPartWorkflow;
 
 /// Failure types the workflow's retry policies know.
 pub mod failure_type {
@@ -73,7 +80,8 @@ impl WorkerTrust {
 }
 
 /// What the activities share: one HTTP client for every scrape, the AI client when a key is
-/// configured, and the vision cache.
+/// configured, the vision cache, and the worker's own Temporal client (a split run's publish
+/// reads its parts' results with it).
 pub struct FoodTruckActivities {
     /// Made on first use, so an idle worker holds no HTTP client (nor its TLS roots).
     coordinator: std::sync::OnceLock<Coordinator>,
@@ -81,12 +89,13 @@ pub struct FoodTruckActivities {
     ai: Option<AiClient>,
     vision_cache: tokio::sync::Mutex<VisionCache>,
     trust: WorkerTrust,
+    client: Client,
 }
 
 impl FoodTruckActivities {
     /// Inside an activity the coordinator makes one attempt per request: Temporal's retry
     /// policy does the retrying, visibly, with backoff.
-    pub fn new(trust: WorkerTrust) -> anyhow::Result<Self> {
+    pub fn new(trust: WorkerTrust, client: Client) -> Self {
         let options = ScrapeOptions {
             fetch: FetchOptions {
                 max_attempts: 1,
@@ -95,7 +104,7 @@ impl FoodTruckActivities {
             ..ScrapeOptions::default()
         };
         let env = |k: &str| std::env::var(k).ok();
-        Ok(Self {
+        Self {
             coordinator: std::sync::OnceLock::new(),
             scrape_options: options,
             ai: AiClient::from_process_env(),
@@ -103,7 +112,65 @@ impl FoodTruckActivities {
                 env,
             ))),
             trust,
+            client,
+        }
+    }
+
+    fn coordinator(&self) -> Result<&Coordinator, ActivityError> {
+        if let Some(c) = self.coordinator.get() {
+            return Ok(c);
+        }
+        let c =
+            Coordinator::new(self.scrape_options.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(self.coordinator.get_or_init(|| c))
+    }
+
+    /// The configuration a workflow named, read as the operator allows.
+    async fn config(&self, requested: Option<String>) -> Result<BreweryConfig, ActivityError> {
+        let dir = self.trust.config_dir.clone();
+        tokio::task::spawn_blocking(move || {
+            around_the_grounds::load_config_within(requested.as_deref(), dir.as_deref())
         })
+        .await
+        .map_err(|e| anyhow::anyhow!("config loading stopped: {e}"))?
+        .map_err(|e| failure(e.to_string(), failure_type::CONFIGURATION, true))
+    }
+
+    /// The schedule a publish is given, fetched from the part workflows' results when it was
+    /// split (their ids come from this run's own workflow code, never from its input).
+    async fn schedule(
+        &self,
+        source: ScheduleSource,
+        as_of: chrono::NaiveDate,
+    ) -> Result<Schedule, ActivityError> {
+        let runs = match source {
+            ScheduleSource::Inline(s) => return Ok(s),
+            ScheduleSource::Parts(runs) => runs,
+        };
+        let mut parts = Vec::with_capacity(runs.len());
+        for PartRun {
+            workflow_id,
+            run_id,
+        } in runs
+        {
+            let info = WorkflowExecutionInfo::builder()
+                .namespace(self.client.namespace())
+                .workflow_id(workflow_id.clone())
+                .run_id(run_id)
+                .build();
+            let handle: WorkflowHandle<Client, FoodTruckPartWorkflow> =
+                WorkflowHandle::new(self.client.clone(), info);
+            let part = handle
+                .get_result(
+                    WorkflowGetResultOptions::builder()
+                        .follow_runs(false)
+                        .build(),
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot read the result of {workflow_id}: {e}"))?;
+            parts.push(part);
+        }
+        Ok(Schedule::combine(as_of, parts))
     }
 }
 
@@ -116,27 +183,26 @@ fn failure(message: String, type_name: &str, non_retryable: bool) -> ActivityErr
     )
 }
 
-/// `--as-of` style date, else now.
-fn clock_for(as_of: Option<&str>) -> Result<Clock, ActivityError> {
-    match as_of {
-        None => Ok(Clock::system()),
-        Some(d) => around_the_grounds::core::parse_as_of(d)
-            .map(Clock::as_of)
-            .map_err(|e| failure(format!("as_of {e}"), failure_type::CONFIGURATION, true)),
-    }
-}
+/// How often a running activity tells Temporal it is alive (and learns whether it has been
+/// cancelled): with the worker's heartbeat throttle of one second, a cancelled workflow's
+/// activities stop within a second or two.
+pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(1);
 
-/// Runs an activity's work: heart-beating every 2 s (so Temporal notices a dead worker and can
-/// deliver a cancellation), stopping when the activity is cancelled (the work's future is
-/// dropped, which for a deploy means it cannot push afterwards), and turning a panic into a
-/// non-retryable failure instead of a crashed worker.
+/// Runs an activity's work: heart-beating (so Temporal notices a dead worker and can deliver a
+/// cancellation), stopping when the activity is cancelled (the work's future is dropped, which
+/// for a deploy means it cannot push afterwards), and turning a panic into a non-retryable
+/// failure instead of a crashed worker.
 async fn supervised<T>(
     ctx: &ActivityContext,
     work: impl Future<Output = Result<T, ActivityError>>,
 ) -> Result<T, ActivityError> {
     let work = AssertUnwindSafe(work).catch_unwind();
     tokio::pin!(work);
-    let mut beat = tokio::time::interval(Duration::from_secs(2));
+    // The first beat after a period, not at once: most activities end well before it.
+    let mut beat = tokio::time::interval_at(
+        tokio::time::Instant::now() + HEARTBEAT_EVERY,
+        HEARTBEAT_EVERY,
+    );
     loop {
         tokio::select! {
             r = &mut work => {
@@ -155,23 +221,36 @@ async fn supervised<T>(
     }
 }
 
-impl FoodTruckActivities {
-    fn coordinator(&self) -> Result<&Coordinator, ActivityError> {
-        if let Some(c) = self.coordinator.get() {
-            return Ok(c);
-        }
-        let c =
-            Coordinator::new(self.scrape_options.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
-        Ok(self.coordinator.get_or_init(|| c))
-    }
-}
-
 /// This attempt is the retry policy's last.
 fn final_attempt(ctx: &ActivityContext) -> bool {
     let info = ctx.info();
     info.retry_policy
         .as_ref()
         .is_some_and(|p| p.maximum_attempts() > 0 && info.attempt >= p.maximum_attempts())
+}
+
+/// A digest of the breweries of a configuration, so the parts of a split run can tell they
+/// read the list their plan was made from.
+fn config_digest(breweries: &[Brewery]) -> Result<String, ActivityError> {
+    let bytes = serde_json::to_vec(breweries).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+fn publish_failure(e: &PublishError) -> ActivityError {
+    let credentials = matches!(
+        e,
+        PublishError::Git(around_the_grounds::deploy::DeployError::Auth(_))
+    );
+    // Credentials that do not work will not start working on a retry.
+    let kind = if credentials {
+        failure_type::DEPLOY_SETTINGS
+    } else {
+        failure_type::DEPLOY
+    };
+    failure(format!("Failed to deploy to git: {e}"), kind, credentials)
 }
 
 #[activities]
@@ -181,21 +260,53 @@ impl FoodTruckActivities {
         Ok("Activity connectivity test successful".to_string())
     }
 
+    /// The original's: the whole brewery list. (The workflow now asks for a [`RunPlan`].)
     #[activity(name = "load_brewery_config")]
     pub async fn load_brewery_config(
         self: Arc<Self>,
         _ctx: ActivityContext,
         config_path: Option<String>,
     ) -> Result<Vec<Brewery>, ActivityError> {
-        // Whoever starts a workflow names the file; the worker's operator decides where from.
-        let dir = self.trust.config_dir.clone();
-        let config = tokio::task::spawn_blocking(move || {
-            BreweryConfig::load_within(config_path.as_deref(), dir.as_deref())
+        Ok(self.config(config_path).await?.breweries)
+    }
+
+    /// How big the run is, and the breweries themselves when they fit one part.
+    #[activity(name = "plan_run")]
+    pub async fn plan_run(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: PlanInput,
+    ) -> Result<RunPlan, ActivityError> {
+        let breweries = self.config(input.config_path).await?.breweries;
+        let count = u32::try_from(breweries.len()).unwrap_or(u32::MAX);
+        Ok(RunPlan {
+            breweries: count,
+            config_digest: config_digest(&breweries)?,
+            inline: (count <= input.breweries_per_part).then_some(breweries),
         })
-        .await
-        .map_err(|e| anyhow::anyhow!("config loading stopped: {e}"))?
-        .map_err(|e| failure(e.to_string(), failure_type::CONFIGURATION, true))?;
-        Ok(config.breweries)
+    }
+
+    /// One part of the brewery list a plan described; refused if the list changed since.
+    #[activity(name = "load_breweries")]
+    pub async fn load_breweries(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: PartInput,
+    ) -> Result<Vec<Brewery>, ActivityError> {
+        let breweries = self.config(input.config_path).await?.breweries;
+        if config_digest(&breweries)? != input.config_digest {
+            return Err(failure(
+                "the brewery list changed while the run was going; the next run reads the new one"
+                    .into(),
+                failure_type::CONFIGURATION,
+                true,
+            ));
+        }
+        let first = input.first as usize;
+        let last = first
+            .saturating_add(input.count as usize)
+            .min(breweries.len());
+        Ok(breweries.get(first..last).unwrap_or_default().to_vec())
     }
 
     /// One brewery. Transient failures fail the attempt so Temporal retries them; on the last
@@ -206,7 +317,7 @@ impl FoodTruckActivities {
         ctx: ActivityContext,
         input: ScrapeInput,
     ) -> Result<ScrapeResult, ActivityError> {
-        let clock = clock_for(input.as_of.as_deref())?;
+        let clock = input.as_of.map_or_else(Clock::system, Clock::as_of);
         let coordinator = self.coordinator()?;
         let result = supervised(&ctx, async {
             Ok(coordinator.scrape_one(&input.brewery, clock).await)
@@ -236,33 +347,12 @@ impl FoodTruckActivities {
         _ctx: ActivityContext,
         breweries: Vec<Brewery>,
     ) -> Result<(Vec<FoodTruckEvent>, Vec<ErrorDict>), ActivityError> {
-        let out = self
+        let schedule = self
             .coordinator()?
             .scrape_all(&breweries, Clock::system())
             .await;
-        Ok((out.events, out.errors.iter().map(ErrorDict::from).collect()))
-    }
-
-    #[activity(name = "generate_web_data")]
-    pub async fn generate_web_data(
-        ctx: ActivityContext,
-        input: WebDataInput,
-    ) -> Result<WebData, ActivityError> {
-        let clock = clock_for(input.as_of.as_deref())?;
-        let mut messages: Vec<String> = input.errors.iter().filter_map(user_message_of).collect();
-        messages.dedup();
-        supervised(&ctx, async {
-            Ok(WebData::new(WebInput {
-                events: &input.events,
-                errors: &[],
-                extra_errors: &messages,
-                haiku: input.haiku.as_deref(),
-                updated: chrono::Utc::now(),
-                window: ScheduleWindow::starting(clock.today()),
-                breweries: &input.breweries,
-            }))
-        })
-        .await
+        let errors = schedule.errors.iter().map(ErrorDict::from).collect();
+        Ok((schedule.events, errors))
     }
 
     /// Names trucks known only by an image (with the worker's `ANTHROPIC_API_KEY`; without one
@@ -276,16 +366,13 @@ impl FoodTruckActivities {
         let mut events = input.events;
         if let Some(ai) = &self.ai {
             let mut cache = self.vision_cache.lock().await;
-            around_the_grounds::read_vendor_images(
+            around_the_grounds::ai::read_vendor_images(
                 &mut events,
                 ai,
                 &mut cache,
                 &input.known_vendors,
             )
             .await;
-            if let Err(e) = cache.save() {
-                tracing::warn!(error = %e, "the vision cache could not be saved");
-            }
         }
         Ok(events)
     }
@@ -298,59 +385,116 @@ impl FoodTruckActivities {
         input: HaikuInput,
     ) -> Result<Option<String>, ActivityError> {
         let Some(ai) = &self.ai else { return Ok(None) };
-        let today = around_the_grounds::core::parse_as_of(&input.today)
-            .map_err(|e| failure(format!("today {e}"), failure_type::CONFIGURATION, true))?;
         let prompt = HaikuPrompt::from_env(|k| std::env::var(k).ok());
         // A failed attempt fails the activity, so Temporal's policy retries it.
-        generate_haiku(ai, &prompt, today, &input.events)
+        generate_haiku(ai, &prompt, input.today, &input.events)
             .await
             .map_err(|e| failure(e.to_string(), failure_type::TRANSIENT, false))
     }
 
-    /// Publishes `web_data` to the target repository; true when the published site is this one.
-    /// The workflow's `repository_url` is honoured only when the worker's operator allowed it
+    /// Renders the site of a schedule and publishes it to the target repository. The
+    /// workflow's `repository_url` is honoured only when the worker's operator allowed it
     /// (`GIT_REPOSITORY_URL`, `ATG_ALLOWED_REPOSITORIES`); otherwise the run is not deployed.
+    #[activity(name = "publish_site")]
+    pub async fn publish_site(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: PublishInput,
+    ) -> Result<PublishReport, ActivityError> {
+        let schedule = self.schedule(input.schedule, input.as_of).await?;
+        let now = chrono::Utc::now();
+        let site = around_the_grounds::render(&schedule, input.haiku.as_deref(), now)
+            .map_err(|e| failure(e.to_string(), failure_type::CONFIGURATION, true))?;
+        // A run without events publishes nothing, whatever the target.
+        if !site.publishable() {
+            return Ok(PublishReport::Skipped);
+        }
+        let target = self.git_target(input.repository_url, None)?;
+        self.publish(&ctx, &site, &target, now).await
+    }
+
+    /// The original's: `data.json` for events and errors (error dicts or plain messages).
+    #[activity(name = "generate_web_data")]
+    pub async fn generate_web_data(
+        _ctx: ActivityContext,
+        input: WebDataInput,
+    ) -> Result<WebData, ActivityError> {
+        let as_of = input.as_of.unwrap_or_else(|| Clock::system().today());
+        let breweries = input
+            .breweries
+            .into_iter()
+            .map(|(key, name)| (BreweryRef { key, name }, Ok(Vec::new())));
+        let mut schedule = Schedule::merge(as_of, breweries);
+        schedule.events = input.events;
+        let mut data = WebData::new(&schedule, input.haiku.as_deref(), chrono::Utc::now());
+        data.errors = Vec::new();
+        for m in input.errors.iter().filter_map(|e| e.user_message()) {
+            if !data.errors.contains(&m) {
+                data.errors.push(m);
+            }
+        }
+        Ok(data)
+    }
+
+    /// The original's: publishes a whole `data.json` (true when the published site is this
+    /// one).
     #[activity(name = "deploy_to_git")]
     pub async fn deploy_to_git(
         self: Arc<Self>,
         ctx: ActivityContext,
         input: DeployInput,
     ) -> Result<bool, ActivityError> {
-        let settings = GitSettings::for_workflow(
-            &self.trust.repositories,
-            input.repository_url,
-            input.branch,
-            |k| std::env::var(k).ok(),
-        )
+        let site = around_the_grounds::web::render_data(input.web_data)
+            .map_err(|e| failure(e.to_string(), failure_type::CONFIGURATION, true))?;
+        if !site.publishable() {
+            return Ok(false);
+        }
+        let target = self.git_target(input.repository_url, input.branch)?;
+        let report = self
+            .publish(&ctx, &site, &target, chrono::Utc::now())
+            .await?;
+        Ok(report != PublishReport::Skipped)
+    }
+}
+
+impl FoodTruckActivities {
+    /// The repository a workflow asked for, as the operator's policy allows it.
+    fn git_target(
+        &self,
+        repository_url: Option<String>,
+        branch: Option<String>,
+    ) -> Result<Target, ActivityError> {
+        GitSettings::for_workflow(&self.trust.repositories, repository_url, branch, |k| {
+            std::env::var(k).ok()
+        })
+        .map(|git| Target::Git(Box::new(git)))
         .map_err(|e| {
             failure(
                 format!("Failed to deploy to git: {e}"),
                 failure_type::DEPLOY_SETTINGS,
                 true,
             )
-        })?;
-        let deployed = supervised(&ctx, async {
-            Ok(publish_to_git(&input.web_data, &settings, chrono::Utc::now()).await)
+        })
+    }
+
+    async fn publish(
+        &self,
+        ctx: &ActivityContext,
+        site: &Site,
+        target: &Target,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<PublishReport, ActivityError> {
+        let done = supervised(ctx, async {
+            Ok(around_the_grounds::publish(site, target, now).await)
         })
         .await?;
-        match deployed {
-            Ok(Published::Done(Deployed::Committed { commit, .. })) => {
-                tracing::info!(%commit, target = %settings.summary(), "deployed");
-                Ok(true)
+        match done.map_err(|e| publish_failure(&e))? {
+            Published::Committed { commit } => {
+                tracing::info!(%commit, "deployed");
+                Ok(PublishReport::Committed { commit })
             }
-            Ok(Published::Done(Deployed::NoChanges)) => Ok(true),
-            Ok(Published::Skipped) => Ok(false),
-            // Credentials that do not work will not start working on a retry.
-            Err(e @ DeployError::Auth(_)) => Err(failure(
-                format!("Failed to deploy to git: {e}"),
-                failure_type::DEPLOY_SETTINGS,
-                true,
-            )),
-            Err(e) => Err(failure(
-                format!("Failed to deploy to git: {e}"),
-                failure_type::DEPLOY,
-                false,
-            )),
+            Published::Written | Published::Unchanged => Ok(PublishReport::Unchanged),
+            Published::Skipped => Ok(PublishReport::Skipped),
         }
     }
 }

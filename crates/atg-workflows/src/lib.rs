@@ -1,14 +1,16 @@
-//! Around the Grounds on Temporal: `FoodTruckWorkflow`, its activities, and the pieces the
-//! worker, starter and schedule manager binaries share (building a worker, starting a run).
+//! Around the Grounds on Temporal: `FoodTruckWorkflow` (and `FoodTruckPartWorkflow`, one part of
+//! a split run), its activities, and what the worker, starter and schedule manager binaries
+//! share: building a worker, starting a run, managing schedules.
 //!
 //! Names, payload fields and defaults are the original's (workflow type `FoodTruckWorkflow`,
 //! task queue `food-truck-task-queue`, activities `load_brewery_config`,
 //! `scrape_single_brewery`, `scrape_food_trucks`, `generate_web_data`, `deploy_to_git`,
 //! `test_connectivity`), so the original's starters and schedules run on this worker unchanged.
-//! The activities are thin calls into the `around-the-grounds` library; no logic is written
-//! twice.
+//! The activities are thin calls into the `around-the-grounds` library's pipeline; no logic is
+//! written twice.
 
 pub mod activities;
+pub mod schedules;
 pub mod starter;
 pub mod types;
 pub mod worker;
@@ -16,4 +18,4 @@ pub mod workflows;
 
 pub use activities::FoodTruckActivities;
 pub use types::{WORKFLOW_TYPE, WorkflowParams, WorkflowResult};
-pub use workflows::FoodTruckWorkflow;
+pub use workflows::{FoodTruckPartWorkflow, FoodTruckWorkflow};

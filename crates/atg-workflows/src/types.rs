@@ -1,11 +1,18 @@
-//! The payloads, with the original's JSON field names and defaults (spec §9.2, §9.4), so the
-//! original's starters, schedules and `temporal workflow start --input` keep working.
+//! The payloads. The workflow's input and result, and the inputs and outputs of the original's
+//! activities, keep the original's JSON field names and defaults (spec §9.2, §9.4), so the
+//! original's starters, schedules and `temporal workflow start --input` keep working. The
+//! payloads of the steps this port added are typed and compact: a workflow's history holds
+//! each of them, and its size has limits (docs/TEMPORAL.md).
 
-use around_the_grounds::core::{Brewery, FoodTruckEvent, ScrapeError};
+use around_the_grounds::core::{Brewery, ErrorKind, FoodTruckEvent, Schedule, ScrapeError};
 use around_the_grounds::web::WebData;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 pub const WORKFLOW_TYPE: &str = "FoodTruckWorkflow";
+
+/// Above this many breweries a run is split into child workflows of at most this many each.
+pub const DEFAULT_BREWERIES_PER_PART: u32 = 500;
 
 /// The workflow's input. Every field may be missing and then takes its default.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,10 +24,15 @@ pub struct WorkflowParams {
     /// The target repository; null means the worker's `GIT_REPOSITORY_URL`. There is no
     /// built-in default: a deploy without either is reported as not deployed.
     pub git_repository_url: Option<String>,
+    /// At most this many breweries are scraped at once.
     pub max_parallel_scrapes: u32,
     /// Added: the Pacific day to treat as today (`YYYY-MM-DD`); default: the workflow's time.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub as_of: Option<String>,
+    /// Added: a run of more breweries than this is split into child workflows of at most
+    /// this many each (default [`DEFAULT_BREWERIES_PER_PART`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub breweries_per_part: Option<u32>,
 }
 
 impl Default for WorkflowParams {
@@ -31,6 +43,7 @@ impl Default for WorkflowParams {
             git_repository_url: None,
             max_parallel_scrapes: 10,
             as_of: None,
+            breweries_per_part: None,
         }
     }
 }
@@ -49,6 +62,12 @@ impl WorkflowParams {
             }
             _ => Ok(()),
         }
+    }
+
+    pub fn breweries_per_part(&self) -> u32 {
+        self.breweries_per_part
+            .filter(|n| *n > 0)
+            .unwrap_or(DEFAULT_BREWERIES_PER_PART)
     }
 }
 
@@ -73,7 +92,7 @@ pub struct ScrapeInput {
     #[serde(flatten)]
     pub brewery: Brewery,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub as_of: Option<String>,
+    pub as_of: Option<NaiveDate>,
 }
 
 /// A brewery's failure as the original's activities reported it, plus the kind.
@@ -85,7 +104,7 @@ pub struct ErrorDict {
     #[serde(default)]
     pub brewery_key: String,
     #[serde(default)]
-    pub kind: String,
+    pub kind: Option<ErrorKind>,
 }
 
 impl From<&ScrapeError> for ErrorDict {
@@ -95,7 +114,20 @@ impl From<&ScrapeError> for ErrorDict {
             message: e.message.clone(),
             user_message: e.user_message(),
             brewery_key: e.brewery_key.clone(),
-            kind: e.kind.label().to_string(),
+            kind: Some(e.kind),
+        }
+    }
+}
+
+impl ErrorDict {
+    /// The failure of `brewery` this dict describes.
+    pub fn to_scrape_error(&self, brewery: &Brewery) -> ScrapeError {
+        ScrapeError {
+            brewery_key: brewery.key.clone(),
+            brewery_name: brewery.name.clone(),
+            kind: self.kind.unwrap_or(ErrorKind::ParserError),
+            message: self.message.clone(),
+            retryable: false,
         }
     }
 }
@@ -107,41 +139,66 @@ pub struct ScrapeResult {
     pub error: Option<ErrorDict>,
 }
 
-/// `generate_web_data`'s input: events and errors (error dicts or plain messages).
+/// An entry of `generate_web_data`'s `errors`: an error dict, or a plain message (spec §9.4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ErrorEntry {
+    Dict(ErrorDict),
+    /// A dict that is not a whole error dict: its `user_message`, else its `brewery_name`.
+    Partial {
+        #[serde(default)]
+        user_message: Option<String>,
+        #[serde(default)]
+        brewery_name: Option<String>,
+    },
+    Text(String),
+}
+
+impl ErrorEntry {
+    /// The reader-facing message: a dict's `user_message`, else one made from its
+    /// `brewery_name`, or a plain string as it is.
+    pub fn user_message(&self) -> Option<String> {
+        let non_empty = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
+        match self {
+            Self::Dict(d) => non_empty(&d.user_message)
+                .or_else(|| non_empty(&d.brewery_name).map(|n| user_message_for(&n))),
+            Self::Partial {
+                user_message,
+                brewery_name,
+            } => user_message.as_deref().and_then(non_empty).or_else(|| {
+                brewery_name
+                    .as_deref()
+                    .and_then(non_empty)
+                    .map(|n| user_message_for(&n))
+            }),
+            Self::Text(t) => non_empty(t),
+        }
+    }
+}
+
+fn user_message_for(name: &str) -> String {
+    around_the_grounds::core::user_message_for(name)
+}
+
+/// `generate_web_data`'s input (the original's activity): events and errors.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WebDataInput {
     #[serde(default)]
     pub events: Vec<FoodTruckEvent>,
     #[serde(default)]
-    pub errors: Vec<serde_json::Value>,
+    pub errors: Vec<ErrorEntry>,
     /// Added: `[key, name]` of every configured brewery, for filters and feeds.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub breweries: Vec<(String, String)>,
     /// Added: the Pacific day to treat as today.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub as_of: Option<String>,
+    pub as_of: Option<NaiveDate>,
     /// Added: today's haiku, made by its own activity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub haiku: Option<String>,
 }
 
-/// `read_vendor_images`'s input: the events, and names the configs already know (hints).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VisionInput {
-    pub events: Vec<FoodTruckEvent>,
-    #[serde(default)]
-    pub known_vendors: Vec<String>,
-}
-
-/// `generate_haiku`'s input.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HaikuInput {
-    pub events: Vec<FoodTruckEvent>,
-    /// The Pacific day (`YYYY-MM-DD`).
-    pub today: String,
-}
-
-/// `deploy_to_git`'s input.
+/// `deploy_to_git`'s input (the original's activity): a whole `data.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeployInput {
     pub web_data: WebData,
@@ -152,27 +209,106 @@ pub struct DeployInput {
     pub branch: Option<String>,
 }
 
-/// The reader-facing message of an error entry: a dict's `user_message`, else one made from its
-/// `brewery_name`, or a plain string as it is (spec §9.4).
-pub fn user_message_of(v: &serde_json::Value) -> Option<String> {
-    let s = match v {
-        serde_json::Value::String(s) => s.trim().to_string(),
-        serde_json::Value::Object(o) => {
-            let get = |k: &str| {
-                o.get(k)
-                    .and_then(|x| x.as_str())
-                    .map(str::trim)
-                    .filter(|x| !x.is_empty())
-            };
-            match (get("user_message"), get("brewery_name")) {
-                (Some(m), _) => m.to_string(),
-                (None, Some(n)) => around_the_grounds::core::user_message_for(n),
-                _ => return None,
-            }
-        }
-        _ => return None,
-    };
-    (!s.is_empty()).then_some(s)
+/// `read_vendor_images`' input: the events whose vendor is known only by an image, and names
+/// the configs already know (hints).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VisionInput {
+    pub events: Vec<FoodTruckEvent>,
+    #[serde(default)]
+    pub known_vendors: Vec<String>,
+}
+
+/// `generate_haiku`'s input: today's trucks (at most `atg_ai::HAIKU_TRUCKS` of them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HaikuInput {
+    pub events: Vec<FoodTruckEvent>,
+    /// The Pacific day (`YYYY-MM-DD`).
+    pub today: NaiveDate,
+}
+
+/// `plan_run`'s input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanInput {
+    pub config_path: Option<String>,
+    pub breweries_per_part: u32,
+}
+
+/// `plan_run`'s output: how many breweries the configuration has, a digest of it (so every
+/// part of a split run can check it reads the same list), and the breweries themselves when
+/// they fit in one part.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunPlan {
+    pub breweries: u32,
+    pub config_digest: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inline: Option<Vec<Brewery>>,
+}
+
+impl RunPlan {
+    /// The `(first, count)` ranges of the parts, `per_part` breweries each at most.
+    pub fn parts(&self, per_part: u32) -> Vec<(u32, u32)> {
+        let per_part = per_part.max(1);
+        (0..self.breweries)
+            .step_by(per_part as usize)
+            .map(|first| (first, per_part.min(self.breweries - first)))
+            .collect()
+    }
+}
+
+/// `load_breweries`' input: one part of the configuration a plan described.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartInput {
+    pub config_path: Option<String>,
+    pub config_digest: String,
+    pub first: u32,
+    pub count: u32,
+}
+
+/// `FoodTruckPartWorkflow`'s input: one part of a split run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartParams {
+    pub part: PartInput,
+    pub as_of: NaiveDate,
+    pub max_parallel_scrapes: u32,
+}
+
+/// A finished part of a split run, whose result (a [`Schedule`]) the publish step reads.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartRun {
+    pub workflow_id: String,
+    pub run_id: String,
+}
+
+/// Where the schedule to publish is: in the payload (a run in one part), or in the results of
+/// the part workflows (a split run: the whole schedule never travels in one payload).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScheduleSource {
+    Inline(Schedule),
+    Parts(Vec<PartRun>),
+}
+
+/// `publish_site`'s input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublishInput {
+    pub schedule: ScheduleSource,
+    pub as_of: NaiveDate,
+    #[serde(default)]
+    pub haiku: Option<String>,
+    #[serde(default)]
+    pub repository_url: Option<String>,
+}
+
+/// `publish_site`'s output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "published")]
+pub enum PublishReport {
+    /// A commit was pushed.
+    Committed { commit: String },
+    /// The repository already shows this schedule.
+    Unchanged,
+    /// No events: nothing was published, the published site stays.
+    Skipped,
 }
 
 #[cfg(test)]
@@ -226,20 +362,56 @@ mod tests {
         let i: ScrapeInput = serde_json::from_value(json!({"key": "obec-brewing", "name": "Obec", "url": "https://o.test/", "parser_config": {}})).unwrap();
         assert_eq!(i.brewery.key, "obec-brewing");
         assert_eq!(i.as_of, None);
+        let i: ScrapeInput = serde_json::from_value(
+            json!({"key": "o", "name": "O", "url": "https://o.test/", "as_of": "2026-11-25"}),
+        )
+        .unwrap();
+        assert_eq!(i.as_of, NaiveDate::from_ymd_opt(2026, 11, 25));
     }
 
     #[test]
     fn user_messages_from_dicts_and_strings() {
+        let entry = |v: serde_json::Value| serde_json::from_value::<ErrorEntry>(v).unwrap();
         assert_eq!(
-            user_message_of(&json!({"user_message": "U", "brewery_name": "B"})).as_deref(),
+            entry(json!({"user_message": "U", "brewery_name": "B", "message": "m"}))
+                .user_message()
+                .as_deref(),
             Some("U")
         );
         assert_eq!(
-            user_message_of(&json!({"brewery_name": "Obec"})).as_deref(),
+            entry(json!({"brewery_name": "Obec"}))
+                .user_message()
+                .as_deref(),
             Some("Failed to fetch information for brewery: Obec")
         );
-        assert_eq!(user_message_of(&json!("plain")).as_deref(), Some("plain"));
-        assert_eq!(user_message_of(&json!({"message": "only"})), None);
-        assert_eq!(user_message_of(&json!(" ")), None);
+        assert_eq!(
+            entry(json!("plain")).user_message().as_deref(),
+            Some("plain")
+        );
+        assert_eq!(entry(json!({"message": "only"})).user_message(), None);
+        assert_eq!(entry(json!(" ")).user_message(), None);
+        // The kind travels as the original's label.
+        let d = entry(
+            json!({"brewery_name": "B", "message": "m", "user_message": "u", "kind": "HTTP Error"}),
+        );
+        assert!(matches!(
+            d,
+            ErrorEntry::Dict(ErrorDict {
+                kind: Some(ErrorKind::HttpStatus),
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn parts_cover_the_breweries_once() {
+        let plan = |n| RunPlan {
+            breweries: n,
+            config_digest: String::new(),
+            inline: None,
+        };
+        assert_eq!(plan(1200).parts(500), [(0, 500), (500, 500), (1000, 200)]);
+        assert_eq!(plan(500).parts(500), [(0, 500)]);
+        assert!(plan(0).parts(500).is_empty());
     }
 }

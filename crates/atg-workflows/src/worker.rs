@@ -8,7 +8,7 @@ use temporalio_sdk::runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder};
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
 use crate::activities::WorkerTrust;
-use crate::{FoodTruckActivities, FoodTruckWorkflow};
+use crate::{FoodTruckActivities, FoodTruckPartWorkflow, FoodTruckWorkflow};
 
 /// How a worker runs.
 #[derive(Debug, Clone)]
@@ -57,7 +57,11 @@ pub fn build_worker(
         .build();
     let options = WorkerOptions::new(s.task_queue.clone())
         .register_workflow::<FoodTruckWorkflow>()?
-        .register_activities(FoodTruckActivities::new(s.trust.clone())?)
+        .register_workflow::<FoodTruckPartWorkflow>()?
+        .register_activities(FoodTruckActivities::new(s.trust.clone(), client.clone()))
+        // Heartbeats reach the server at least every second, so a cancelled workflow's
+        // activities learn of it within a second or two.
+        .max_heartbeat_throttle_interval(crate::activities::HEARTBEAT_EVERY)
         .tuner(tuner)
         .max_cached_workflows(s.max_cached_workflows)
         .graceful_shutdown_period(s.graceful_shutdown)

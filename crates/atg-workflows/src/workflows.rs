@@ -1,24 +1,35 @@
-//! `FoodTruckWorkflow`: load the brewery list, scrape in parallel batches, and (when asked and
-//! there is something to publish) build the site's data and deploy it.
+//! `FoodTruckWorkflow`: plan the run, scrape every brewery with at most `max_parallel_scrapes`
+//! in flight (a new scrape starts as soon as one ends), merge into one [`Schedule`], name the
+//! trucks known only by a logo, and (when asked) write today's haiku and publish the site. A
+//! run of more breweries than `breweries_per_part` is split into `FoodTruckPartWorkflow`
+//! children, so no history and no payload grows past Temporal's limits (docs/TEMPORAL.md).
 //!
-//! Deterministic code only: time is the workflow's, fan-out is the SDK's `join_all`, every
-//! side effect is an activity.
+//! Deterministic code only: time is the workflow's, fan-out is the SDK's `join_all`, every side
+//! effect is an activity. Runs recorded before this shape replay through [`legacy`].
 
+use std::cell::{Cell, RefCell};
+use std::future::Future;
 use std::time::{Duration, SystemTime};
 
-use around_the_grounds::core::{Clock, FoodTruckEvent, sort_and_dedup};
-use chrono::{DateTime, Utc};
+use around_the_grounds::core::{
+    Brewery, BreweryRef, Clock, ErrorKind, FoodTruckEvent, Schedule, ScrapeError,
+};
+use chrono::{DateTime, NaiveDate, Utc};
 use temporalio_common::RetryPolicy;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::workflows::join_all;
 use temporalio_sdk::{
-    ActivityCloseTimeouts, ActivityExecutionError, ActivityOptions, WorkflowContext,
+    ActivityCloseTimeouts, ActivityExecutionError, ActivityOptions, ChildWorkflowOptions,
+    WorkflowContext, WorkflowTermination,
 };
 
 use crate::activities::{FoodTruckActivities, failure_type};
 use crate::types::{
-    DeployInput, HaikuInput, ScrapeInput, VisionInput, WebDataInput, WorkflowParams, WorkflowResult,
+    HaikuInput, PartInput, PartParams, PartRun, PlanInput, PublishInput, PublishReport, RunPlan,
+    ScheduleSource, ScrapeInput, ScrapeResult, VisionInput, WorkflowParams, WorkflowResult,
 };
+
+mod legacy;
 
 /// Activity timeouts (spec §9.3): config 30 s, a brewery 2 min, web data 30 s, deploy 2 min.
 pub mod timeouts {
@@ -37,17 +48,13 @@ pub mod timeouts {
     pub const AI: Duration = Duration::from_secs(120);
 }
 
-/// The patch that added the AI steps (vision, haiku).
+/// The patch that added the AI steps (vision, haiku) to the batch version.
 pub const AI_PATCH: &str = "ai-enrichments";
-
-/// The vendor names the configs know, as hints for vision.
-fn known_vendors(breweries: &[around_the_grounds::core::Brewery]) -> Vec<String> {
-    let config = around_the_grounds::core::BreweryConfig {
-        breweries: breweries.to_vec(),
-        origin: String::new(),
-    };
-    around_the_grounds::known_vendors(&config)
-}
+/// The patch of this shape: a plan, a sliding window of scrapes, parts as child workflows,
+/// and one `publish_site` given the schedule once.
+pub const ONE_PIPELINE_PATCH: &str = "one-pipeline";
+/// The type name of a part of a split run.
+pub const PART_WORKFLOW_TYPE: &str = "FoodTruckPartWorkflow";
 
 fn retry(max_attempts: u32, non_retryable: &[&str]) -> RetryPolicy {
     RetryPolicy::builder()
@@ -56,6 +63,33 @@ fn retry(max_attempts: u32, non_retryable: &[&str]) -> RetryPolicy {
         .maximum_interval(Duration::from_secs(10))
         .maximum_attempts(max_attempts)
         .non_retryable_error_types(non_retryable.iter().map(|s| s.to_string()))
+        .build()
+}
+
+/// An activity given `timeout` in all, retried up to `attempts` times.
+fn within(timeout: Duration, attempts: u32, non_retryable: &[&str]) -> ActivityOptions {
+    ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::ScheduleToClose(timeout))
+        .retry_policy(retry(attempts, non_retryable))
+        .build()
+}
+
+fn scrape_options() -> ActivityOptions {
+    ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::ScheduleAndStartToClose {
+        schedule_to_close: timeouts::SCRAPE_TOTAL,
+        start_to_close: timeouts::SCRAPE_ATTEMPT,
+    })
+    .heartbeat_timeout(timeouts::SCRAPE_HEARTBEAT)
+    .retry_policy(retry(
+        3,
+        &[failure_type::CONFIGURATION, failure_type::PARSER],
+    ))
+    .build()
+}
+
+fn publish_options() -> ActivityOptions {
+    ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::ScheduleToClose(timeouts::DEPLOY))
+        .heartbeat_timeout(timeouts::DEPLOY_HEARTBEAT)
+        .retry_policy(retry(3, &[failure_type::DEPLOY_SETTINGS]))
         .build()
 }
 
@@ -82,218 +116,351 @@ impl FoodTruckWorkflow {
         ctx: &mut WorkflowContext<Self>,
         params: WorkflowParams,
     ) -> temporalio_sdk::WorkflowResult<WorkflowResult> {
+        if !ctx.patched(ONE_PIPELINE_PATCH) {
+            return legacy::run(ctx, params).await;
+        }
         // "Today" is decided once, from workflow time, and handed to every activity.
-        let as_of = match params
-            .as_of
-            .as_deref()
-            .map(around_the_grounds::core::parse_as_of)
-        {
-            Some(Ok(d)) => d,
-            Some(Err(e)) => return Ok(failed(format!("as_of {e}"))),
-            None => {
-                let now: DateTime<Utc> =
-                    ctx.workflow_time().unwrap_or(SystemTime::UNIX_EPOCH).into();
-                Clock::fixed(now).today()
-            }
+        let as_of = match today(ctx, &params) {
+            Ok(d) => d,
+            Err(reason) => return Ok(failed(reason)),
         };
-        let as_of_text = as_of.format("%Y-%m-%d").to_string();
-
-        let breweries = match ctx
+        let plan = ctx
             .execute_activity(
-                FoodTruckActivities::load_brewery_config,
-                params.config_path.clone(),
-                ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::ScheduleToClose(
-                    timeouts::LOAD_CONFIG,
-                ))
-                .retry_policy(retry(3, &[failure_type::CONFIGURATION]))
-                .build(),
+                FoodTruckActivities::plan_run,
+                PlanInput {
+                    config_path: params.config_path.clone(),
+                    breweries_per_part: params.breweries_per_part(),
+                },
+                within(timeouts::LOAD_CONFIG, 3, &[failure_type::CONFIGURATION]),
             )
-            .await
-        {
-            Ok(b) => b,
+            .await;
+        let plan = match plan {
+            Ok(p) => p,
             Err(e) => return Ok(failed(root_cause(&e))),
         };
-
-        let scrape_options =
-            ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::ScheduleAndStartToClose {
-                schedule_to_close: timeouts::SCRAPE_TOTAL,
-                start_to_close: timeouts::SCRAPE_ATTEMPT,
-            })
-            .heartbeat_timeout(timeouts::SCRAPE_HEARTBEAT)
-            .retry_policy(retry(
-                3,
-                &[failure_type::CONFIGURATION, failure_type::PARSER],
-            ))
-            .build();
-
-        let mut events: Vec<FoodTruckEvent> = Vec::new();
-        let mut errors: Vec<serde_json::Value> = Vec::new();
-        let mut error_lines: Vec<String> = Vec::new();
-        for batch in breweries.chunks(params.max_parallel_scrapes.max(1) as usize) {
-            let scrapes: Vec<_> = batch
-                .iter()
-                .map(|b| {
-                    ctx.execute_activity(
-                        FoodTruckActivities::scrape_single_brewery,
-                        ScrapeInput {
-                            brewery: b.clone(),
-                            as_of: Some(as_of_text.clone()),
-                        },
-                        scrape_options.clone(),
-                    )
-                })
-                .collect();
-            for (brewery, result) in batch.iter().zip(join_all(scrapes).await) {
-                match result {
-                    Ok(r) => {
-                        events.extend(r.events);
-                        if let Some(err) = r.error {
-                            error_lines.push(format!(
-                                "{}: {}: {}",
-                                err.brewery_name, err.kind, err.message
-                            ));
-                            errors.push(serde_json::to_value(&err).unwrap_or_default());
-                        }
-                    }
-                    // Retries exhausted or timed out: one brewery's failure is data, not a
-                    // failed workflow.
-                    Err(e) => {
-                        error_lines.push(format!("{}: {}", brewery.name, root_cause(&e)));
-                        errors.push(serde_json::json!({
-                            "brewery_name": brewery.name,
-                            "brewery_key": brewery.key,
-                            "message": root_cause(&e),
-                            "user_message": around_the_grounds::core::user_message_for(&brewery.name),
-                        }));
-                    }
-                }
+        let parallel = params.max_parallel_scrapes.max(1) as usize;
+        let (schedule, source) = match plan.inline.as_deref() {
+            Some(breweries) => {
+                let s = scrape_part(ctx, breweries, as_of, parallel).await?;
+                (s.clone(), ScheduleSource::Inline(s))
             }
-        }
-        // One schedule, sorted across breweries as the CLI's (the original's was not).
-        let mut events = sort_and_dedup(
-            events,
-            around_the_grounds::core::ScheduleWindow::starting(as_of),
-        );
-        // Runs recorded before the AI steps existed replay without them.
-        let ai_steps = ctx.patched(AI_PATCH);
-        if ai_steps && events.iter().any(FoodTruckEvent::awaits_vision) {
-            let read = ctx
-                .execute_activity(
-                    FoodTruckActivities::read_vendor_images,
-                    VisionInput {
-                        events: events.clone(),
-                        known_vendors: known_vendors(&breweries),
-                    },
-                    ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::ScheduleToClose(
-                        timeouts::AI,
-                    ))
-                    .retry_policy(retry(2, &[]))
-                    .build(),
-                )
-                .await;
-            // AI never stops the schedule: on failure the trucks stay unnamed.
-            if let Ok(named) = read {
-                events = named;
-            }
-        }
-        let count = u32::try_from(events.len()).unwrap_or(u32::MAX);
-
+            None => match scrape_in_parts(ctx, &params, &plan, as_of, parallel).await? {
+                Ok((s, runs)) => (s, ScheduleSource::Parts(runs)),
+                Err(reason) => return Ok(failed(reason)),
+            },
+        };
+        let count = u32::try_from(schedule.events.len()).unwrap_or(u32::MAX);
         let mut message = format!("Workflow completed successfully. Found {count} events.");
         let mut deployed = false;
-        if params.deploy && !events.is_empty() {
-            let haiku = if ai_steps {
-                ctx.execute_activity(
-                    FoodTruckActivities::generate_haiku,
-                    HaikuInput {
-                        events: events.clone(),
-                        today: as_of_text.clone(),
-                    },
-                    ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::ScheduleToClose(
-                        timeouts::AI,
-                    ))
-                    .retry_policy(retry(2, &[failure_type::CONFIGURATION]))
-                    .build(),
-                )
-                .await
-                .ok()
-                .flatten()
-            } else {
+        if params.deploy {
+            let trucks = around_the_grounds::ai::haiku_trucks(&schedule);
+            let haiku = if trucks.is_empty() {
                 None
+            } else {
+                haiku(ctx, trucks, as_of).await
             };
-            match deploy(
-                ctx,
-                events,
-                errors,
-                &breweries,
-                as_of_text,
-                params.git_repository_url.clone(),
-                haiku,
-            )
-            .await
-            {
-                Ok(d) => deployed = d,
-                Err(reason) => message.push_str(&format!(" Not deployed: {reason}")),
+            let published = ctx
+                .execute_activity(
+                    FoodTruckActivities::publish_site,
+                    PublishInput {
+                        schedule: source,
+                        as_of,
+                        haiku,
+                        repository_url: params.git_repository_url.clone(),
+                    },
+                    publish_options(),
+                )
+                .await;
+            match published {
+                Ok(PublishReport::Committed { .. } | PublishReport::Unchanged) => deployed = true,
+                Ok(PublishReport::Skipped) => message
+                    .push_str(" Not deployed: no events were found, the published site stays."),
+                Err(e) => message.push_str(&format!(" Not deployed: {}", root_cause(&e))),
             }
-        } else if params.deploy {
-            message.push_str(" Not deployed: no events were found, the published site stays.");
         }
         Ok(WorkflowResult {
             success: true,
             message,
             events_count: Some(count),
-            errors: Some(error_lines),
+            errors: Some(schedule.errors.iter().map(ToString::to_string).collect()),
             deployed,
         })
     }
 }
 
-/// Web data, then the deploy; the reason when it did not happen.
-async fn deploy(
-    ctx: &WorkflowContext<FoodTruckWorkflow>,
-    events: Vec<FoodTruckEvent>,
-    errors: Vec<serde_json::Value>,
-    breweries: &[around_the_grounds::core::Brewery],
-    as_of: String,
-    repository_url: Option<String>,
-    haiku: Option<String>,
-) -> Result<bool, String> {
-    let web_data = ctx
-        .execute_activity(
-            FoodTruckActivities::generate_web_data,
-            WebDataInput {
-                events,
-                errors,
-                breweries: breweries
-                    .iter()
-                    .map(|b| (b.key.clone(), b.name.clone()))
-                    .collect(),
+/// One part of a split run: its breweries, scraped as a run in one part is.
+#[workflow]
+#[derive(Default)]
+pub struct FoodTruckPartWorkflow;
+
+#[workflow_methods]
+impl FoodTruckPartWorkflow {
+    #[run(name = "FoodTruckPartWorkflow")]
+    pub async fn run(
+        ctx: &mut WorkflowContext<Self>,
+        params: PartParams,
+    ) -> temporalio_sdk::WorkflowResult<Schedule> {
+        let breweries = ctx
+            .execute_activity(
+                FoodTruckActivities::load_breweries,
+                params.part,
+                within(timeouts::LOAD_CONFIG, 3, &[failure_type::CONFIGURATION]),
+            )
+            .await
+            .map_err(|e| {
+                WorkflowTermination::failed_application(
+                    temporalio_sdk::ApplicationFailure::builder(anyhow::anyhow!(root_cause(&e)))
+                        .non_retryable(true)
+                        .build(),
+                )
+            })?;
+        let parallel = params.max_parallel_scrapes.max(1) as usize;
+        scrape_part(ctx, &breweries, params.as_of, parallel).await
+    }
+}
+
+/// The day a run is about: the params' `as_of`, else the workflow's own time.
+fn today<W>(ctx: &WorkflowContext<W>, params: &WorkflowParams) -> Result<NaiveDate, String> {
+    match params.as_of.as_deref() {
+        Some(text) => around_the_grounds::core::parse_as_of(text).map_err(|e| format!("as_of {e}")),
+        None => {
+            let now: DateTime<Utc> = ctx.workflow_time().unwrap_or(SystemTime::UNIX_EPOCH).into();
+            Ok(Clock::fixed(now).today())
+        }
+    }
+}
+
+/// Runs `jobs` jobs with at most `width` of them going at once: each of `width` lanes takes
+/// the next job as soon as its last one ends (no batch waits for its slowest). Jobs are taken
+/// in order; the results come back in job order, `None` for jobs not started because `stop`
+/// said so. Deterministic: lanes are polled in order and take jobs in the order the history
+/// resolves them.
+async fn sliding_window<T, Fut>(
+    jobs: usize,
+    width: usize,
+    stop: impl Fn() -> bool,
+    job: impl Fn(usize) -> Fut,
+) -> Vec<Option<T>>
+where
+    Fut: Future<Output = T>,
+{
+    let next = Cell::new(0usize);
+    let results: RefCell<Vec<Option<T>>> = RefCell::new((0..jobs).map(|_| None).collect());
+    let lane = || async {
+        loop {
+            let i = next.get();
+            if i >= jobs || stop() {
+                break;
+            }
+            next.set(i + 1);
+            let out = job(i).await;
+            if let Some(slot) = results.borrow_mut().get_mut(i) {
+                *slot = Some(out);
+            }
+        }
+    };
+    join_all((0..width.clamp(1, jobs.max(1))).map(|_| lane())).await;
+    results.into_inner()
+}
+
+/// A brewery whose scrape activity gave up (timed out, or its worker failed it) failed with
+/// the activity's reason.
+fn gave_up(brewery: &Brewery, e: &ActivityExecutionError) -> ScrapeError {
+    let reason = root_cause(e);
+    let kind = if reason.to_lowercase().contains("timed out") || reason.contains("Timeout") {
+        ErrorKind::NetworkTimeout
+    } else {
+        ErrorKind::NetworkError
+    };
+    ScrapeError {
+        brewery_key: brewery.key.clone(),
+        brewery_name: brewery.name.clone(),
+        kind,
+        message: reason,
+        retryable: true,
+    }
+}
+
+/// One brewery's outcome from its scrape activity's result.
+fn outcome(
+    brewery: &Brewery,
+    result: Result<ScrapeResult, ActivityExecutionError>,
+) -> (BreweryRef, Result<Vec<FoodTruckEvent>, ScrapeError>) {
+    let outcome = match result {
+        Ok(ScrapeResult { error: Some(e), .. }) => Err(e.to_scrape_error(brewery)),
+        Ok(r) => Ok(r.events),
+        // Retries exhausted or timed out: one brewery's failure is data, not a failed workflow.
+        Err(e) => Err(gave_up(brewery, &e)),
+    };
+    (BreweryRef::from(brewery), outcome)
+}
+
+/// `breweries` scraped (at most `parallel` at once), merged, and their logo-only trucks named.
+/// A cancelled workflow stops starting scrapes and ends as cancelled.
+async fn scrape_part<W>(
+    ctx: &WorkflowContext<W>,
+    breweries: &[Brewery],
+    as_of: NaiveDate,
+    parallel: usize,
+) -> Result<Schedule, WorkflowTermination> {
+    let cancel = ctx.cancellation_token();
+    let options = scrape_options();
+    let results = sliding_window(
+        breweries.len(),
+        parallel,
+        || cancel.is_cancelled(),
+        |i| {
+            let input = ScrapeInput {
+                brewery: breweries[i].clone(),
                 as_of: Some(as_of),
-                haiku,
-            },
-            ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::ScheduleToClose(
-                timeouts::WEB_DATA,
-            ))
-            .retry_policy(retry(3, &[failure_type::CONFIGURATION]))
-            .build(),
-        )
-        .await
-        .map_err(|e| root_cause(&e))?;
-    ctx.execute_activity(
-        FoodTruckActivities::deploy_to_git,
-        DeployInput {
-            web_data,
-            repository_url,
-            branch: None,
+            };
+            ctx.execute_activity(
+                FoodTruckActivities::scrape_single_brewery,
+                input,
+                options.clone(),
+            )
         },
-        ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::ScheduleToClose(
-            timeouts::DEPLOY,
-        ))
-        .heartbeat_timeout(timeouts::DEPLOY_HEARTBEAT)
-        .retry_policy(retry(3, &[failure_type::DEPLOY_SETTINGS]))
-        .build(),
+    )
+    .await;
+    if cancel.is_cancelled() {
+        return Err(WorkflowTermination::cancelled());
+    }
+    let outcomes = breweries
+        .iter()
+        .zip(results)
+        .filter_map(|(b, r)| r.map(|r| outcome(b, r)));
+    let mut schedule = Schedule::merge(as_of, outcomes);
+    name_trucks_from_logos(ctx, &mut schedule, breweries).await;
+    Ok(schedule)
+}
+
+/// Names the trucks a brewery announced only as an image (the activity is given those events
+/// only). AI never stops the schedule: on failure the trucks stay unnamed.
+async fn name_trucks_from_logos<W>(
+    ctx: &WorkflowContext<W>,
+    schedule: &mut Schedule,
+    breweries: &[Brewery],
+) {
+    let waiting: Vec<FoodTruckEvent> = schedule
+        .events
+        .iter()
+        .filter(|e| e.awaits_vision())
+        .cloned()
+        .collect();
+    if waiting.is_empty() {
+        return;
+    }
+    let named = ctx
+        .execute_activity(
+            FoodTruckActivities::read_vendor_images,
+            VisionInput {
+                events: waiting,
+                known_vendors: around_the_grounds::ai::known_vendors(breweries),
+            },
+            within(timeouts::AI, 2, &[]),
+        )
+        .await;
+    let Ok(named) = named else { return };
+    let mut named = named.into_iter();
+    for e in schedule.events.iter_mut().filter(|e| e.awaits_vision()) {
+        match named.next() {
+            Some(n) => *e = n,
+            None => break,
+        }
+    }
+    let events = std::mem::take(&mut schedule.events);
+    schedule.events = around_the_grounds::core::sort_and_dedup(events, schedule.window());
+}
+
+/// Today's haiku from `trucks`, or `None`: the haiku never stops the schedule.
+async fn haiku<W>(
+    ctx: &WorkflowContext<W>,
+    trucks: Vec<FoodTruckEvent>,
+    today: NaiveDate,
+) -> Option<String> {
+    ctx.execute_activity(
+        FoodTruckActivities::generate_haiku,
+        HaikuInput {
+            events: trucks,
+            today,
+        },
+        within(timeouts::AI, 2, &[failure_type::CONFIGURATION]),
     )
     .await
-    .map_err(|e| root_cause(&e))
+    .ok()
+    .flatten()
+}
+
+/// A run too big for one part: one child workflow per part, never more than `parallel`
+/// scrapes in flight across them. The schedule is merged here (for the result and the haiku);
+/// the publish step reads the parts from their runs, so the whole schedule never travels in
+/// one payload. A part that fails fails the run: a partial site would drop breweries.
+async fn scrape_in_parts(
+    ctx: &WorkflowContext<FoodTruckWorkflow>,
+    params: &WorkflowParams,
+    plan: &RunPlan,
+    as_of: NaiveDate,
+    parallel: usize,
+) -> Result<Result<(Schedule, Vec<PartRun>), String>, WorkflowTermination> {
+    let ranges = plan.parts(params.breweries_per_part());
+    let at_once = ranges.len().min(parallel).max(1);
+    let per_part = u32::try_from((parallel / at_once).max(1)).unwrap_or(1);
+    let cancel = ctx.cancellation_token();
+    let total = ranges.len();
+    let parts = sliding_window(
+        total,
+        at_once,
+        || cancel.is_cancelled(),
+        |i| {
+            let (first, count) = ranges[i];
+            let part = PartParams {
+                part: PartInput {
+                    config_path: params.config_path.clone(),
+                    config_digest: plan.config_digest.clone(),
+                    first,
+                    count,
+                },
+                as_of,
+                max_parallel_scrapes: per_part,
+            };
+            let id = format!("{}-part-{}-of-{total}", ctx.workflow_id(), i + 1);
+            async move {
+                let started = ctx
+                    .start_child_workflow(
+                        FoodTruckPartWorkflow::run,
+                        part,
+                        ChildWorkflowOptions::workflow_id(id.clone()),
+                    )
+                    .await
+                    .map_err(|e| format!("part {} of {total} did not start: {e}", i + 1))?;
+                let run = PartRun {
+                    workflow_id: id,
+                    run_id: started.run_id.clone(),
+                };
+                let schedule = started
+                    .result()
+                    .await
+                    .map_err(|e| format!("part {} of {total} failed: {e}", i + 1))?;
+                Ok::<_, String>((schedule, run))
+            }
+        },
+    )
+    .await;
+    if cancel.is_cancelled() {
+        return Err(WorkflowTermination::cancelled());
+    }
+    let mut schedules = Vec::with_capacity(total);
+    let mut runs = Vec::with_capacity(total);
+    for part in parts.into_iter().flatten() {
+        match part {
+            Ok((s, r)) => {
+                schedules.push(s);
+                runs.push(r);
+            }
+            Err(reason) => return Ok(Err(reason)),
+        }
+    }
+    Ok(Ok((Schedule::combine(as_of, schedules), runs)))
 }
 
 fn failed(reason: String) -> WorkflowResult {

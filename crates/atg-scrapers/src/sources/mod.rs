@@ -1,12 +1,13 @@
-//! One module per source. Each reads top to bottom: its settings (from the brewery's
-//! `parser_config`), the requests it makes, and a pure synchronous `parse` tested on fixtures.
+//! One module per source, and the registry that picks a brewery's. Each module reads top to
+//! bottom: its settings (from the brewery's `parser_config`), the requests it makes, and a pure
+//! synchronous `parse` tested on fixtures.
 
-use atg_core::{Brewery, ErrorKind, FoodTruckEvent, ScrapeError};
-use chrono::{Datelike, Months, NaiveDate};
-use serde_json::{Map, Value};
+use atg_core::{Brewery, BreweryConfig, ConfigError, FoodTruckEvent};
 
-use crate::fetch::{FetchError, Fetcher};
+use crate::fetch::Fetcher;
+pub use crate::source::{ParseContext, ParseError, Settings, SourceError};
 
+pub mod hivey;
 pub mod my_calendar;
 pub mod obec;
 pub mod seattle_food_truck;
@@ -15,93 +16,80 @@ pub mod squarespace;
 pub mod stoup;
 pub mod sugar_calendar;
 
-/// What a parser knows besides the body: whose events these are and what day it is.
-#[derive(Debug, Clone)]
-pub struct ParseContext {
-    pub brewery_key: String,
-    pub brewery_name: String,
-    /// Pacific today.
-    pub today: NaiveDate,
+/// The kinds of source a brewery's `"parser"` may name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SourceKind {
+    Stoup,
+    SquarespaceCalendar,
+    TextPattern,
+    SugarCalendar,
+    MyCalendar,
+    GoogleSheetsCsv,
+    SeattleFoodTruck,
 }
 
-impl ParseContext {
-    pub fn new(brewery: &Brewery, today: NaiveDate) -> Self {
-        Self {
-            brewery_key: brewery.key.clone(),
-            brewery_name: brewery.name.clone(),
-            today,
-        }
-    }
+impl SourceKind {
+    pub const ALL: [Self; 7] = [
+        Self::Stoup,
+        Self::SquarespaceCalendar,
+        Self::TextPattern,
+        Self::SugarCalendar,
+        Self::MyCalendar,
+        Self::GoogleSheetsCsv,
+        Self::SeattleFoodTruck,
+    ];
 
-    /// An event of this brewery.
-    pub fn event(&self, vendor: impl Into<String>, date: NaiveDate) -> FoodTruckEvent {
-        FoodTruckEvent::new(&self.brewery_key, &self.brewery_name, vendor, date)
-    }
-
-    /// The first day of this month and of the next, in Pacific time.
-    pub fn this_and_next_month(&self) -> [NaiveDate; 2] {
-        let first = self.today.with_day(1).unwrap_or(self.today);
-        [
-            first,
-            first.checked_add_months(Months::new(1)).unwrap_or(first),
-        ]
-    }
-}
-
-/// A parse failure: the body came but is not what the source serves.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ParseError(pub String);
-
-impl ParseError {
-    pub fn new(msg: impl Into<String>) -> Self {
-        Self(msg.into())
-    }
-}
-
-/// Why a source produced no events.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum SourceError {
-    #[error(transparent)]
-    Fetch(#[from] FetchError),
-    #[error("{0}")]
-    Parse(#[from] ParseError),
-    #[error("{0}")]
-    Config(String),
-    #[error("no answer within the {seconds:.0}s deadline")]
-    Deadline { seconds: f64 },
-}
-
-impl SourceError {
-    pub fn kind(&self) -> ErrorKind {
+    /// The name a config gives in `"parser"`.
+    pub fn name(self) -> &'static str {
         match self {
-            Self::Fetch(f) => f.kind(),
-            Self::Parse(_) => ErrorKind::ParserError,
-            Self::Config(_) => ErrorKind::ConfigurationError,
-            Self::Deadline { .. } => ErrorKind::NetworkTimeout,
+            Self::Stoup => "stoup",
+            Self::SquarespaceCalendar => "squarespace-calendar",
+            Self::TextPattern => "text-pattern",
+            Self::SugarCalendar => "sugar-calendar",
+            Self::MyCalendar => "my-calendar",
+            Self::GoogleSheetsCsv => "google-sheets-csv",
+            Self::SeattleFoodTruck => "seattle-food-truck",
         }
     }
 
-    pub fn retryable(&self) -> bool {
-        match self {
-            Self::Fetch(f) => f.retryable(),
-            Self::Deadline { .. } => true,
-            Self::Parse(_) | Self::Config(_) => false,
-        }
+    /// The original's brewery key that this source reads: a brewery with that key needs no
+    /// `"parser"`, and the original's configs keep working.
+    pub fn original_key(self) -> Option<&'static str> {
+        Some(match self {
+            Self::Stoup => "stoup-ballard",
+            Self::SquarespaceCalendar => "yonder-balebreaker",
+            Self::TextPattern => "obec-brewing",
+            Self::SugarCalendar => "urban-family",
+            Self::MyCalendar => "wheelie-pop",
+            Self::GoogleSheetsCsv => "chucks-greenwood",
+            Self::SeattleFoodTruck => "salehs-corner",
+        })
     }
 
-    pub fn for_brewery(&self, brewery: &Brewery) -> ScrapeError {
-        ScrapeError {
-            brewery_key: brewery.key.clone(),
-            brewery_name: brewery.name.clone(),
-            kind: self.kind(),
-            message: self.to_string(),
-            retryable: self.retryable(),
-        }
+    /// The kind `name` stands for: a source's name or an original brewery key.
+    pub fn named(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.name() == name || k.original_key() == Some(name))
+    }
+
+    /// The kind that reads `brewery` (its `"parser"`, else its key), or why there is none.
+    pub fn of(brewery: &Brewery) -> Result<Self, String> {
+        let name = brewery.parser_key();
+        Self::named(name).ok_or_else(|| {
+            let known: Vec<&str> = Self::ALL.iter().map(|k| k.name()).collect();
+            match &brewery.parser {
+                Some(_) => format!("parser {name:?} is unknown (known: {})", known.join(", ")),
+                None => format!(
+                    "no parser for key {name:?}: name one with \"parser\" (known: {})",
+                    known.join(", ")
+                ),
+            }
+        })
     }
 }
 
-/// Every source module, chosen by the brewery's parser key.
+/// A brewery's source, built from its settings.
 #[derive(Debug, Clone)]
 pub enum Source {
     Stoup(stoup::Stoup),
@@ -113,46 +101,25 @@ pub enum Source {
     SeattleFoodTruck(seattle_food_truck::SeattleFoodTruck),
 }
 
-/// The parser keys a brewery may name: the original's seven brewery keys, and a generic name
-/// for each kind of source so a new brewery on the same platform needs no code.
-pub const PARSER_KEYS: &[(&str, &str)] = &[
-    ("stoup-ballard", "stoup"),
-    ("yonder-balebreaker", "squarespace-calendar"),
-    ("obec-brewing", "text-pattern"),
-    ("urban-family", "sugar-calendar"),
-    ("wheelie-pop", "my-calendar"),
-    ("chucks-greenwood", "google-sheets-csv"),
-    ("salehs-corner", "seattle-food-truck"),
-];
-
 impl Source {
-    /// Builds the source of `brewery`, checking its settings. An unknown parser key or a bad
-    /// setting is a configuration error for this brewery only.
+    /// Builds the source of `brewery`, checking its settings.
     pub fn for_brewery(brewery: &Brewery) -> Result<Self, SourceError> {
-        let key = brewery.parser_key();
-        let generic = PARSER_KEYS
-            .iter()
-            .find(|(k, g)| *k == key || *g == key)
-            .map(|(_, g)| *g)
-            .ok_or_else(|| {
-                SourceError::Config(format!(
-                    "no parser for key {key:?} (known: {})",
-                    PARSER_KEYS
-                        .iter()
-                        .map(|(k, g)| format!("{k} / {g}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-            })?;
+        let kind = SourceKind::of(brewery).map_err(SourceError::Config)?;
         let s = Settings::new(brewery);
-        let built = match generic {
-            "stoup" => stoup::Stoup::new(&s).map(Self::Stoup),
-            "squarespace-calendar" => squarespace::Squarespace::new(&s).map(Self::Squarespace),
-            "text-pattern" => obec::Obec::new(&s).map(Self::Obec),
-            "sugar-calendar" => sugar_calendar::SugarCalendar::new(&s).map(Self::SugarCalendar),
-            "my-calendar" => my_calendar::MyCalendar::new(&s).map(Self::MyCalendar),
-            "google-sheets-csv" => sheets_csv::SheetsCsv::new(&s).map(Self::SheetsCsv),
-            _ => seattle_food_truck::SeattleFoodTruck::new(&s).map(Self::SeattleFoodTruck),
+        let built = match kind {
+            SourceKind::Stoup => stoup::Stoup::new(&s).map(Self::Stoup),
+            SourceKind::SquarespaceCalendar => {
+                squarespace::Squarespace::new(&s).map(Self::Squarespace)
+            }
+            SourceKind::TextPattern => obec::Obec::new(&s).map(Self::Obec),
+            SourceKind::SugarCalendar => {
+                sugar_calendar::SugarCalendar::new(&s).map(Self::SugarCalendar)
+            }
+            SourceKind::MyCalendar => my_calendar::MyCalendar::new(&s).map(Self::MyCalendar),
+            SourceKind::GoogleSheetsCsv => sheets_csv::SheetsCsv::new(&s).map(Self::SheetsCsv),
+            SourceKind::SeattleFoodTruck => {
+                seattle_food_truck::SeattleFoodTruck::new(&s).map(Self::SeattleFoodTruck)
+            }
         };
         built.map_err(|e| SourceError::Config(format!("parser_config.{e}")))
     }
@@ -172,158 +139,65 @@ impl Source {
             Self::SheetsCsv(s) => s.scrape(http, ctx).await?,
             Self::SeattleFoodTruck(s) => s.scrape(http, ctx).await?,
         };
-        checked_events(events)
+        crate::source::checked_events(events)
     }
 }
 
-/// What every source's events go through: control characters out of the text a reader sees,
-/// invalid events dropped, and a date outside [`atg_core::SANE_YEARS`] (which the date helpers
-/// already refuse) is a parse error rather than a value later arithmetic could overflow on.
-fn checked_events(events: Vec<FoodTruckEvent>) -> Result<Vec<FoodTruckEvent>, SourceError> {
-    let clean = |s: &mut String| {
-        if let std::borrow::Cow::Owned(c) = crate::text::strip_controls(s) {
-            *s = c;
-        }
-    };
-    let mut kept = Vec::with_capacity(events.len());
-    for mut e in events {
-        let times = [
-            Some(e.date),
-            e.start_time.map(|t| t.date()),
-            e.end_time.map(|t| t.date()),
-        ];
-        if let Some(bad) = times
-            .into_iter()
-            .flatten()
-            .find(|d| !atg_core::is_sane_date(*d))
-        {
-            return Err(ParseError::new(format!(
-                "the page gives the date {bad}, outside the years {}–{}",
-                atg_core::SANE_YEARS.start(),
-                atg_core::SANE_YEARS.end()
-            ))
-            .into());
-        }
-        clean(&mut e.vendor);
-        clean(&mut e.brewery_name);
-        if let Some(d) = e.description.as_mut() {
-            clean(d);
-        }
-        if e.is_valid() {
-            kept.push(e);
+/// Every brewery of `config` has a source that can be built: an unknown parser or a bad
+/// setting is refused when the configuration is loaded, naming the brewery and the field.
+pub fn check_config(config: &BreweryConfig) -> Result<(), ConfigError> {
+    for (i, b) in config.breweries.iter().enumerate() {
+        if let Err(e) = Source::for_brewery(b) {
+            return Err(ConfigError::Invalid {
+                origin: config.origin.clone(),
+                field: format!("breweries[{i}] ({})", b.key),
+                message: e.to_string(),
+            });
         }
     }
-    Ok(kept)
+    Ok(())
 }
 
-/// Typed access to a brewery's `parser_config`; errors name the field (the caller prefixes
-/// `parser_config.`).
-pub struct Settings<'a> {
-    pub brewery: &'a Brewery,
-    map: &'a Map<String, Value>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-impl<'a> Settings<'a> {
-    pub fn new(brewery: &'a Brewery) -> Self {
-        Self {
-            brewery,
-            map: &brewery.parser_config,
-        }
-    }
-
-    pub fn string(&self, field: &str) -> Result<Option<String>, String> {
-        match self.map.get(field) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
-            Some(other) => Err(format!("{field}: expected a string, found {other}")),
-        }
-    }
-
-    pub fn required(&self, field: &str) -> Result<String, String> {
-        self.string(field)?.ok_or_else(|| {
-            format!(
-                "{field}: required for the {:?} source",
-                self.brewery.parser_key()
-            )
-        })
-    }
-
-    pub fn string_list(&self, field: &str) -> Result<Option<Vec<String>>, String> {
-        match self.map.get(field) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| {
-                    v.as_str()
-                        .map(str::to_string)
-                        .ok_or_else(|| format!("{field}: expected a list of strings, found {v}"))
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(Some),
-            Some(other) => Err(format!(
-                "{field}: expected a list of strings, found {other}"
-            )),
-        }
-    }
-
-    pub fn string_map(&self, field: &str) -> Result<Vec<(String, String)>, String> {
-        match self.map.get(field) {
-            None | Some(Value::Null) => Ok(Vec::new()),
-            Some(Value::Object(m)) => m
-                .iter()
-                .map(|(k, v)| {
-                    v.as_str()
-                        .map(|s| (k.clone(), s.to_string()))
-                        .ok_or_else(|| format!("{field}.{k}: expected a string, found {v}"))
-                })
-                .collect(),
-            Some(other) => Err(format!("{field}: expected an object, found {other}")),
-        }
-    }
-
-    /// An absolute URL setting, used exactly as written.
-    pub fn url(&self, field: &str) -> Result<Option<String>, String> {
-        let Some(u) = self.string(field)? else {
-            return Ok(None);
-        };
-        atg_core::check_absolute_url(&u).map_err(|e| format!("{field}: {e}"))?;
-        Ok(Some(u))
-    }
-}
-
-/// Joins the months of a calendar read month by month: one month failing still gives the
-/// others' events (with a warning); only every month failing is the source's error.
-pub(crate) fn join_months(
-    months: impl IntoIterator<Item = Result<Vec<FoodTruckEvent>, SourceError>>,
-    ctx: &ParseContext,
-) -> Result<Vec<FoodTruckEvent>, SourceError> {
-    let mut events = Vec::new();
-    let mut first_error = None;
-    let mut any_ok = false;
-    for month in months {
-        match month {
-            Ok(mut evs) => {
-                any_ok = true;
-                events.append(&mut evs);
-            }
-            Err(e) => {
-                tracing::warn!(brewery = %ctx.brewery_key, error = %e, "month not read");
-                first_error.get_or_insert(e);
+    #[test]
+    fn every_kind_is_found_by_its_name_and_by_its_original_key() {
+        for k in SourceKind::ALL {
+            assert_eq!(SourceKind::named(k.name()), Some(k));
+            if let Some(key) = k.original_key() {
+                assert_eq!(SourceKind::named(key), Some(k));
             }
         }
+        assert_eq!(SourceKind::named("nope"), None);
     }
-    match first_error {
-        Some(e) if !any_ok => Err(e),
-        _ => Ok(events),
-    }
-}
 
-/// An HTML document from a body that must not be blank.
-pub(crate) fn require_body<'b>(body: &'b str, what: &str) -> Result<&'b str, ParseError> {
-    if body.trim().is_empty() {
-        Err(ParseError::new(format!("empty {what}")))
-    } else {
-        Ok(body)
+    #[test]
+    fn an_unknown_parser_is_refused_at_load_with_the_known_ones() {
+        let config = BreweryConfig::parse(
+            r#"{"breweries": [
+                {"key": "stoup-ballard", "name": "S", "url": "https://s.test/"},
+                {"key": "x", "name": "X", "url": "https://x.test/", "parser": "nope"}
+            ]}"#,
+            "t.json",
+        )
+        .unwrap();
+        let e = check_config(&config).unwrap_err().to_string();
+        assert!(
+            e.starts_with("config file t.json: breweries[1] (x): parser \"nope\" is unknown (known: stoup, squarespace-calendar,"),
+            "{e}"
+        );
+        let config = BreweryConfig::parse(
+            r#"{"breweries": [{"key": "x", "name": "X", "url": "https://x.test/", "parser": "seattle-food-truck"}]}"#,
+            "t.json",
+        )
+        .unwrap();
+        let e = check_config(&config).unwrap_err().to_string();
+        assert!(
+            e.contains("breweries[0] (x): parser_config.events_url: required"),
+            "{e}"
+        );
+        assert!(check_config(&BreweryConfig::embedded().unwrap()).is_ok());
     }
 }

@@ -11,8 +11,8 @@ use futures::future::join_all;
 use regex::Regex;
 use scraper::{ElementRef, Html, Selector};
 
-use super::{ParseContext, ParseError, Settings, SourceError, join_months, require_body};
 use crate::fetch::{Fetcher, Request};
+use crate::source::{ParseContext, ParseError, Settings, SourceError, join_months, require_body};
 use crate::template::UrlTemplate;
 use crate::text::{element_text, iso_to_pacific};
 
@@ -80,9 +80,8 @@ fn sel(s: &str) -> Result<Selector, ParseError> {
     Selector::parse(s).map_err(|e| ParseError::new(format!("bad selector {s:?}: {e}")))
 }
 
-static LIST_ID_DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"list-(?:.*-)?(\d{4})-(\d{2})-(\d{2})$").unwrap_or_else(|e| unreachable!("{e}"))
-});
+static LIST_ID_DATE: LazyLock<Regex> =
+    LazyLock::new(|| crate::patterns::regex(r"list-(?:.*-)?(\d{4})-(\d{2})-(\d{2})$"));
 
 /// One month's list view. A page without the calendar container is not a calendar page.
 pub fn parse(

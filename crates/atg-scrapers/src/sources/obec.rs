@@ -5,8 +5,8 @@ use atg_core::FoodTruckEvent;
 use regex::{Regex, RegexBuilder};
 use scraper::Html;
 
-use super::{ParseContext, ParseError, Settings, SourceError, require_body};
 use crate::fetch::{Fetcher, Request};
+use crate::source::{ParseContext, ParseError, Settings, SourceError, require_body};
 use crate::text::collapse_ws;
 use crate::timeparse::{on_day, parse_dash_range};
 

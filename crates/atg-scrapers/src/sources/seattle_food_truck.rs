@@ -5,8 +5,8 @@ use atg_core::{FoodTruckEvent, UNNAMED_VENDOR};
 use chrono::{Datelike, NaiveDate};
 use serde_json::Value;
 
-use super::{ParseContext, ParseError, Settings, SourceError, require_body};
 use crate::fetch::{Fetcher, Request};
+use crate::source::{ParseContext, ParseError, Settings, SourceError, require_body};
 use crate::template::UrlTemplate;
 use crate::text::{clean_text, iso_to_pacific};
 

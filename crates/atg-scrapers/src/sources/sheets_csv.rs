@@ -5,10 +5,10 @@
 
 use atg_core::{FoodTruckEvent, infer_year};
 
-use super::sugar_calendar::month_number;
-use super::{ParseContext, ParseError, Settings, SourceError, require_body};
 use crate::fetch::{Fetcher, Request};
+use crate::source::{ParseContext, ParseError, Settings, SourceError, require_body};
 use crate::text::collapse_ws;
+use crate::timeparse::month_number;
 
 #[derive(Debug, Clone)]
 pub struct SheetsCsv {

@@ -12,8 +12,8 @@ use regex::Regex;
 use scraper::{Html, Selector};
 use serde_json::Value;
 
-use super::{ParseContext, ParseError, Settings, SourceError, join_months, require_body};
 use crate::fetch::{Fetcher, Request};
+use crate::source::{ParseContext, ParseError, Settings, SourceError, join_months, require_body};
 use crate::template::UrlTemplate;
 use crate::text::{clean_text, whole_seconds};
 
@@ -88,14 +88,11 @@ impl Squarespace {
     }
 }
 
-static CALENDAR_BLOCK: LazyLock<Selector> = LazyLock::new(|| {
-    Selector::parse("div.calendar-block[data-block-json]").unwrap_or_else(|e| unreachable!("{e}"))
-});
-static SCRIPT: LazyLock<Selector> =
-    LazyLock::new(|| Selector::parse("script").unwrap_or_else(|e| unreachable!("{e}")));
-static ID_IN_SCRIPT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#""collectionId"\s*:\s*"([^"]+)""#).unwrap_or_else(|e| unreachable!("{e}"))
-});
+static CALENDAR_BLOCK: LazyLock<Selector> =
+    LazyLock::new(|| crate::patterns::css("div.calendar-block[data-block-json]"));
+static SCRIPT: LazyLock<Selector> = LazyLock::new(|| crate::patterns::css("script"));
+static ID_IN_SCRIPT: LazyLock<Regex> =
+    LazyLock::new(|| crate::patterns::regex(r#""collectionId"\s*:\s*"([^"]+)""#));
 
 /// The calendar's collection id: from a calendar block's `data-block-json`, else from a
 /// script.

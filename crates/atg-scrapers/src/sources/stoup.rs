@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use regex::Regex;
 use scraper::{ElementRef, Html, Node, Selector};
 
-use super::{ParseContext, ParseError, Settings, SourceError, require_body};
 use crate::fetch::{Fetcher, Request};
+use crate::source::{ParseContext, ParseError, Settings, SourceError, require_body};
 use crate::text::{collapse_ws, element_text};
 use crate::timeparse::{find_range, on_day};
 
@@ -37,23 +37,20 @@ impl Stoup {
     }
 }
 
-fn sel(s: &str) -> Selector {
-    Selector::parse(s).unwrap_or_else(|e| unreachable!("selector {s}: {e}"))
-}
-
-static DAY: LazyLock<Selector> = LazyLock::new(|| sel("div.food-truck-day"));
-static ENTRY: LazyLock<Selector> = LazyLock::new(|| sel("div.food-truck-entry"));
-static INFO: LazyLock<Selector> = LazyLock::new(|| sel(".lunch-truck-info"));
-static H4: LazyLock<Selector> = LazyLock::new(|| sel("h4"));
-static HRS: LazyLock<Selector> = LazyLock::new(|| sel(".hrs"));
-static TRUCK: LazyLock<Selector> = LazyLock::new(|| sel(".truck"));
-static P: LazyLock<Selector> = LazyLock::new(|| sel("p"));
-static SECTION: LazyLock<Selector> = LazyLock::new(|| sel("section"));
+static DAY: LazyLock<Selector> = LazyLock::new(|| crate::patterns::css("div.food-truck-day"));
+static ENTRY: LazyLock<Selector> = LazyLock::new(|| crate::patterns::css("div.food-truck-entry"));
+static INFO: LazyLock<Selector> = LazyLock::new(|| crate::patterns::css(".lunch-truck-info"));
+static H4: LazyLock<Selector> = LazyLock::new(|| crate::patterns::css("h4"));
+static HRS: LazyLock<Selector> = LazyLock::new(|| crate::patterns::css(".hrs"));
+static TRUCK: LazyLock<Selector> = LazyLock::new(|| crate::patterns::css(".truck"));
+static P: LazyLock<Selector> = LazyLock::new(|| crate::patterns::css("p"));
+static SECTION: LazyLock<Selector> = LazyLock::new(|| crate::patterns::css("section"));
 static MONTH_DAY: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(\d{1,2})\.(\d{1,2})").unwrap_or_else(|e| unreachable!("{e}")));
+    LazyLock::new(|| crate::patterns::regex(r"(\d{1,2})\.(\d{1,2})"));
 static DAY_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?\s+(\d{1,2})\.(\d{1,2})\b")
-        .unwrap_or_else(|e| unreachable!("{e}"))
+    crate::patterns::regex(
+        r"(?i)^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?\s+(\d{1,2})\.(\d{1,2})\b",
+    )
 });
 
 /// Events of a Stoup page. A page without entries has no events; an entry without a date or

@@ -1,4 +1,5 @@
 use std::process::ExitCode;
+use std::time::Duration;
 
 /// Starts every binary of the project the same way: `.env` in the working directory (or a
 /// parent) fills in what the environment lacks — real environment variables win — and is read
@@ -64,6 +65,21 @@ fn dotenv_error(e: &dotenvy::Error) -> String {
             }
         }
         other => other.to_string().replace('\n', " "),
+    }
+}
+
+/// A `--as-of` date ([`atg_core::parse_as_of`]), as a clap value parser.
+pub fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
+    atg_core::parse_as_of(s).map_err(|e| e.to_string())
+}
+
+/// A number of seconds in (0, 3600], as a clap value parser.
+pub fn parse_seconds(s: &str) -> Result<Duration, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v <= 3600.0 => Ok(Duration::from_secs_f64(v)),
+        _ => Err(format!(
+            "{s:?} is not a number of seconds between 0 and 3600"
+        )),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime};
 
-use atg_workflows::{WORKFLOW_TYPE, WorkflowParams};
+use crate::{WORKFLOW_TYPE, WorkflowParams};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use serde::Serialize;
@@ -56,7 +56,8 @@ fn from_schedule_error(id: &str, e: &ScheduleError) -> ScheduleFailure {
 }
 
 /// The overlap policies, by the names people type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum OverlapPolicy {
     Skip,
     BufferOne,
@@ -216,6 +217,19 @@ pub async fn list(client: &Client) -> Result<Vec<Listed>, ScheduleFailure> {
     Ok(out)
 }
 
+impl std::fmt::Display for Listed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "📅 Schedule: {}", self.schedule_id)?;
+        writeln!(
+            f,
+            "   {} · {} · next run {}",
+            if self.paused { "paused" } else { "running" },
+            self.note.as_deref().unwrap_or("(no note)"),
+            self.next_action_times.first().map_or("—", String::as_str)
+        )
+    }
+}
+
 /// One past run.
 #[derive(Debug, Clone, Serialize)]
 pub struct RecentAction {
@@ -240,6 +254,53 @@ pub struct Described {
     pub next_action_times: Vec<String>,
     pub recent_actions: Vec<RecentAction>,
     pub action_count: i64,
+}
+
+impl std::fmt::Display for Described {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "📅 Schedule: {}", self.schedule_id)?;
+        writeln!(
+            f,
+            "   Note:        {}",
+            self.note.as_deref().unwrap_or("(none)")
+        )?;
+        let state = if self.paused { "paused" } else { "running" };
+        writeln!(f, "   State:       {state}")?;
+        let every: Vec<String> = self
+            .interval_minutes
+            .iter()
+            .map(|m| format!("{m} minutes"))
+            .collect();
+        writeln!(f, "   Every:       {}", every.join(", "))?;
+        writeln!(f, "   Overlap:     {}", self.overlap_policy)?;
+        if let Some(c) = self.catchup_window_seconds {
+            writeln!(f, "   Catch-up:    {} minutes", c / 60)?;
+        }
+        writeln!(
+            f,
+            "   Runs:        {} on {} ({}…)",
+            self.workflow_type, self.task_queue, self.workflow_id_prefix
+        )?;
+        writeln!(f, "   Actions:     {} taken", self.action_count)?;
+        writeln!(f, "   Next runs:")?;
+        for t in &self.next_action_times {
+            writeln!(f, "     • {t}")?;
+        }
+        writeln!(f, "   Recent runs:")?;
+        if self.recent_actions.is_empty() {
+            writeln!(f, "     (none yet)")?;
+        }
+        for a in &self.recent_actions {
+            writeln!(
+                f,
+                "     • scheduled {} · started {} · {}",
+                a.scheduled_time.as_deref().unwrap_or("?"),
+                a.actual_time.as_deref().unwrap_or("?"),
+                a.workflow_id
+            )?;
+        }
+        Ok(())
+    }
 }
 
 pub async fn describe(client: &Client, id: &str) -> Result<Described, ScheduleFailure> {

@@ -1,0 +1,64 @@
+//! What the CLI says about publishing, and `--serve`.
+
+use std::io::Write;
+
+use anyhow::Context;
+
+use crate::{PublishError, Published, Target};
+
+/// What a publish did, in one line for people.
+pub fn published(target: &Target, done: &Published, events: usize) -> String {
+    match (target, done) {
+        (Target::Directory(dir), Published::Skipped) => format!(
+            "\nℹ️  No events found: the site in {} was left as it was",
+            dir.display()
+        ),
+        (Target::Directory(dir), _) => {
+            format!("\n✅ Wrote the site ({events} events) to {}", dir.display())
+        }
+        (Target::Git(_), Published::Skipped) => {
+            "ℹ️  No events found: nothing was deployed, the published site stays".to_string()
+        }
+        (Target::Git(_), Published::Unchanged | Published::Written) => {
+            "ℹ️  No changes to deploy: the published schedule is the same".to_string()
+        }
+        (Target::Git(git), Published::Committed { commit }) => format!(
+            "🚀 Deployed to {} ({}): commit {}",
+            git.target.url,
+            git.target.branch,
+            commit.get(..10).unwrap_or(commit)
+        ),
+    }
+}
+
+pub fn failed(target: &Target, e: &PublishError) -> String {
+    match target {
+        Target::Directory(_) => format!("❌ Preview failed: {e}"),
+        Target::Git(_) => format!("❌ Deploy failed: {e}"),
+    }
+}
+
+/// Serves `dir` over HTTP until Ctrl-C.
+pub async fn serve(dir: &std::path::Path, addr: std::net::SocketAddr) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        dir.join("index.html").is_file(),
+        "nothing to serve: {} has no index.html (run with --preview first)",
+        dir.display()
+    );
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(dir));
+    println!(
+        "🌐 Serving {} at http://{local}/ (Ctrl-C to stop)",
+        dir.display()
+    );
+    std::io::stdout().flush()?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("the local server failed")
+}

@@ -1,0 +1,249 @@
+//! The contract every source module keeps: what a parser is told ([`ParseContext`]), how it
+//! fails ([`ParseError`], and [`SourceError`] for a whole source), the typed settings it reads
+//! from its brewery's `parser_config` ([`Settings`]), and the checks every source's events pass.
+
+use atg_core::{Brewery, ErrorKind, FoodTruckEvent, ScrapeError};
+use chrono::{Datelike, Months, NaiveDate};
+use serde_json::{Map, Value};
+
+use crate::fetch::FetchError;
+
+/// What a parser knows besides the body: whose events these are and what day it is.
+#[derive(Debug, Clone)]
+pub struct ParseContext {
+    pub brewery_key: String,
+    pub brewery_name: String,
+    /// Pacific today.
+    pub today: NaiveDate,
+}
+
+impl ParseContext {
+    pub fn new(brewery: &Brewery, today: NaiveDate) -> Self {
+        Self {
+            brewery_key: brewery.key.clone(),
+            brewery_name: brewery.name.clone(),
+            today,
+        }
+    }
+
+    /// An event of this brewery.
+    pub fn event(&self, vendor: impl Into<String>, date: NaiveDate) -> FoodTruckEvent {
+        FoodTruckEvent::new(&self.brewery_key, &self.brewery_name, vendor, date)
+    }
+
+    /// The first day of this month and of the next, in Pacific time.
+    pub fn this_and_next_month(&self) -> [NaiveDate; 2] {
+        let first = self.today.with_day(1).unwrap_or(self.today);
+        [
+            first,
+            first.checked_add_months(Months::new(1)).unwrap_or(first),
+        ]
+    }
+}
+
+/// A parse failure: the body came but is not what the source serves.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub String);
+
+impl ParseError {
+    pub fn new(msg: impl Into<String>) -> Self {
+        Self(msg.into())
+    }
+}
+
+/// Why a source produced no events.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SourceError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error("{0}")]
+    Parse(#[from] ParseError),
+    #[error("{0}")]
+    Config(String),
+    #[error("no answer within the {seconds:.0}s deadline")]
+    Deadline { seconds: f64 },
+}
+
+impl SourceError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::Fetch(f) => f.kind(),
+            Self::Parse(_) => ErrorKind::ParserError,
+            Self::Config(_) => ErrorKind::ConfigurationError,
+            Self::Deadline { .. } => ErrorKind::NetworkTimeout,
+        }
+    }
+
+    pub fn retryable(&self) -> bool {
+        match self {
+            Self::Fetch(f) => f.retryable(),
+            Self::Deadline { .. } => true,
+            Self::Parse(_) | Self::Config(_) => false,
+        }
+    }
+
+    pub fn for_brewery(&self, brewery: &Brewery) -> ScrapeError {
+        ScrapeError {
+            brewery_key: brewery.key.clone(),
+            brewery_name: brewery.name.clone(),
+            kind: self.kind(),
+            message: self.to_string(),
+            retryable: self.retryable(),
+        }
+    }
+}
+
+/// What every source's events go through: control characters out of the text a reader sees,
+/// invalid events dropped, and a date outside [`atg_core::SANE_YEARS`] (which the date helpers
+/// already refuse) is a parse error rather than a value later arithmetic could overflow on.
+pub(crate) fn checked_events(
+    events: Vec<FoodTruckEvent>,
+) -> Result<Vec<FoodTruckEvent>, SourceError> {
+    let clean = |s: &mut String| {
+        if let std::borrow::Cow::Owned(c) = crate::text::strip_controls(s) {
+            *s = c;
+        }
+    };
+    let mut kept = Vec::with_capacity(events.len());
+    for mut e in events {
+        let times = [
+            Some(e.date),
+            e.start_time.map(|t| t.date()),
+            e.end_time.map(|t| t.date()),
+        ];
+        if let Some(bad) = times
+            .into_iter()
+            .flatten()
+            .find(|d| !atg_core::is_sane_date(*d))
+        {
+            return Err(ParseError::new(format!(
+                "the page gives the date {bad}, outside the years {}–{}",
+                atg_core::SANE_YEARS.start(),
+                atg_core::SANE_YEARS.end()
+            ))
+            .into());
+        }
+        clean(&mut e.vendor);
+        clean(&mut e.brewery_name);
+        if let Some(d) = e.description.as_mut() {
+            clean(d);
+        }
+        if e.is_valid() {
+            kept.push(e);
+        }
+    }
+    Ok(kept)
+}
+
+/// Typed access to a brewery's `parser_config`; errors name the field (the caller prefixes
+/// `parser_config.`).
+pub struct Settings<'a> {
+    pub brewery: &'a Brewery,
+    map: &'a Map<String, Value>,
+}
+
+impl<'a> Settings<'a> {
+    pub fn new(brewery: &'a Brewery) -> Self {
+        Self {
+            brewery,
+            map: &brewery.parser_config,
+        }
+    }
+
+    pub fn string(&self, field: &str) -> Result<Option<String>, String> {
+        match self.map.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
+            Some(other) => Err(format!("{field}: expected a string, found {other}")),
+        }
+    }
+
+    pub fn required(&self, field: &str) -> Result<String, String> {
+        self.string(field)?.ok_or_else(|| {
+            format!(
+                "{field}: required for the {:?} source",
+                self.brewery.parser_key()
+            )
+        })
+    }
+
+    pub fn string_list(&self, field: &str) -> Result<Option<Vec<String>>, String> {
+        match self.map.get(field) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| {
+                    v.as_str()
+                        .map(str::to_string)
+                        .ok_or_else(|| format!("{field}: expected a list of strings, found {v}"))
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(other) => Err(format!(
+                "{field}: expected a list of strings, found {other}"
+            )),
+        }
+    }
+
+    pub fn string_map(&self, field: &str) -> Result<Vec<(String, String)>, String> {
+        match self.map.get(field) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Object(m)) => m
+                .iter()
+                .map(|(k, v)| {
+                    v.as_str()
+                        .map(|s| (k.clone(), s.to_string()))
+                        .ok_or_else(|| format!("{field}.{k}: expected a string, found {v}"))
+                })
+                .collect(),
+            Some(other) => Err(format!("{field}: expected an object, found {other}")),
+        }
+    }
+
+    /// An absolute URL setting, used exactly as written.
+    pub fn url(&self, field: &str) -> Result<Option<String>, String> {
+        let Some(u) = self.string(field)? else {
+            return Ok(None);
+        };
+        atg_core::check_absolute_url(&u).map_err(|e| format!("{field}: {e}"))?;
+        Ok(Some(u))
+    }
+}
+
+/// Joins the months of a calendar read month by month: one month failing still gives the
+/// others' events (with a warning); only every month failing is the source's error.
+pub(crate) fn join_months(
+    months: impl IntoIterator<Item = Result<Vec<FoodTruckEvent>, SourceError>>,
+    ctx: &ParseContext,
+) -> Result<Vec<FoodTruckEvent>, SourceError> {
+    let mut events = Vec::new();
+    let mut first_error = None;
+    let mut any_ok = false;
+    for month in months {
+        match month {
+            Ok(mut evs) => {
+                any_ok = true;
+                events.append(&mut evs);
+            }
+            Err(e) => {
+                tracing::warn!(brewery = %ctx.brewery_key, error = %e, "month not read");
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match first_error {
+        Some(e) if !any_ok => Err(e),
+        _ => Ok(events),
+    }
+}
+
+/// An HTML document from a body that must not be blank.
+pub(crate) fn require_body<'b>(body: &'b str, what: &str) -> Result<&'b str, ParseError> {
+    if body.trim().is_empty() {
+        Err(ParseError::new(format!("empty {what}")))
+    } else {
+        Ok(body)
+    }
+}

@@ -1,0 +1,127 @@
+//! The shape `FoodTruckWorkflow` had before the `one-pipeline` patch: the whole brewery list
+//! loaded, scraped in fixed batches, then `generate_web_data` and `deploy_to_git`. Workflows
+//! that started on that version (and their recorded histories) replay and finish here; new
+//! runs never come this way. It schedules exactly the activities, in exactly the order, that
+//! version did, and shares everything else with the current shape.
+
+use around_the_grounds::core::Schedule;
+use temporalio_sdk::WorkflowContext;
+use temporalio_sdk::workflows::join_all;
+
+use super::{
+    AI_PATCH, FoodTruckWorkflow, failed, haiku, name_trucks_from_logos, outcome, root_cause,
+    scrape_options, timeouts, today, within,
+};
+use crate::activities::{FoodTruckActivities, failure_type};
+use crate::types::{
+    DeployInput, ErrorDict, ErrorEntry, ScrapeInput, WebDataInput, WorkflowParams, WorkflowResult,
+};
+
+pub(super) async fn run(
+    ctx: &mut WorkflowContext<FoodTruckWorkflow>,
+    params: WorkflowParams,
+) -> temporalio_sdk::WorkflowResult<WorkflowResult> {
+    let as_of = match today(ctx, &params) {
+        Ok(d) => d,
+        Err(reason) => return Ok(failed(reason)),
+    };
+    let breweries = match ctx
+        .execute_activity(
+            FoodTruckActivities::load_brewery_config,
+            params.config_path.clone(),
+            within(timeouts::LOAD_CONFIG, 3, &[failure_type::CONFIGURATION]),
+        )
+        .await
+    {
+        Ok(b) => b,
+        Err(e) => return Ok(failed(root_cause(&e))),
+    };
+    let mut outcomes = Vec::with_capacity(breweries.len());
+    for batch in breweries.chunks(params.max_parallel_scrapes.max(1) as usize) {
+        let scrapes = batch.iter().map(|b| {
+            let input = ScrapeInput {
+                brewery: b.clone(),
+                as_of: Some(as_of),
+            };
+            ctx.execute_activity(
+                FoodTruckActivities::scrape_single_brewery,
+                input,
+                scrape_options(),
+            )
+        });
+        for (brewery, result) in batch.iter().zip(join_all(scrapes).await) {
+            outcomes.push(outcome(brewery, result));
+        }
+    }
+    let mut schedule = Schedule::merge(as_of, outcomes);
+    // Runs recorded before the AI steps existed replay without them.
+    let ai_steps = ctx.patched(AI_PATCH);
+    if ai_steps {
+        name_trucks_from_logos(ctx, &mut schedule, &breweries).await;
+    }
+    let count = u32::try_from(schedule.events.len()).unwrap_or(u32::MAX);
+    let mut message = format!("Workflow completed successfully. Found {count} events.");
+    let mut deployed = false;
+    if params.deploy && !schedule.events.is_empty() {
+        let haiku = if ai_steps {
+            haiku(ctx, around_the_grounds::ai::haiku_trucks(&schedule), as_of).await
+        } else {
+            None
+        };
+        match web_data_then_deploy(ctx, &schedule, &params, haiku).await {
+            Ok(d) => deployed = d,
+            Err(reason) => message.push_str(&format!(" Not deployed: {reason}")),
+        }
+    } else if params.deploy {
+        message.push_str(" Not deployed: no events were found, the published site stays.");
+    }
+    Ok(WorkflowResult {
+        success: true,
+        message,
+        events_count: Some(count),
+        errors: Some(schedule.errors.iter().map(ToString::to_string).collect()),
+        deployed,
+    })
+}
+
+/// `generate_web_data`, then `deploy_to_git`; the reason when it did not happen.
+async fn web_data_then_deploy(
+    ctx: &WorkflowContext<FoodTruckWorkflow>,
+    schedule: &Schedule,
+    params: &WorkflowParams,
+    haiku: Option<String>,
+) -> Result<bool, String> {
+    let web_data = ctx
+        .execute_activity(
+            FoodTruckActivities::generate_web_data,
+            WebDataInput {
+                events: schedule.events.clone(),
+                errors: schedule
+                    .errors
+                    .iter()
+                    .map(|e| ErrorEntry::Dict(ErrorDict::from(e)))
+                    .collect(),
+                breweries: schedule
+                    .breweries
+                    .iter()
+                    .map(|b| (b.key.clone(), b.name.clone()))
+                    .collect(),
+                as_of: Some(schedule.as_of),
+                haiku,
+            },
+            within(timeouts::WEB_DATA, 3, &[failure_type::CONFIGURATION]),
+        )
+        .await
+        .map_err(|e| root_cause(&e))?;
+    ctx.execute_activity(
+        FoodTruckActivities::deploy_to_git,
+        DeployInput {
+            web_data,
+            repository_url: params.git_repository_url.clone(),
+            branch: None,
+        },
+        super::publish_options(),
+    )
+    .await
+    .map_err(|e| root_cause(&e))
+}
