@@ -8,46 +8,8 @@ use anyhow::{Context, Result, bail};
 use atg_scrapers::testkit::Mirror;
 use serde_json::{Value, json};
 
-use crate::{cargo, root};
-
-/// One measured figure.
-pub(crate) struct Figure {
-    pub name: String,
-    pub target: String,
-    pub limit_s: Option<f64>,
-    pub limit_rss_mb: Option<f64>,
-    pub walls: Vec<f64>,
-    pub max_rss_kb: Option<u64>,
-}
-
-impl Figure {
-    pub fn median(&self) -> f64 {
-        let mut w = self.walls.clone();
-        w.sort_by(f64::total_cmp);
-        match w.len() {
-            0 => f64::NAN,
-            n if n % 2 == 1 => w[n / 2],
-            n => (w[n / 2 - 1] + w[n / 2]) / 2.0,
-        }
-    }
-
-    fn spread(&self) -> (f64, f64) {
-        let min = self.walls.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = self.walls.iter().copied().fold(0.0, f64::max);
-        (min, max)
-    }
-
-    fn rss_mb(&self) -> Option<f64> {
-        self.max_rss_kb.map(|kb| kb as f64 / 1024.0)
-    }
-
-    fn met(&self) -> bool {
-        self.limit_s.is_none_or(|l| self.median() <= l)
-            && self
-                .limit_rss_mb
-                .is_none_or(|l| self.rss_mb().is_some_and(|r| r <= l))
-    }
-}
+use crate::figure::Figure;
+use crate::{cargo, root, target_dir};
 
 pub fn run(runs: usize, write: bool, scale: bool) -> Result<()> {
     crate::build_release_binaries()?;
@@ -69,8 +31,8 @@ pub fn run(runs: usize, write: bool, scale: bool) -> Result<()> {
         "--example",
         "deploy_bench",
     ])?;
-    let bin = root().join("target/release/around-the-grounds");
-    let dir = root().join("target/bench");
+    let bin = target_dir().join("release/around-the-grounds");
+    let dir = target_dir().join("bench");
     std::fs::create_dir_all(&dir)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -220,7 +182,7 @@ fn fuzz_properties(cases: u32) -> Result<String> {
 
 /// A figure timed inside a release example that prints `{"walls": [...]}`.
 fn example_figure(example: &str, runs: usize, name: &str, limit_s: f64) -> Result<Figure> {
-    let out = Command::new(root().join("target/release/examples").join(example))
+    let out = Command::new(target_dir().join("release/examples").join(example))
         .arg(runs.to_string())
         .output()
         .with_context(|| format!("cannot run the {example} benchmark"))?;

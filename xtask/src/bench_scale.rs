@@ -11,7 +11,7 @@ use axum::extract::Path as UrlPath;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::root;
+use crate::target_dir;
 use crate::temporal::{temporal_cli, terminate};
 
 /// Every 25th brewery answers 500; every 50th (a different one) takes 2 s.
@@ -78,7 +78,7 @@ pub(crate) fn run(dir: &Path, rt: &tokio::runtime::Runtime) -> Result<Vec<Row>> 
         let _ = axum::serve(listener, app).await;
     });
     let mut rows = Vec::new();
-    let cli_bin = root().join("target/release/around-the-grounds");
+    let cli_bin = target_dir().join("release/around-the-grounds");
     let measure = std::env::current_exe()?;
 
     // The CLI: cost against the number of breweries, and against the concurrency.
@@ -122,7 +122,7 @@ pub(crate) fn run(dir: &Path, rt: &tokio::runtime::Runtime) -> Result<Vec<Row>> 
     let temporal = temporal_cli()?;
     let server = DevServer::start(&temporal, &DevServerOptions::default())?;
     let worker = |_: usize| -> Result<Child> {
-        Command::new(root().join("target/release/atg-worker"))
+        Command::new(target_dir().join("release/atg-worker"))
             .env("TEMPORAL_ADDRESS", server.address())
             .env("TEMPORAL_TASK_QUEUE", "atg-scale")
             .env("ATG_CONFIG_DIR", dir)
@@ -139,7 +139,7 @@ pub(crate) fn run(dir: &Path, rt: &tokio::runtime::Runtime) -> Result<Vec<Row>> 
     for parallel in [10usize, 50, 100] {
         let id = format!("scale-{parallel}-{}", std::process::id());
         let started = Instant::now();
-        let out = Command::new(root().join("target/release/atg-starter"))
+        let out = Command::new(target_dir().join("release/atg-starter"))
             .env("TEMPORAL_ADDRESS", server.address())
             .env("TEMPORAL_TASK_QUEUE", "atg-scale")
             .arg("--config")

@@ -9,12 +9,12 @@ use anyhow::{Context, Result, bail};
 use atg_scrapers::testkit::Mirror;
 use atg_temporal_config::devserver::{DevServer, DevServerOptions};
 
-use crate::bench::Figure;
-use crate::root;
+use crate::figure::Figure;
+use crate::target_dir;
 use crate::temporal::{temporal_cli, terminate};
 
 fn release(bin: &str) -> PathBuf {
-    root().join("target/release").join(bin)
+    target_dir().join("release").join(bin)
 }
 
 /// VmRSS of a live process, in kB.

@@ -17,7 +17,7 @@ use anyhow::{Context, Result, bail, ensure};
 use atg_temporal_config::devserver::{DevServer, DevServerOptions};
 
 use crate::temporal::{temporal_cli, terminate};
-use crate::{cargo_command, root, step};
+use crate::{cargo_command, root, step, target_dir};
 
 /// The target the static binaries are built for. Naming it (even though it is the host's)
 /// keeps `RUSTFLAGS` off build scripts and proc macros, which must stay dynamic.
@@ -32,13 +32,6 @@ pub const BINARIES: [&str; 4] = [
     "atg-starter",
     "atg-schedule-manager",
 ];
-
-/// Where cargo puts its output: `CARGO_TARGET_DIR` when the user set one.
-pub fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map_or_else(|| root().join("target"), |d| root().join(d))
-}
 
 /// Builds the static binaries and copies them, with the CA bundle, into `out`.
 pub fn build(out: &Path) -> Result<()> {

@@ -19,6 +19,7 @@ mod bench;
 mod bench_scale;
 mod bench_temporal;
 mod dist;
+mod figure;
 mod temporal;
 
 #[derive(Parser)]
@@ -114,6 +115,14 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// Where cargo puts what it builds: `CARGO_TARGET_DIR` when the user set one (relative to the
+/// workspace root), else `target/` of the workspace.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map_or_else(|| root().join("target"), |d| root().join(d))
+}
+
 /// The workspace root (xtask lives one level below it).
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -138,7 +147,7 @@ pub fn cargo_command(args: &[&str]) -> Command {
             cmd.env_remove(name.as_ref());
         }
     }
-    let target = root().join("target");
+    let target = target_dir();
     if let Some(paths) = std::env::var_os("LD_LIBRARY_PATH") {
         let kept: Vec<_> = std::env::split_paths(&paths)
             .filter(|p| !p.starts_with(&target) && !p.starts_with(home_rustup()))
@@ -280,7 +289,7 @@ fn mirror(args: &[String]) -> Result<()> {
     let mirror = rt.block_on(atg_scrapers::testkit::Mirror::start(
         std::time::Duration::ZERO,
     ));
-    let dir = root().join("target/demo");
+    let dir = target_dir().join("demo");
     std::fs::create_dir_all(&dir)?;
     let config = dir.join("breweries.json");
     std::fs::write(&config, mirror.config())?;
@@ -289,7 +298,7 @@ fn mirror(args: &[String]) -> Result<()> {
         mirror.uri(),
         atg_scrapers::testkit::Mirror::AS_OF
     );
-    let status = Command::new(root().join("target/release/around-the-grounds"))
+    let status = Command::new(target_dir().join("release/around-the-grounds"))
         .arg("--config")
         .arg(&config)
         .arg("--as-of")

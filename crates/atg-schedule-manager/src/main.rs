@@ -2,12 +2,10 @@
 //! and manages those schedules for their whole life.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use around_the_grounds::cli::{self, LogFormat};
 use atg_temporal_config::TemporalSettings;
-use atg_workflows::WorkflowParams;
-use atg_workflows::schedules::{self, NewSchedule, OverlapPolicy, ScheduleFailure};
+use atg_workflows::schedules::{self, CreateArgs, ScheduleFailure};
 use clap::{Parser, Subcommand};
 
 /// Manage the Temporal schedules that run FoodTruckWorkflow.
@@ -29,37 +27,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Cmd {
     /// Create a schedule that runs the pipeline every --interval minutes.
-    Create {
-        #[arg(long, value_name = "ID")]
-        schedule_id: String,
-        /// Minutes between runs (at least 1).
-        #[arg(long, value_name = "MINUTES")]
-        interval: u64,
-        /// Brewery config file on the worker's machine (default: the built-in one).
-        #[arg(long, value_name = "PATH")]
-        config: Option<String>,
-        /// Create it paused.
-        #[arg(long)]
-        paused: bool,
-        /// Scrape only; do not deploy.
-        #[arg(long)]
-        no_deploy: bool,
-        /// The schedule's note (default: "Food Truck data scraping and deployment every N minutes").
-        #[arg(long, value_name = "TEXT")]
-        note: Option<String>,
-        /// What to do when a run is still going at the next time.
-        #[arg(long, value_enum, default_value_t = OverlapPolicy::Skip)]
-        overlap: OverlapPolicy,
-        /// Runs missed (server down) are made up within this many minutes, else skipped.
-        #[arg(long, value_name = "MINUTES", default_value_t = 60)]
-        catchup_window: u64,
-        /// Target repository (default: the worker's GIT_REPOSITORY_URL).
-        #[arg(long, value_name = "URL")]
-        git_repo: Option<String>,
-        /// Breweries scraped at once by each run.
-        #[arg(long, value_name = "N", default_value_t = 10)]
-        max_parallel_scrapes: u32,
-    },
+    Create(CreateArgs),
     /// List the schedules.
     List,
     /// Show a schedule: note, state, interval, overlap policy, next and last runs.
@@ -101,18 +69,14 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
-    let cli = match cli::parse_args::<Cli>() {
-        Ok(c) => c,
+    let (cli, runtime) = match cli::start::<Cli>(false) {
+        Ok(started) => started,
         Err(code) => return code,
     };
     cli::init_logging(cli.verbose, LogFormat::Pretty);
     let Some(command) = cli.command else {
         let _ = <Cli as clap::CommandFactory>::command().print_help();
         return ExitCode::SUCCESS;
-    };
-    let runtime = match cli::runtime(false) {
-        Ok(r) => r,
-        Err(code) => return code,
     };
     match runtime.block_on(run(command, cli.json)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -133,58 +97,19 @@ async fn run(command: Cmd, json: bool) -> anyhow::Result<()> {
     settings
         .validate()
         .map_err(|e| anyhow::anyhow!("Configuration validation failed: {e}"))?;
-    if let Cmd::Create { interval: 0, .. } | Cmd::Update { interval: 0, .. } = command {
+    if let Cmd::Create(CreateArgs { interval: 0, .. }) | Cmd::Update { interval: 0, .. } = command {
         return Err(ScheduleFailure::Interval(0).into());
     }
     let client = settings
         .connect(&format!("atg-schedule-manager@{}", std::process::id()))
         .await?;
     match command {
-        Cmd::Create {
-            schedule_id,
-            interval,
-            config,
-            paused,
-            no_deploy,
-            note,
-            overlap,
-            catchup_window,
-            git_repo,
-            max_parallel_scrapes,
-        } => {
-            let note = note.unwrap_or_else(|| schedules::default_note(interval));
-            let params = WorkflowParams {
-                config_path: config,
-                deploy: !no_deploy,
-                git_repository_url: git_repo,
-                max_parallel_scrapes: max_parallel_scrapes.max(1),
-                ..WorkflowParams::default()
-            };
-            params
-                .check_for_history()
-                .map_err(|e| anyhow::anyhow!("--git-repo: {e}"))?;
-            let s = NewSchedule {
-                id: schedule_id.clone(),
-                interval_minutes: interval,
-                params,
-                note: note.clone(),
-                paused,
-                overlap,
-                catchup_window: Duration::from_secs(catchup_window.max(1) * 60),
-                task_queue: settings.task_queue.clone(),
-            };
-            schedules::create(&client, &s).await?;
+        Cmd::Create(args) => {
+            let created = schedules::create(&client, &args.schedule(&settings.task_queue)?).await?;
             if json {
-                print_json(&serde_json::json!({
-                    "schedule_id": schedule_id, "created": true, "interval_minutes": interval,
-                    "paused": paused, "note": note, "workflow_id": schedules::workflow_id_for(&schedule_id),
-                }))?;
+                print_json(&created)?;
             } else {
-                println!("✅ Created schedule '{schedule_id}' with {interval} minute interval");
-                println!("📋 Note: {note}");
-                if paused {
-                    println!("⏸️  Schedule created in paused state");
-                }
+                print!("{created}");
             }
         }
         Cmd::List => {
@@ -208,43 +133,27 @@ async fn run(command: Cmd, json: bool) -> anyhow::Result<()> {
         Cmd::Pause { schedule_id, note } => {
             let note = note.unwrap_or_else(|| "Paused via atg-schedule-manager".into());
             schedules::pause(&client, &schedule_id, &note).await?;
-            done(
-                json,
-                &schedule_id,
-                "paused",
-                &format!("⏸️  Paused schedule '{schedule_id}'"),
-            )?;
+            let text = format!("⏸️  Paused schedule '{schedule_id}'");
+            done(json, &schedule_id, "paused", &text)?;
         }
         Cmd::Unpause { schedule_id, note } => {
             let note = note.unwrap_or_else(|| "Unpaused via atg-schedule-manager".into());
             schedules::unpause(&client, &schedule_id, &note).await?;
-            done(
-                json,
-                &schedule_id,
-                "unpaused",
-                &format!("▶️  Unpaused schedule '{schedule_id}'"),
-            )?;
+            let text = format!("▶️  Unpaused schedule '{schedule_id}'");
+            done(json, &schedule_id, "unpaused", &text)?;
         }
         Cmd::Trigger { schedule_id } => {
             schedules::trigger(&client, &schedule_id).await?;
-            done(
-                json,
-                &schedule_id,
-                "triggered",
-                &format!("🚀 Triggered immediate execution of schedule '{schedule_id}'"),
-            )?;
+            let text = format!("🚀 Triggered immediate execution of schedule '{schedule_id}'");
+            done(json, &schedule_id, "triggered", &text)?;
         }
         Cmd::Update {
             schedule_id,
             interval,
         } => {
             schedules::update_interval(&client, &schedule_id, interval).await?;
-            done(
-                json,
-                &schedule_id,
-                "updated",
-                &format!("🔄 Updated schedule '{schedule_id}' to {interval} minute interval"),
-            )?;
+            let text = format!("🔄 Updated schedule '{schedule_id}' to {interval} minute interval");
+            done(json, &schedule_id, "updated", &text)?;
         }
         Cmd::Delete { schedule_id } => {
             schedules::delete(&client, &schedule_id).await?;

@@ -6,7 +6,7 @@ use atg_core::{Brewery, ErrorKind, FoodTruckEvent, ScrapeError};
 use chrono::{Datelike, Months, NaiveDate};
 use serde_json::{Map, Value};
 
-use crate::fetch::FetchError;
+use crate::fetch::{FetchError, Fetcher, Request};
 
 /// What a parser knows besides the body: whose events these are and what day it is.
 #[derive(Debug, Clone)]
@@ -39,6 +39,22 @@ impl ParseContext {
             first.checked_add_months(Months::new(1)).unwrap_or(first),
         ]
     }
+}
+
+/// A source that reads everything from one request: which request, and how its body reads.
+pub trait OnePage {
+    fn request(&self, ctx: &ParseContext) -> Request;
+    fn parse(&self, body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, ParseError>;
+}
+
+/// Fetches a [`OnePage`] source's request and parses the reply.
+pub async fn read_one(
+    http: &Fetcher,
+    source: &impl OnePage,
+    ctx: &ParseContext,
+) -> Result<Vec<FoodTruckEvent>, SourceError> {
+    let reply = http.send(&source.request(ctx)).await?;
+    Ok(source.parse(&reply.body, ctx)?)
 }
 
 /// A parse failure: the body came but is not what the source serves.

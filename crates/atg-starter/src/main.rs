@@ -56,15 +56,11 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = match cli::parse_args::<Cli>() {
-        Ok(c) => c,
+    let (cli, runtime) = match cli::start::<Cli>(false) {
+        Ok(started) => started,
         Err(code) => return code,
     };
     cli::init_logging(cli.verbose, LogFormat::Pretty);
-    let runtime = match cli::runtime(false) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
     match runtime.block_on(run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

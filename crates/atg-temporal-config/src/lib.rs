@@ -261,6 +261,26 @@ impl TemporalSettings {
     }
 
     /// Connects and binds the namespace.
+    /// [`connect`](Self::connect), retrying for up to `wait` while the server is not there
+    /// yet (a worker that starts before its server).
+    pub async fn connect_with_wait(
+        &self,
+        identity: &str,
+        wait: std::time::Duration,
+    ) -> Result<Client, ConnectError> {
+        let started = std::time::Instant::now();
+        loop {
+            match self.connect(identity).await {
+                Ok(c) => return Ok(c),
+                Err(ConnectError::Unreachable { .. }) if started.elapsed() < wait => {
+                    tracing::warn!(address = %self.address, "Temporal server not reachable yet; retrying");
+                    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
     pub async fn connect(&self, identity: &str) -> Result<Client, ConnectError> {
         let opts = self.connection_options(identity)?;
         let connection = Connection::connect(opts).await.map_err(|e| {

@@ -4,12 +4,13 @@
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use around_the_grounds::cli::{self, LogFormat};
-use atg_temporal_config::{ConnectError, TemporalSettings};
+use atg_temporal_config::TemporalSettings;
 use atg_workflows::activities::WorkerTrust;
+use atg_workflows::health;
 use atg_workflows::worker::{WorkerSettings, build_worker, run_until_signal};
 use clap::Parser;
 use temporalio_sdk::Runtime;
@@ -60,12 +61,9 @@ struct Cli {
     verbose: bool,
 }
 
-/// Where `--health` looks when no `--health-addr` is given.
-const DEFAULT_HEALTH_ADDR: &str = "127.0.0.1:9465";
-
 fn main() -> ExitCode {
-    let cli = match cli::parse_args::<Cli>() {
-        Ok(c) => c,
+    let (cli, runtime) = match cli::start::<Cli>(true) {
+        Ok(started) => started,
         Err(code) => return code,
     };
     // Without --verbose the worker still says when it starts and stops.
@@ -74,12 +72,8 @@ fn main() -> ExitCode {
     } else {
         cli::init_logging_with(cli.log_format, "warn,atg_worker=info,atg_workflows=info");
     }
-    let runtime = match cli::runtime(true) {
-        Ok(r) => r,
-        Err(code) => return code,
-    };
     if cli.health {
-        return runtime.block_on(health_check(cli.health_addr));
+        return runtime.block_on(health::check(cli.health_addr));
     }
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -133,8 +127,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let runtime = Runtime::from_current_tokio(runtime_options)?;
 
     let identity = format!("atg-worker@{}:{}", hostname(), std::process::id());
-    let client =
-        connect_with_wait(&settings, &identity, Duration::from_secs(cli.connect_wait)).await?;
+    let client = settings
+        .connect_with_wait(&identity, Duration::from_secs(cli.connect_wait))
+        .await?;
     let worker_settings = WorkerSettings {
         task_queue: settings.task_queue.clone(),
         max_concurrent_activities: usize::from(cli.max_concurrent_activities),
@@ -148,7 +143,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     );
     let worker = build_worker(&runtime, client, &worker_settings)?;
     let _health = match cli.health_addr {
-        Some(addr) => Some(serve_health(addr).await?),
+        Some(addr) => Some(health::serve(addr).await?),
         None => None,
     };
     tracing::info!(
@@ -159,61 +154,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     run_until_signal(worker).await?;
     tracing::info!("worker stopped");
     Ok(())
-}
-
-/// Connects, retrying for up to `wait` while the server is not there yet.
-async fn connect_with_wait(
-    settings: &TemporalSettings,
-    identity: &str,
-    wait: Duration,
-) -> anyhow::Result<temporalio_client::Client> {
-    let started = Instant::now();
-    loop {
-        match settings.connect(identity).await {
-            Ok(c) => return Ok(c),
-            Err(ConnectError::Unreachable { .. }) if started.elapsed() < wait => {
-                tracing::warn!(address = %settings.address, "Temporal server not reachable yet; retrying");
-                tokio::time::sleep(Duration::from_secs(2)).await;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-}
-
-/// Serves `GET /healthz` → 200 `ok` until the worker stops (the task ends with the process).
-async fn serve_health(addr: SocketAddr) -> anyhow::Result<tokio::task::JoinHandle<()>> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot serve the health endpoint on {addr}"))?;
-    let app = axum::Router::new().route("/healthz", axum::routing::get(|| async { "ok\n" }));
-    tracing::info!(%addr, "health endpoint at http://{addr}/healthz");
-    Ok(tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::warn!(error = %e, "the health endpoint stopped");
-        }
-    }))
-}
-
-/// `--health`: 0 when the worker's health endpoint answers 200 within 3 s, else 1.
-async fn health_check(addr: Option<SocketAddr>) -> ExitCode {
-    let addr = addr.map_or_else(|| DEFAULT_HEALTH_ADDR.to_string(), |a| a.to_string());
-    let url = format!("http://{addr}/healthz");
-    let answer = async {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(3))
-            .build()?;
-        client.get(&url).send().await?.error_for_status()
-    };
-    match answer.await {
-        Ok(_) => {
-            println!("healthy: {url}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("unhealthy: {url}: {}", e.without_url());
-            ExitCode::from(1)
-        }
-    }
 }
 
 fn hostname() -> String {

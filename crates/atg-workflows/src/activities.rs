@@ -18,7 +18,7 @@ use around_the_grounds::{PublishError, Published, Site, Target};
 use futures::FutureExt;
 use sha2::{Digest, Sha256};
 use temporalio_client::{
-    Client, NamespacedClient, WorkflowExecutionInfo, WorkflowGetResultOptions, WorkflowHandle,
+    Client, NamespacedClient, WorkflowExecutionInfo, WorkflowGetResultOptions,
 };
 use temporalio_macros::activities;
 use temporalio_sdk::ApplicationFailure;
@@ -28,7 +28,6 @@ use crate::types::{
     DeployInput, ErrorDict, HaikuInput, PartInput, PartRun, PlanInput, PublishInput, PublishReport,
     RunPlan, ScheduleSource, ScrapeInput, ScrapeResult, VisionInput, WebDataInput,
 };
-use crate::workflows::FoodTruckPartWorkflow;
 
 /// Failure types the workflow's retry policies know.
 pub mod failure_type {
@@ -158,9 +157,10 @@ impl FoodTruckActivities {
                 .workflow_id(workflow_id.clone())
                 .run_id(run_id)
                 .build();
-            let handle: WorkflowHandle<Client, FoodTruckPartWorkflow> =
-                WorkflowHandle::new(self.client.clone(), info);
-            let part = handle
+            // Read untyped: the part workflow's code is the workflow module's, which calls
+            // these activities; its result is a schedule in the default JSON encoding.
+            let raw = info
+                .bind_untyped(self.client.clone())
                 .get_result(
                     WorkflowGetResultOptions::builder()
                         .follow_runs(false)
@@ -168,6 +168,11 @@ impl FoodTruckActivities {
                 )
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot read the result of {workflow_id}: {e}"))?;
+            let part: Schedule = raw
+                .payloads
+                .first()
+                .and_then(|p| serde_json::from_slice(&p.data).ok())
+                .ok_or_else(|| anyhow::anyhow!("{workflow_id} did not return a schedule"))?;
             parts.push(part);
         }
         Ok(Schedule::combine(as_of, parts))

@@ -10,6 +10,7 @@
 //! written twice.
 
 pub mod activities;
+pub mod health;
 pub mod schedules;
 pub mod starter;
 pub mod types;

@@ -105,6 +105,101 @@ pub struct NewSchedule {
     pub task_queue: String,
 }
 
+/// `atg-schedule-manager create`'s flags.
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
+pub struct CreateArgs {
+    #[cfg_attr(feature = "cli", arg(long, value_name = "ID"))]
+    pub schedule_id: String,
+    /// Minutes between runs (at least 1).
+    #[cfg_attr(feature = "cli", arg(long, value_name = "MINUTES"))]
+    pub interval: u64,
+    /// Brewery config file on the worker's machine (default: the built-in one).
+    #[cfg_attr(feature = "cli", arg(long, value_name = "PATH"))]
+    pub config: Option<String>,
+    /// Create it paused.
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub paused: bool,
+    /// Scrape only; do not deploy.
+    #[cfg_attr(feature = "cli", arg(long))]
+    pub no_deploy: bool,
+    /// The schedule's note (default: "Food Truck data scraping and deployment every N minutes").
+    #[cfg_attr(feature = "cli", arg(long, value_name = "TEXT"))]
+    pub note: Option<String>,
+    /// What to do when a run is still going at the next time.
+    #[cfg_attr(feature = "cli", arg(long, value_enum, default_value_t = OverlapPolicy::Skip))]
+    pub overlap: OverlapPolicy,
+    /// Runs missed (server down) are made up within this many minutes, else skipped.
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, value_name = "MINUTES", default_value_t = 60)
+    )]
+    pub catchup_window: u64,
+    /// Target repository (default: the worker's GIT_REPOSITORY_URL).
+    #[cfg_attr(feature = "cli", arg(long, value_name = "URL"))]
+    pub git_repo: Option<String>,
+    /// Breweries scraped at once by each run.
+    #[cfg_attr(feature = "cli", arg(long, value_name = "N", default_value_t = 10))]
+    pub max_parallel_scrapes: u32,
+    /// Split a run of more breweries than this into child workflows of at most this many.
+    #[cfg_attr(feature = "cli", arg(long, value_name = "N"))]
+    pub breweries_per_part: Option<u32>,
+}
+
+impl CreateArgs {
+    /// The schedule these flags describe, on `task_queue`; a repository URL with credentials
+    /// in it is refused (it would be stored in every run's history).
+    pub fn schedule(self, task_queue: &str) -> Result<NewSchedule, ScheduleFailure> {
+        let params = WorkflowParams {
+            config_path: self.config,
+            deploy: !self.no_deploy,
+            git_repository_url: self.git_repo,
+            max_parallel_scrapes: self.max_parallel_scrapes.max(1),
+            breweries_per_part: self.breweries_per_part,
+            ..WorkflowParams::default()
+        };
+        params
+            .check_for_history()
+            .map_err(|e| ScheduleFailure::Other(format!("--git-repo: {e}")))?;
+        Ok(NewSchedule {
+            note: self.note.unwrap_or_else(|| default_note(self.interval)),
+            id: self.schedule_id,
+            interval_minutes: self.interval,
+            params,
+            paused: self.paused,
+            overlap: self.overlap,
+            catchup_window: Duration::from_secs(self.catchup_window.max(1).saturating_mul(60)),
+            task_queue: task_queue.to_string(),
+        })
+    }
+}
+
+/// What `create` made.
+#[derive(Debug, Clone, Serialize)]
+pub struct Created {
+    pub schedule_id: String,
+    pub created: bool,
+    pub interval_minutes: u64,
+    pub paused: bool,
+    pub note: String,
+    pub workflow_id: String,
+}
+
+impl std::fmt::Display for Created {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (id, minutes) = (&self.schedule_id, self.interval_minutes);
+        writeln!(
+            f,
+            "✅ Created schedule '{id}' with {minutes} minute interval"
+        )?;
+        writeln!(f, "📋 Note: {}", self.note)?;
+        if self.paused {
+            writeln!(f, "⏸️  Schedule created in paused state")?;
+        }
+        Ok(())
+    }
+}
+
 /// The workflow id prefix of a schedule's runs (the server appends the time).
 pub fn workflow_id_for(schedule_id: &str) -> String {
     format!("food-truck-workflow-{schedule_id}")
@@ -127,7 +222,7 @@ fn duration_of<T: TryFrom<Duration>>(d: Duration) -> Result<T, ScheduleFailure> 
     T::try_from(d).map_err(|_| ScheduleFailure::Other(format!("duration {d:?} is too long")))
 }
 
-pub async fn create(client: &Client, s: &NewSchedule) -> Result<(), ScheduleFailure> {
+pub async fn create(client: &Client, s: &NewSchedule) -> Result<Created, ScheduleFailure> {
     let params =
         serde_json::to_vec(&s.params).map_err(|e| ScheduleFailure::Other(e.to_string()))?;
     let payload = Payload {
@@ -182,7 +277,14 @@ pub async fn create(client: &Client, s: &NewSchedule) -> Result<(), ScheduleFail
     WorkflowService::create_schedule(&mut client.clone(), request.into_request())
         .await
         .map_err(|e| from_status(&s.id, &e))?;
-    Ok(())
+    Ok(Created {
+        schedule_id: s.id.clone(),
+        created: true,
+        interval_minutes: s.interval_minutes,
+        paused: s.paused,
+        note: s.note.clone(),
+        workflow_id: workflow_id_for(&s.id),
+    })
 }
 
 /// A schedule as `list` shows it.

@@ -149,42 +149,33 @@ impl FoodTruckWorkflow {
                 Err(reason) => return Ok(failed(reason)),
             },
         };
-        let count = u32::try_from(schedule.events.len()).unwrap_or(u32::MAX);
-        let mut message = format!("Workflow completed successfully. Found {count} events.");
-        let mut deployed = false;
-        if params.deploy {
-            let trucks = around_the_grounds::ai::haiku_trucks(&schedule);
-            let haiku = if trucks.is_empty() {
-                None
-            } else {
-                haiku(ctx, trucks, as_of).await
-            };
-            let published = ctx
-                .execute_activity(
-                    FoodTruckActivities::publish_site,
-                    PublishInput {
-                        schedule: source,
-                        as_of,
-                        haiku,
-                        repository_url: params.git_repository_url.clone(),
-                    },
-                    publish_options(),
-                )
-                .await;
-            match published {
-                Ok(PublishReport::Committed { .. } | PublishReport::Unchanged) => deployed = true,
-                Ok(PublishReport::Skipped) => message
-                    .push_str(" Not deployed: no events were found, the published site stays."),
-                Err(e) => message.push_str(&format!(" Not deployed: {}", root_cause(&e))),
-            }
+        if !params.deploy {
+            return Ok(completed(&schedule, Deployment::NotAsked));
         }
-        Ok(WorkflowResult {
-            success: true,
-            message,
-            events_count: Some(count),
-            errors: Some(schedule.errors.iter().map(ToString::to_string).collect()),
-            deployed,
-        })
+        let trucks = around_the_grounds::ai::haiku_trucks(&schedule);
+        let haiku = if trucks.is_empty() {
+            None
+        } else {
+            haiku(ctx, trucks, as_of).await
+        };
+        let published = ctx
+            .execute_activity(
+                FoodTruckActivities::publish_site,
+                PublishInput {
+                    schedule: source,
+                    as_of,
+                    haiku,
+                    repository_url: params.git_repository_url.clone(),
+                },
+                publish_options(),
+            )
+            .await;
+        let deployment = match published {
+            Ok(PublishReport::Committed { .. } | PublishReport::Unchanged) => Deployment::Done,
+            Ok(PublishReport::Skipped) => Deployment::NoEvents,
+            Err(e) => Deployment::Failed(root_cause(&e)),
+        };
+        Ok(completed(&schedule, deployment))
     }
 }
 
@@ -461,6 +452,34 @@ async fn scrape_in_parts(
         }
     }
     Ok(Ok((Schedule::combine(as_of, schedules), runs)))
+}
+
+/// What became of the deploy a run was asked for.
+enum Deployment {
+    NotAsked,
+    Done,
+    NoEvents,
+    Failed(String),
+}
+
+/// The result of a run that completed (spec §9.3's message, plus why it was not deployed).
+fn completed(schedule: &Schedule, deployment: Deployment) -> WorkflowResult {
+    let count = u32::try_from(schedule.events.len()).unwrap_or(u32::MAX);
+    let mut message = format!("Workflow completed successfully. Found {count} events.");
+    match &deployment {
+        Deployment::NoEvents => {
+            message.push_str(" Not deployed: no events were found, the published site stays.");
+        }
+        Deployment::Failed(reason) => message.push_str(&format!(" Not deployed: {reason}")),
+        Deployment::NotAsked | Deployment::Done => {}
+    }
+    WorkflowResult {
+        success: true,
+        message,
+        events_count: Some(count),
+        errors: Some(schedule.errors.iter().map(ToString::to_string).collect()),
+        deployed: matches!(deployment, Deployment::Done),
+    }
 }
 
 fn failed(reason: String) -> WorkflowResult {

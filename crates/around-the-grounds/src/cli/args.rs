@@ -30,6 +30,14 @@ pub fn parse_args<C: clap::Parser>() -> Result<C, ExitCode> {
     }
 }
 
+/// [`parse_args`], then the binary's async [`runtime`]: how the Temporal binaries start.
+pub fn start<C: clap::Parser>(
+    multi_thread: bool,
+) -> Result<(C, tokio::runtime::Runtime), ExitCode> {
+    let cli = parse_args::<C>()?;
+    Ok((cli, runtime(multi_thread)?))
+}
+
 /// The async runtime of a binary (one thread, or one per core for the worker); a failure to
 /// start it is one line on stderr and exit 1.
 pub fn runtime(multi_thread: bool) -> Result<tokio::runtime::Runtime, ExitCode> {

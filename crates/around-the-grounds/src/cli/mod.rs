@@ -6,6 +6,6 @@ mod args;
 mod logging;
 mod report;
 
-pub use args::{parse_args, parse_date, parse_seconds, runtime};
+pub use args::{parse_args, parse_date, parse_seconds, runtime, start};
 pub use logging::{LogFormat, init_logging, init_logging_with};
 pub use report::{failed, published, serve};

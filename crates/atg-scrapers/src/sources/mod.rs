@@ -5,7 +5,8 @@
 use atg_core::{Brewery, BreweryConfig, ConfigError, FoodTruckEvent};
 
 use crate::fetch::Fetcher;
-pub use crate::source::{ParseContext, ParseError, Settings, SourceError};
+use crate::source::read_one;
+pub use crate::source::{OnePage, ParseContext, ParseError, Settings, SourceError};
 
 pub mod hivey;
 pub mod my_calendar;
@@ -131,13 +132,13 @@ impl Source {
         ctx: &ParseContext,
     ) -> Result<Vec<FoodTruckEvent>, SourceError> {
         let events = match self {
-            Self::Stoup(s) => s.scrape(http, ctx).await?,
+            Self::Stoup(s) => read_one(http, s, ctx).await?,
             Self::Squarespace(s) => s.scrape(http, ctx).await?,
-            Self::Obec(s) => s.scrape(http, ctx).await?,
+            Self::Obec(s) => read_one(http, s, ctx).await?,
             Self::SugarCalendar(s) => s.scrape(http, ctx).await?,
             Self::MyCalendar(s) => s.scrape(http, ctx).await?,
-            Self::SheetsCsv(s) => s.scrape(http, ctx).await?,
-            Self::SeattleFoodTruck(s) => s.scrape(http, ctx).await?,
+            Self::SheetsCsv(s) => read_one(http, s, ctx).await?,
+            Self::SeattleFoodTruck(s) => read_one(http, s, ctx).await?,
         };
         crate::source::checked_events(events)
     }

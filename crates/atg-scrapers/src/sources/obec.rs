@@ -5,8 +5,8 @@ use atg_core::FoodTruckEvent;
 use regex::{Regex, RegexBuilder};
 use scraper::Html;
 
-use crate::fetch::{Fetcher, Request};
-use crate::source::{ParseContext, ParseError, Settings, SourceError, require_body};
+use crate::fetch::Request;
+use crate::source::{OnePage, ParseContext, ParseError, Settings, require_body};
 use crate::text::collapse_ws;
 use crate::timeparse::{on_day, parse_dash_range};
 
@@ -29,14 +29,15 @@ impl Obec {
             pattern: compile(&raw)?,
         })
     }
+}
 
-    pub async fn scrape(
-        &self,
-        http: &Fetcher,
-        ctx: &ParseContext,
-    ) -> Result<Vec<FoodTruckEvent>, SourceError> {
-        let page = http.send(&Request::get(&self.url)).await?;
-        Ok(parse(&page.body, &self.pattern, ctx)?)
+impl OnePage for Obec {
+    fn request(&self, _ctx: &ParseContext) -> Request {
+        Request::get(&self.url)
+    }
+
+    fn parse(&self, body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, ParseError> {
+        parse(body, &self.pattern, ctx)
     }
 }
 

@@ -5,8 +5,8 @@ use atg_core::{FoodTruckEvent, UNNAMED_VENDOR};
 use chrono::{Datelike, NaiveDate};
 use serde_json::Value;
 
-use crate::fetch::{Fetcher, Request};
-use crate::source::{ParseContext, ParseError, Settings, SourceError, require_body};
+use crate::fetch::Request;
+use crate::source::{OnePage, ParseContext, ParseError, Settings, require_body};
 use crate::template::UrlTemplate;
 use crate::text::{clean_text, iso_to_pacific};
 
@@ -37,16 +37,15 @@ impl SeattleFoodTruck {
             ),
         ])
     }
+}
 
-    pub async fn scrape(
-        &self,
-        http: &Fetcher,
-        ctx: &ParseContext,
-    ) -> Result<Vec<FoodTruckEvent>, SourceError> {
-        let reply = http
-            .send(&Request::get(self.url_for(ctx.today)).header("accept", "application/json"))
-            .await?;
-        Ok(parse(&reply.body, ctx)?)
+impl OnePage for SeattleFoodTruck {
+    fn request(&self, ctx: &ParseContext) -> Request {
+        Request::get(self.url_for(ctx.today)).header("accept", "application/json")
+    }
+
+    fn parse(&self, body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, ParseError> {
+        parse(body, ctx)
     }
 }
 

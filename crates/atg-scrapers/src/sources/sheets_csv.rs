@@ -5,8 +5,8 @@
 
 use atg_core::{FoodTruckEvent, infer_year};
 
-use crate::fetch::{Fetcher, Request};
-use crate::source::{ParseContext, ParseError, Settings, SourceError, require_body};
+use crate::fetch::Request;
+use crate::source::{OnePage, ParseContext, ParseError, Settings, require_body};
 use crate::text::collapse_ws;
 use crate::timeparse::month_number;
 
@@ -47,14 +47,15 @@ impl SheetsCsv {
             },
         })
     }
+}
 
-    pub async fn scrape(
-        &self,
-        http: &Fetcher,
-        ctx: &ParseContext,
-    ) -> Result<Vec<FoodTruckEvent>, SourceError> {
-        let sheet = http.send(&Request::get(&self.url)).await?;
-        Ok(parse(&sheet.body, &self.rules, ctx)?)
+impl OnePage for SheetsCsv {
+    fn request(&self, _ctx: &ParseContext) -> Request {
+        Request::get(&self.url)
+    }
+
+    fn parse(&self, body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, ParseError> {
+        parse(body, &self.rules, ctx)
     }
 }
 

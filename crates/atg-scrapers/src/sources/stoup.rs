@@ -10,8 +10,8 @@ use chrono::NaiveDate;
 use regex::Regex;
 use scraper::{ElementRef, Html, Node, Selector};
 
-use crate::fetch::{Fetcher, Request};
-use crate::source::{ParseContext, ParseError, Settings, SourceError, require_body};
+use crate::fetch::Request;
+use crate::source::{OnePage, ParseContext, ParseError, Settings, require_body};
 use crate::text::{collapse_ws, element_text};
 use crate::timeparse::{find_range, on_day};
 
@@ -26,14 +26,15 @@ impl Stoup {
             url: s.brewery.url.clone(),
         })
     }
+}
 
-    pub async fn scrape(
-        &self,
-        http: &Fetcher,
-        ctx: &ParseContext,
-    ) -> Result<Vec<FoodTruckEvent>, SourceError> {
-        let page = http.send(&Request::get(&self.url)).await?;
-        Ok(parse(&page.body, ctx)?)
+impl OnePage for Stoup {
+    fn request(&self, _ctx: &ParseContext) -> Request {
+        Request::get(&self.url)
+    }
+
+    fn parse(&self, body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, ParseError> {
+        parse(body, ctx)
     }
 }
 

@@ -9,8 +9,8 @@ use temporalio_sdk::WorkflowContext;
 use temporalio_sdk::workflows::join_all;
 
 use super::{
-    AI_PATCH, FoodTruckWorkflow, failed, haiku, name_trucks_from_logos, outcome, root_cause,
-    scrape_options, timeouts, today, within,
+    AI_PATCH, Deployment, FoodTruckWorkflow, completed, failed, haiku, name_trucks_from_logos,
+    outcome, root_cause, scrape_options, timeouts, today, within,
 };
 use crate::activities::{FoodTruckActivities, failure_type};
 use crate::types::{
@@ -59,29 +59,23 @@ pub(super) async fn run(
     if ai_steps {
         name_trucks_from_logos(ctx, &mut schedule, &breweries).await;
     }
-    let count = u32::try_from(schedule.events.len()).unwrap_or(u32::MAX);
-    let mut message = format!("Workflow completed successfully. Found {count} events.");
-    let mut deployed = false;
-    if params.deploy && !schedule.events.is_empty() {
-        let haiku = if ai_steps {
-            haiku(ctx, around_the_grounds::ai::haiku_trucks(&schedule), as_of).await
-        } else {
-            None
-        };
-        match web_data_then_deploy(ctx, &schedule, &params, haiku).await {
-            Ok(d) => deployed = d,
-            Err(reason) => message.push_str(&format!(" Not deployed: {reason}")),
-        }
-    } else if params.deploy {
-        message.push_str(" Not deployed: no events were found, the published site stays.");
+    if !params.deploy {
+        return Ok(completed(&schedule, Deployment::NotAsked));
     }
-    Ok(WorkflowResult {
-        success: true,
-        message,
-        events_count: Some(count),
-        errors: Some(schedule.errors.iter().map(ToString::to_string).collect()),
-        deployed,
-    })
+    if schedule.events.is_empty() {
+        return Ok(completed(&schedule, Deployment::NoEvents));
+    }
+    let haiku = if ai_steps {
+        haiku(ctx, around_the_grounds::ai::haiku_trucks(&schedule), as_of).await
+    } else {
+        None
+    };
+    let deployment = match web_data_then_deploy(ctx, &schedule, &params, haiku).await {
+        Ok(true) => Deployment::Done,
+        Ok(false) => Deployment::NoEvents,
+        Err(reason) => Deployment::Failed(reason),
+    };
+    Ok(completed(&schedule, deployment))
 }
 
 /// `generate_web_data`, then `deploy_to_git`; the reason when it did not happen.
