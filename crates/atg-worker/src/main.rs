@@ -30,6 +30,16 @@ struct Cli {
           value_parser = clap::value_parser!(u16).range(1..))]
     max_cached_workflows: u16,
 
+    /// After SIGTERM or SIGINT, running activities get this long (seconds) to finish before
+    /// they are cancelled and the worker exits.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        env = "ATG_SHUTDOWN_GRACE",
+        default_value_t = 30
+    )]
+    shutdown_grace: u64,
+
     /// How long to wait for the Temporal server at start-up, in seconds.
     #[arg(
         long,
@@ -134,6 +144,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         task_queue: settings.task_queue.clone(),
         max_concurrent_activities: usize::from(cli.max_concurrent_activities),
         max_cached_workflows: usize::from(cli.max_cached_workflows),
+        graceful_shutdown: Duration::from_secs(cli.shutdown_grace),
         trust: WorkerTrust::from_env(|k| std::env::var(k).ok()),
         ..WorkerSettings::default()
     };

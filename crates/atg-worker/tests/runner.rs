@@ -10,5 +10,6 @@ mod test_faults;
 mod test_front_door;
 mod test_interop;
 mod test_replay;
+mod test_scale;
 mod test_trust;
 mod test_workflow;
