@@ -38,7 +38,7 @@ enum Task {
         nextest_args: Vec<String>,
     },
     /// The main job end to end: a local Temporal dev server (started if none answers on 7233),
-    /// a worker, the workflow (scrape a local mirror of the seven sources, build the site,
+    /// a worker, the workflow (scrape a local mirror of the eight sources, build the site,
     /// deploy it to a local repository), the schedule printed; everything stopped afterwards.
     Demo,
     /// A Temporal dev server on 7233 (UI on 8233) until Ctrl-C.
@@ -51,7 +51,7 @@ enum Task {
         #[arg(long)]
         db: Option<std::path::PathBuf>,
     },
-    /// The CLI against a local mirror of the seven sources (offline).
+    /// The CLI against a local mirror of the eight sources (offline).
     Mirror {
         /// Extra arguments for `around-the-grounds` (`--format json`, say).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -65,9 +65,12 @@ enum Task {
         /// Print the table only; leave docs/BENCHMARKS.md alone.
         #[arg(long)]
         no_write: bool,
-        /// Skip the scale run (1,000 synthetic breweries).
+        /// Skip the scale run (1,000 and 10,000 synthetic breweries).
         #[arg(long)]
         no_scale: bool,
+        /// Only the scale run, printed (docs/BENCHMARKS.md is left alone).
+        #[arg(long, conflicts_with = "no_scale")]
+        scale_only: bool,
     },
     /// Static binaries (glibc's static runtime) and their CA bundle in one directory, for a
     /// `FROM scratch` image or a machine with no libraries (default: target/dist).
@@ -106,9 +109,13 @@ fn run(cli: Cli) -> Result<()> {
         Task::DevServer { port, ui_port, db } => temporal::dev_server(port, ui_port, db),
         Task::Mirror { args } => mirror(&args),
         Task::Bench {
+            scale_only: true, ..
+        } => bench::scale_only(),
+        Task::Bench {
             runs,
             no_write,
             no_scale,
+            ..
         } => bench::run(runs, !no_write, !no_scale),
         Task::Measure { runs, command } => bench::measure(runs, &command),
         Task::Dist { out, check } => dist::run(out, check),
@@ -294,7 +301,7 @@ fn mirror(args: &[String]) -> Result<()> {
     let config = dir.join("breweries.json");
     std::fs::write(&config, mirror.config())?;
     eprintln!(
-        "==> a local mirror of the seven sources serves at {} (fixtures of the week of {})",
+        "==> a local mirror of the eight sources serves at {} (fixtures of the week of {})",
         mirror.uri(),
         atg_scrapers::testkit::Mirror::AS_OF
     );

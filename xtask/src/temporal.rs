@@ -33,6 +33,18 @@ pub fn terminate(child: &mut Child) {
     }
 }
 
+/// An empty bare repository at `path` whose default branch is `main`.
+pub fn git_init_bare(path: &std::path::Path) -> Result<()> {
+    let ok = Command::new("git")
+        .args(["init", "-q", "--bare", "-b", "main"])
+        .arg(path)
+        .status()?;
+    if !ok.success() {
+        bail!("git init {} failed", path.display());
+    }
+    Ok(())
+}
+
 /// `cargo xtask dev-server`: a dev server on 7233 with its UI on 8233, until Ctrl-C.
 pub fn dev_server(port: u16, ui_port: u16, db: Option<PathBuf>) -> Result<()> {
     let db = db.unwrap_or_else(|| target_dir().join("demo/temporal.db"));
@@ -91,7 +103,7 @@ pub fn demo() -> Result<()> {
         Some(DevServer::start(&temporal_cli()?, &options)?)
     };
 
-    // 2. The seven sources, served locally; a target repository for the deploy.
+    // 2. The eight sources, served locally; a target repository for the deploy.
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -101,13 +113,7 @@ pub fn demo() -> Result<()> {
     std::fs::write(&config, mirror.config())?;
     let repo = dir.join("site.git");
     if !repo.exists() {
-        let ok = Command::new("git")
-            .args(["init", "-q", "--bare", "-b", "main"])
-            .arg(&repo)
-            .status()?;
-        if !ok.success() {
-            bail!("git init failed");
-        }
+        git_init_bare(&repo)?;
     }
     let queue = format!("atg-demo-{}", std::process::id());
 

@@ -2,7 +2,7 @@
 //! publishes them as a site when asked. Argument parsing and output only: every step is a call
 //! into the library's pipeline.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -12,10 +12,9 @@ use around_the_grounds::ai_client::{AiClient, HaikuPrompt, VisionCache};
 use around_the_grounds::core::Clock;
 use around_the_grounds::deploy::GitSettings;
 use around_the_grounds::scrapers::{FetchOptions, ScrapeOptions};
-use around_the_grounds::web::{Report, render_text};
-use around_the_grounds::{Schedule, Target, ai, cli};
+use around_the_grounds::{Target, ai, cli};
 use chrono::NaiveDate;
-use clap::{Parser, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
@@ -29,11 +28,13 @@ enum Format {
 #[derive(Debug, Parser)]
 #[command(name = "around-the-grounds", version, about)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Brewery list to use instead of the built-in config/breweries.json.
     #[arg(short, long, value_name = "FILE", env = "ATG_CONFIG")]
     config: Option<PathBuf>,
     /// Pretend today is this Pacific date.
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = cli::parse_date)]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = cli::parse_date, global = true)]
     as_of: Option<NaiveDate>,
     /// Log what happens (debug level) on stderr.
     #[arg(short, long)]
@@ -80,6 +81,16 @@ struct Cli {
     git_branch: Option<String>,
 }
 
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Find which source reads a venue (its page, calendar feed or events address), and print
+    /// the config entry that reads it.
+    Probe {
+        /// The address to try (http, https or webcal).
+        url: String,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = match cli::parse_args::<Cli>() {
         Ok(c) => c,
@@ -97,6 +108,14 @@ fn main() -> ExitCode {
 
 fn run(cli: &Cli) -> anyhow::Result<u8> {
     let env = |k: &str| std::env::var(k).ok();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let clock = cli.as_of.map_or_else(Clock::system, Clock::as_of);
+    if let Some(Command::Probe { url }) = &cli.command {
+        return rt.block_on(cli::probe::run(url, clock.today()));
+    }
     let config = around_the_grounds::load_config(cli.config.as_deref())?;
     // Where the site goes is settled (and a bad deploy setting refused) before anything is fetched.
     let mut targets = Vec::new();
@@ -107,7 +126,6 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
         let git = GitSettings::from_env(cli.git_repo.clone(), cli.git_branch.clone(), env)?;
         targets.push(Target::Git(Box::new(git)));
     }
-    let clock = cli.as_of.map_or_else(Clock::system, Clock::as_of);
     let options = ScrapeOptions {
         concurrency: usize::from(cli.max_concurrent),
         source_deadline: cli.source_deadline,
@@ -118,11 +136,6 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
             ..FetchOptions::default()
         },
     };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-
     let progress = std::io::stderr().is_terminal();
     if progress {
         eprint!("⏳ Fetching {} breweries…", config.breweries.len());
@@ -143,7 +156,7 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
     if progress {
         eprint!("\r\x1b[2K");
     }
-    print_schedule(cli.format, &schedule)?;
+    cli::print_schedule(matches!(cli.format, Format::Json), &schedule)?;
     if !targets.is_empty() {
         // One site (and one haiku) for every target.
         let haiku = match &ai_client {
@@ -173,21 +186,4 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
         rt.block_on(cli::serve(&cli.out, addr))?;
     }
     Ok(schedule.status().exit_code())
-}
-
-fn print_schedule(format: Format, schedule: &Schedule) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    match format {
-        Format::Json => writeln!(out, "{}", Report::new(schedule).to_json()?)?,
-        Format::Text => {
-            writeln!(out, "🍺 Around the Grounds - Food Truck Tracker")?;
-            writeln!(out, "{}\n", "=".repeat(50))?;
-            if schedule.breweries.is_empty() {
-                writeln!(out, "No breweries configured.")?;
-            }
-            write!(out, "{}", render_text(schedule))?;
-        }
-    }
-    out.flush()?;
-    Ok(())
 }

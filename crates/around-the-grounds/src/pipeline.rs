@@ -4,6 +4,7 @@
 //! reads another's rendered output back.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use atg_core::{BreweryConfig, Clock, ConfigError, Schedule, Site};
 use atg_deploy::{DeployError, Deployed, GitSettings, LocalError};
@@ -46,8 +47,8 @@ pub fn render(
     schedule: &Schedule,
     haiku: Option<&str>,
     updated: DateTime<Utc>,
-) -> Result<Site, RenderError> {
-    atg_web::render_site(schedule, haiku, updated)
+) -> Result<Arc<Site>, RenderError> {
+    atg_web::render_site(schedule, haiku, updated).map(Arc::new)
 }
 
 /// Where a site is published.
@@ -82,7 +83,7 @@ pub enum PublishError {
 
 /// Publishes `site` to `target`, when it is [publishable](Site::publishable).
 pub async fn publish(
-    site: &Site,
+    site: &Arc<Site>,
     target: &Target,
     now: DateTime<Utc>,
 ) -> Result<Published, PublishError> {

@@ -4,4 +4,5 @@
 mod test_ai;
 mod test_cli;
 mod test_deploy;
+mod test_probe;
 mod test_site;

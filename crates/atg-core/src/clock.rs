@@ -161,17 +161,22 @@ pub fn to_pacific_wall_clock<Z: TimeZone>(instant: &DateTime<Z>) -> NaiveDateTim
     instant.with_timezone(&PACIFIC).naive_local()
 }
 
-/// A Pacific wall-clock reading as an instant. An ambiguous reading (the repeated hour in
-/// November) takes the earlier instant; a reading inside the spring-forward gap is moved past
-/// it, as a clock on the wall would be.
+/// A Pacific wall-clock reading as an instant ([`localize_in`] Pacific time).
 pub fn localize(wall: NaiveDateTime) -> DateTime<Tz> {
-    match PACIFIC.from_local_datetime(&wall) {
+    localize_in(PACIFIC, wall)
+}
+
+/// A wall-clock reading in `zone` as an instant. An ambiguous reading (the repeated hour when
+/// clocks go back) takes the earlier instant; a reading inside the gap when they go forward is
+/// moved past it, as a clock on the wall would be.
+pub fn localize_in(zone: Tz, wall: NaiveDateTime) -> DateTime<Tz> {
+    match zone.from_local_datetime(&wall) {
         LocalResult::Single(t) => t,
         LocalResult::Ambiguous(early, _) => early,
         LocalResult::None => wall
             .checked_add_signed(Duration::hours(1))
-            .and_then(|shifted| PACIFIC.from_local_datetime(&shifted).earliest())
-            .unwrap_or_else(|| PACIFIC.from_utc_datetime(&wall)),
+            .and_then(|shifted| zone.from_local_datetime(&shifted).earliest())
+            .unwrap_or_else(|| zone.from_utc_datetime(&wall)),
     }
 }
 

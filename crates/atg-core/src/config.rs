@@ -14,9 +14,10 @@ pub const EMBEDDED_CONFIG: &str = include_str!("../../../config/breweries.json")
 /// How the embedded configuration is named in messages.
 pub const EMBEDDED_CONFIG_NAME: &str = "<embedded config/breweries.json>";
 
-/// The largest configuration file read: a brewery list is a few kilobytes, so anything past
-/// this is a mistake (or `/dev/zero`), refused before it fills memory.
-pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+/// The largest configuration file read: a city's list is a few kilobytes and a region's of
+/// tens of thousands of sources a few megabytes, so anything past this is a mistake (or
+/// `/dev/zero`), refused before it fills memory.
+pub const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
 
 /// A brewery key as it appears in file names (`events-<slug>.ics`): ASCII letters and digits
 /// lower-cased, everything else `-`.
@@ -148,7 +149,7 @@ impl BreweryConfig {
             message,
         };
         let de = &mut serde_json::Deserializer::from_str(text);
-        let file: ConfigFile = serde_path_to_error::deserialize(de).map_err(|e| {
+        let mut file: ConfigFile = serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
             let field = if path == "." {
                 "(top level)".to_string()
@@ -157,6 +158,9 @@ impl BreweryConfig {
             };
             invalid(field, e.into_inner().to_string())
         })?;
+        for b in &mut file.breweries {
+            b.url = webcal_as_https(&b.url);
+        }
         let mut seen = HashSet::new();
         let mut slugs: HashMap<String, &str> = HashMap::new();
         for (i, b) in file.breweries.iter().enumerate() {
@@ -215,11 +219,30 @@ fn read_bounded(p: &Path) -> Result<String, ConfigError> {
         .map_err(read_err)?;
     if bytes.len() as u64 > MAX_CONFIG_BYTES {
         return Err(unusable(format!(
-            "is larger than the {} KiB a brewery list may have",
-            MAX_CONFIG_BYTES / 1024
+            "is larger than the {} MiB a brewery list may have",
+            MAX_CONFIG_BYTES / 1024 / 1024
         )));
     }
     String::from_utf8(bytes).map_err(|_| unusable("is not UTF-8 text".into()))
+}
+
+/// `webcal://` (and `webcals://`), the scheme calendar apps register for feeds, as the
+/// `https://` it stands for; any other URL as it is.
+///
+/// ```
+/// assert_eq!(atg_core::webcal_as_https("webcal://cal.test/a.ics"), "https://cal.test/a.ics");
+/// assert_eq!(atg_core::webcal_as_https("http://cal.test/a.ics"), "http://cal.test/a.ics");
+/// ```
+pub fn webcal_as_https(url: &str) -> String {
+    for scheme in ["webcals://", "webcal://"] {
+        if url
+            .get(..scheme.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+        {
+            return format!("https://{}", &url[scheme.len()..]);
+        }
+    }
+    url.to_string()
 }
 
 /// Every URL in the configuration must be absolute http(s): nothing is resolved against
@@ -240,7 +263,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn embedded_config_lists_the_seven_breweries_in_order() {
+    fn embedded_config_lists_the_eight_breweries_in_order() {
         let c = BreweryConfig::embedded().unwrap();
         let keys: Vec<_> = c.breweries.iter().map(|b| b.key.as_str()).collect();
         assert_eq!(
@@ -252,7 +275,8 @@ mod tests {
                 "urban-family",
                 "wheelie-pop",
                 "chucks-greenwood",
-                "salehs-corner"
+                "salehs-corner",
+                "lucky-envelope"
             ]
         );
     }
@@ -266,6 +290,16 @@ mod tests {
         )
         .unwrap();
         assert!(c.breweries.iter().all(|b| b.parser_config.is_empty()));
+    }
+
+    #[test]
+    fn a_webcal_feed_is_read_over_https() {
+        let c = BreweryConfig::parse(
+            r#"{"breweries":[{"key":"a","name":"A","url":"webcal://cal.test/a.ics","parser":"ical"}]}"#,
+            "t.json",
+        )
+        .unwrap();
+        assert_eq!(c.breweries[0].url, "https://cal.test/a.ics");
     }
 
     #[test]
@@ -362,7 +396,7 @@ mod tests {
         f.set_len(MAX_CONFIG_BYTES + 1).unwrap();
         let e = BreweryConfig::load(Some(&big)).unwrap_err().to_string();
         assert!(
-            e.ends_with("is larger than the 1024 KiB a brewery list may have"),
+            e.ends_with("is larger than the 16 MiB a brewery list may have"),
             "{e}"
         );
         std::fs::remove_dir_all(&dir).unwrap();

@@ -18,11 +18,11 @@ pub use chain::error_chain;
 pub use channel::{is_loopback_host, secret_may_travel_to};
 pub use clock::{
     AsOfError, Clock, PACIFIC, SANE_YEARS, ScheduleWindow, WINDOW_DAYS, infer_year, is_sane_date,
-    localize, parse_as_of, sane_date, sane_datetime, to_pacific_wall_clock,
+    localize, localize_in, parse_as_of, sane_date, sane_datetime, to_pacific_wall_clock,
 };
 pub use config::{
     Brewery, BreweryConfig, ConfigError, EMBEDDED_CONFIG, EMBEDDED_CONFIG_NAME, MAX_CONFIG_BYTES,
-    check_absolute_url, key_slug,
+    check_absolute_url, key_slug, webcal_as_https,
 };
 pub use error::{ErrorKind, ScrapeError, user_message_for};
 pub use event::{FoodTruckEvent, UNNAMED_VENDOR, sort_and_dedup};

@@ -284,7 +284,7 @@ pub fn commit_message(now: DateTime<Utc>) -> String {
 /// Publishes `site` under `public/` of the target repository.
 pub async fn deploy(
     settings: &GitSettings,
-    site: Site,
+    site: std::sync::Arc<Site>,
     now: DateTime<Utc>,
 ) -> Result<Deployed, DeployError> {
     let token = tokio::time::timeout(settings.timeout, settings.token(now))

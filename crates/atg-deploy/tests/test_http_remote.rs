@@ -297,7 +297,7 @@ async fn a_token_written_into_the_url_is_taken_out_and_used_only_there() {
     let work = tmp.path().join("work");
     settings.workdir = Some(work.clone());
     let now = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 25, 20, 0, 0).unwrap();
-    let done = atg_deploy::deploy(&settings, site(&["A"], "x"), now)
+    let done = atg_deploy::deploy(&settings, std::sync::Arc::new(site(&["A"], "x")), now)
         .await
         .unwrap();
     assert!(matches!(done, Deployed::Committed { .. }), "{done:?}");

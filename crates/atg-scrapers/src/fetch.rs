@@ -14,7 +14,7 @@ pub const USER_AGENT: &str = concat!(
     " (food-truck schedule tracker)"
 );
 
-/// How requests are made. The defaults suit the seven real sources.
+/// How requests are made. The defaults suit the real sources.
 #[derive(Debug, Clone)]
 pub struct FetchOptions {
     /// Total time for one request, body included.

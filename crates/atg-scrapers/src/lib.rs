@@ -7,6 +7,7 @@
 pub mod coordinator;
 pub mod fetch;
 mod patterns;
+pub mod probe;
 pub mod source;
 pub mod sources;
 pub mod template;

@@ -2,33 +2,72 @@
 //! fails ([`ParseError`], and [`SourceError`] for a whole source), the typed settings it reads
 //! from its brewery's `parser_config` ([`Settings`]), and the checks every source's events pass.
 
+use std::sync::Arc;
+
 use atg_core::{Brewery, ErrorKind, FoodTruckEvent, ScrapeError};
 use chrono::{Datelike, Months, NaiveDate};
+use chrono_tz::Tz;
+use regex::{Regex, RegexBuilder};
 use serde_json::{Map, Value};
 
 use crate::fetch::{FetchError, Fetcher, Request};
 
-/// What a parser knows besides the body: whose events these are and what day it is.
+/// What a parser knows besides the body: whose events these are, what day it is and in
+/// which zone, and which of a calendar's entries are food trucks.
 #[derive(Debug, Clone)]
 pub struct ParseContext {
     pub brewery_key: String,
     pub brewery_name: String,
-    /// Pacific today.
+    /// Today, at the site.
     pub today: NaiveDate,
+    /// The site's zone: times written without one are read in it, and every time is given as
+    /// its wall-clock reading there.
+    pub zone: Tz,
+    /// The brewery's `include`, `exclude` and `vendor_from` settings.
+    pub rules: Arc<EventRules>,
 }
 
 impl ParseContext {
     pub fn new(brewery: &Brewery, today: NaiveDate) -> Self {
+        Self::named(&brewery.key, &brewery.name, today)
+    }
+
+    /// A context for brewery `key` called `name`, in Pacific time, with no rules.
+    pub fn named(key: &str, name: &str, today: NaiveDate) -> Self {
         Self {
-            brewery_key: brewery.key.clone(),
-            brewery_name: brewery.name.clone(),
+            brewery_key: key.to_string(),
+            brewery_name: name.to_string(),
             today,
+            zone: atg_core::PACIFIC,
+            rules: Arc::default(),
         }
+    }
+
+    /// This context in `zone`.
+    pub fn in_zone(self, zone: Tz) -> Self {
+        Self { zone, ..self }
+    }
+
+    /// This context with `rules`.
+    pub fn with_rules(self, rules: Arc<EventRules>) -> Self {
+        Self { rules, ..self }
     }
 
     /// An event of this brewery.
     pub fn event(&self, vendor: impl Into<String>, date: NaiveDate) -> FoodTruckEvent {
         FoodTruckEvent::new(&self.brewery_key, &self.brewery_name, vendor, date)
+    }
+
+    /// The event of a calendar entry titled `title` (with `categories`), if the brewery's rules
+    /// keep it, its vendor read from the title by `vendor_from`.
+    pub fn entry(
+        &self,
+        title: &str,
+        categories: &[String],
+        date: NaiveDate,
+    ) -> Option<FoodTruckEvent> {
+        let vendor = self.rules.vendor(title, categories)?;
+        Some(self.event(vendor, date))
     }
 
     /// The first day of this month and of the next, in Pacific time.
@@ -38,6 +77,73 @@ impl ParseContext {
             first,
             first.checked_add_months(Months::new(1)).unwrap_or(first),
         ]
+    }
+}
+
+/// Which of a source's entries are food trucks, and where the vendor is in an entry's title: a
+/// brewery's calendar lists trivia night and live music too. Every source honours them.
+#[derive(Debug, Clone, Default)]
+pub struct EventRules {
+    /// Keep only entries whose title or a category matches (case-insensitive).
+    pub include: Option<Regex>,
+    /// Drop entries whose title or a category matches (case-insensitive).
+    pub exclude: Option<Regex>,
+    /// The vendor is this pattern's group `vendor` in the title (the whole title when it does
+    /// not match).
+    pub vendor_from: Option<Regex>,
+}
+
+/// The largest compiled size of a pattern from a config (the regex crate never backtracks, so
+/// this bounds memory, not time).
+const PATTERN_SIZE_LIMIT: usize = 1 << 20;
+
+impl EventRules {
+    /// The rules in `parser_config` (`include`, `exclude`, `vendor_from`).
+    pub fn from_settings(s: &Settings<'_>) -> Result<Self, String> {
+        let pattern = |field: &str, insensitive: bool| -> Result<Option<Regex>, String> {
+            s.string(field)?
+                .map(|p| {
+                    RegexBuilder::new(&p)
+                        .case_insensitive(insensitive)
+                        .size_limit(PATTERN_SIZE_LIMIT)
+                        .build()
+                        .map_err(|e| format!("{field}: not a usable pattern: {e}"))
+                })
+                .transpose()
+        };
+        let vendor_from = pattern("vendor_from", false)?;
+        if let Some(v) = &vendor_from
+            && !v.capture_names().any(|n| n == Some("vendor"))
+        {
+            return Err(
+                "vendor_from: needs a group named vendor, as in \"Food Truck: (?P<vendor>.+)\""
+                    .into(),
+            );
+        }
+        Ok(Self {
+            include: pattern("include", true)?,
+            exclude: pattern("exclude", true)?,
+            vendor_from,
+        })
+    }
+
+    /// The vendor of an entry, or `None` when the rules leave it out.
+    pub fn vendor(&self, title: &str, categories: &[String]) -> Option<String> {
+        let matches = |re: &Regex| re.is_match(title) || categories.iter().any(|c| re.is_match(c));
+        if self.include.as_ref().is_some_and(|re| !matches(re)) {
+            return None;
+        }
+        if self.exclude.as_ref().is_some_and(matches) {
+            return None;
+        }
+        let vendor = self
+            .vendor_from
+            .as_ref()
+            .and_then(|re| re.captures(title))
+            .and_then(|c| c.name("vendor"))
+            .map_or(title, |m| m.as_str());
+        let vendor = crate::text::collapse_ws(vendor);
+        (!vendor.is_empty()).then_some(vendor)
     }
 }
 

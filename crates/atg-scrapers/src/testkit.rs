@@ -1,4 +1,4 @@
-//! A local mirror of the seven sources for tests and benchmarks: a wiremock server that
+//! A local mirror of the eight sources for tests and benchmarks: a wiremock server that
 //! serves the fixture pages under a path per real host (`/www.stoupbrewing.com/ballard/`), and
 //! the `breweries.json` that points at it. The fixtures describe the week of
 //! [`Mirror::AS_OF`].
@@ -106,6 +106,12 @@ impl Mirror {
             )
             .await;
         }
+        mount(
+            Mock::given(method("GET"))
+                .and(path("/www.luckyenvelopebrewing.com/"))
+                .respond_with(ok(fixture!("upstream/lucky_envelope_sample.html"), html)),
+        )
+        .await;
         mount(
             Mock::given(method("GET"))
                 .and(path("/obecbrewing.com/"))

@@ -19,16 +19,30 @@ pub fn element_text(el: ElementRef<'_>) -> String {
     collapse_ws(&el.text().collect::<String>())
 }
 
-/// An ISO-8601 timestamp as a Pacific wall-clock reading: with an offset (or `Z`) it is
-/// converted; without one it already is Pacific wall-clock time. A year outside
-/// [`atg_core::SANE_YEARS`] is not a reading (and is never converted, which could overflow).
+/// An ISO-8601 timestamp as a Pacific wall-clock reading ([`iso_in_zone`] in Pacific time).
 pub fn iso_to_pacific(raw: &str) -> Option<NaiveDateTime> {
+    iso_in_zone(raw, atg_core::PACIFIC)
+}
+
+/// An ISO-8601 timestamp as a wall-clock reading in `zone`: with an offset (or `Z`) it is
+/// converted; without one it already is `zone`'s wall-clock time. A year outside
+/// [`atg_core::SANE_YEARS`] is not a reading (and is never converted, which could overflow).
+pub fn iso_in_zone(raw: &str, zone: chrono_tz::Tz) -> Option<NaiveDateTime> {
     let s = raw.trim();
     if s.is_empty() {
         return None;
     }
     let instant = |t: DateTime<chrono::FixedOffset>| {
-        atg_core::sane_datetime(t.naive_utc()).map(|_| atg_core::to_pacific_wall_clock(&t))
+        atg_core::sane_datetime(t.naive_utc()).map(|_| t.with_timezone(&zone).naive_local())
+    };
+    // `Z` as an offset the formats below read (`2026-12-03T17:00Z` has no seconds for RFC 3339).
+    let zulu;
+    let s = match s.strip_suffix(['Z', 'z']) {
+        Some(rest) => {
+            zulu = format!("{rest}+00:00");
+            zulu.as_str()
+        }
+        None => s,
     };
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return instant(t);

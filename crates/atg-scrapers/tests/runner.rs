@@ -4,6 +4,7 @@
 mod support;
 mod test_coordinator;
 mod test_faults;
+mod test_generic_sources;
 mod test_hardening;
 mod test_my_calendar;
 mod test_obec;

@@ -16,11 +16,7 @@ pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 }
 
 pub fn ctx(today: NaiveDate) -> ParseContext {
-    ParseContext {
-        brewery_key: "test-brewery".into(),
-        brewery_name: "Test Brewery".into(),
-        today,
-    }
+    ParseContext::named("test-brewery", "Test Brewery", today)
 }
 
 /// `2025-07-05 13:00-20:00 Woodshop BBQ` (times only when known; `+1` when the end is the

@@ -36,7 +36,7 @@ async fn mirror_breweries(m: &Mirror) -> Vec<Brewery> {
 }
 
 #[tokio::test]
-async fn all_seven_sources_from_the_mirror() {
+async fn every_source_from_the_mirror() {
     let mirror = Mirror::start(Duration::ZERO).await;
     let breweries = mirror_breweries(&mirror).await;
     let out = Coordinator::new(options())

@@ -1,7 +1,8 @@
 //! No input makes a parser panic or hang: arbitrary text, and text shaped like each source's.
 
 use atg_scrapers::sources::{
-    my_calendar, obec, seattle_food_truck, sheets_csv, squarespace, stoup, sugar_calendar,
+    html_selectors, ical, json_ld, my_calendar, obec, seattle_food_truck, sheets_csv, squarespace,
+    squarespace_list, stoup, sugar_calendar, tribe_events,
 };
 use atg_scrapers::timeparse::{find_range, parse_dash_range};
 use proptest::prelude::*;
@@ -69,6 +70,23 @@ fn shaped() -> impl Strategy<Value = String> {
         Just("{\"startDate\":".to_string()),
         Just("\",\"end_date\":\"".to_string()),
         Just("<time datetime=\"".to_string()),
+        Just("BEGIN:VCALENDAR\r\n".to_string()),
+        Just("BEGIN:VEVENT\r\nUID:x\r\nSUMMARY:Food Truck: T\r\n".to_string()),
+        Just("END:VEVENT\r\n".to_string()),
+        Just("DTSTART;TZID=America/Los_Angeles:20261029T170000\r\n".to_string()),
+        Just("DTSTART:19700101T000000Z\r\n".to_string()),
+        Just("DTSTART;VALUE=DATE:2026".to_string()),
+        Just("RRULE:FREQ=".to_string()),
+        "(SECONDLY|MINUTELY|HOURLY|DAILY|WEEKLY|MONTHLY|YEARLY)(;INTERVAL=[0-9]{1,4})?(;COUNT=[0-9]{1,6})?(;BYDAY=(MO|TU|-1FR|2SU))?\r\n",
+        Just("EXDATE:20261103T160000\r\n".to_string()),
+        Just("RECURRENCE-ID:20261031T120000\r\n".to_string()),
+        Just("DURATION:P".to_string()),
+        Just("BEGIN:VTIMEZONE\r\nTZID:X\r\nBEGIN:STANDARD\r\nDTSTART:16011104T020000\r\nTZOFFSETTO:".to_string()),
+        Just("<script type=\"application/ld+json\">".to_string()),
+        Just("{\"@type\":\"FoodEvent\",\"name\":\"T\",\"startDate\":\"".to_string()),
+        Just("\"@graph\":[".to_string()),
+        Just("{\"events\":[{\"title\":\"T\",\"start_date\":\"2026-10-29 17:00:00\",\"timezone\":\"UTC-".to_string()),
+        Just("<div class=\"user-items-list-carousel\" data-current-context=\"{&quot;userItems&quot;:[{&quot;title&quot;:&quot;T&quot;,&quot;description&quot;:&quot;&lt;p&gt;".to_string()),
         "[0-9]{1,13}",
         "[0-9]{1,2}[.:/-][0-9]{1,2}",
         "[a-zA-Z '&;]{0,12}",
@@ -133,6 +151,36 @@ proptest! {
             prop_assert_ne!(s, e);
         }
         let _ = parse_dash_range(&text);
+    }
+
+    #[test]
+    fn ical_never_panics_nor_expands_without_bound(body in input(), c in ctx_any()) {
+        let _ = ical::parse(&body, &c);
+    }
+
+    #[test]
+    fn json_ld_tribe_and_list_sections_never_panic(body in input(), c in ctx_any()) {
+        let _ = json_ld::parse(&body, json_ld::VendorField::Performer, &c);
+        let _ = tribe_events::parse(&body, &c);
+        let _ = squarespace_list::parse(&body, &c);
+    }
+
+    #[test]
+    fn html_selectors_never_panic(body in input(), c in ctx_any()) {
+        let formats: Vec<String> = html_selectors::DEFAULT_DATE_FORMATS.iter().map(|f| f.to_string()).collect();
+        let _ = html_selectors::read_date(&body, &formats, c.today);
+        let b = atg_core::Brewery {
+            key: "k".into(),
+            name: "K".into(),
+            url: "https://k.test/".into(),
+            parser: Some("html-selectors".into()),
+            parser_config: serde_json::json!({"event": "li, div", "vendor": "b, h4", "date": "i, time"})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        };
+        let source = html_selectors::HtmlSelectors::new(&atg_scrapers::Settings::new(&b)).unwrap();
+        let _ = atg_scrapers::sources::OnePage::parse(&source, &body, &c);
     }
 
     #[test]

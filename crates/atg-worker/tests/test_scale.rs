@@ -63,7 +63,7 @@ fn scrapes(events: &[Value]) -> (Scheduled, Completed) {
         let Some(a) = e["attributes"].get("ActivityTaskScheduledEventAttributes") else {
             continue;
         };
-        if a["activity_type"]["name"] != "scrape_single_brewery" {
+        if a["activity_type"]["name"] != "scrape_breweries" {
             continue;
         }
         let data = a["input"]["payloads"][0]["data"].as_str().unwrap();
@@ -73,9 +73,11 @@ fn scrapes(events: &[Value]) -> (Scheduled, Completed) {
                 .unwrap(),
         )
         .unwrap();
+        // A city-sized run: one brewery a scrape.
+        assert_eq!(input["breweries"].as_array().unwrap().len(), 1);
         scheduled.push((
             e["event_id"].as_i64().unwrap(),
-            input["key"].as_str().unwrap().to_string(),
+            input["breweries"][0]["key"].as_str().unwrap().to_string(),
         ));
     }
     let mut completed = Vec::new();

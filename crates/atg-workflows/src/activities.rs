@@ -12,7 +12,7 @@ use around_the_grounds::core::{
     Brewery, BreweryConfig, BreweryRef, Clock, FoodTruckEvent, Schedule,
 };
 use around_the_grounds::deploy::{GitSettings, RepositoryPolicy};
-use around_the_grounds::scrapers::{Coordinator, FetchOptions, ScrapeOptions};
+use around_the_grounds::scrapers::{Coordinator, ScrapeOptions};
 use around_the_grounds::web::WebData;
 use around_the_grounds::{PublishError, Published, Site, Target};
 use futures::FutureExt;
@@ -26,14 +26,14 @@ use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
 use crate::types::{
     DeployInput, ErrorDict, HaikuInput, PartInput, PartRun, PlanInput, PublishInput, PublishReport,
-    RunPlan, ScheduleSource, ScrapeInput, ScrapeResult, VisionInput, WebDataInput,
+    RunPlan, ScheduleSource, ScrapeChunk, ScrapeInput, ScrapeResult, VisionInput, WebDataInput,
 };
 
 /// Failure types the workflow's retry policies know.
 pub mod failure_type {
     pub const CONFIGURATION: &str = "ConfigurationError";
-    pub const PARSER: &str = "ParserError";
-    pub const TRANSIENT: &str = "TransientScrapeError";
+    /// A haiku request that failed and may succeed on a retry.
+    pub const TRANSIENT: &str = "TransientError";
     pub const DEPLOY_SETTINGS: &str = "DeploySettingsError";
     pub const DEPLOY: &str = "DeployError";
 }
@@ -79,8 +79,7 @@ impl WorkerTrust {
 }
 
 /// What the activities share: one HTTP client for every scrape, the AI client when a key is
-/// configured, the vision cache, and the worker's own Temporal client (a split run's publish
-/// reads its parts' results with it).
+/// configured, and the vision cache.
 pub struct FoodTruckActivities {
     /// Made on first use, so an idle worker holds no HTTP client (nor its TLS roots).
     coordinator: std::sync::OnceLock<Coordinator>,
@@ -88,30 +87,21 @@ pub struct FoodTruckActivities {
     ai: Option<AiClient>,
     vision_cache: tokio::sync::Mutex<VisionCache>,
     trust: WorkerTrust,
-    client: Client,
 }
 
 impl FoodTruckActivities {
-    /// Inside an activity the coordinator makes one attempt per request: Temporal's retry
-    /// policy does the retrying, visibly, with backoff.
-    pub fn new(trust: WorkerTrust, client: Client) -> Self {
-        let options = ScrapeOptions {
-            fetch: FetchOptions {
-                max_attempts: 1,
-                ..FetchOptions::default()
-            },
-            ..ScrapeOptions::default()
-        };
+    /// A request is retried as the CLI retries it (the fetcher's transient-failure policy,
+    /// inside the scrape's deadline); Temporal retries an activity that did not finish.
+    pub fn new(trust: WorkerTrust) -> Self {
         let env = |k: &str| std::env::var(k).ok();
         Self {
             coordinator: std::sync::OnceLock::new(),
-            scrape_options: options,
+            scrape_options: ScrapeOptions::default(),
             ai: AiClient::from_process_env(),
             vision_cache: tokio::sync::Mutex::new(VisionCache::open(VisionCache::default_path(
                 env,
             ))),
             trust,
-            client,
         }
     }
 
@@ -139,6 +129,7 @@ impl FoodTruckActivities {
     /// split (their ids come from this run's own workflow code, never from its input).
     async fn schedule(
         &self,
+        client: &Client,
         source: ScheduleSource,
         as_of: chrono::NaiveDate,
     ) -> Result<Schedule, ActivityError> {
@@ -153,14 +144,14 @@ impl FoodTruckActivities {
         } in runs
         {
             let info = WorkflowExecutionInfo::builder()
-                .namespace(self.client.namespace())
+                .namespace(client.namespace())
                 .workflow_id(workflow_id.clone())
                 .run_id(run_id)
                 .build();
             // Read untyped: the part workflow's code is the workflow module's, which calls
             // these activities; its result is a schedule in the default JSON encoding.
             let raw = info
-                .bind_untyped(self.client.clone())
+                .bind_untyped(client.clone())
                 .get_result(
                     WorkflowGetResultOptions::builder()
                         .follow_runs(false)
@@ -201,6 +192,15 @@ async fn supervised<T>(
     ctx: &ActivityContext,
     work: impl Future<Output = Result<T, ActivityError>>,
 ) -> Result<T, ActivityError> {
+    supervised_with(ctx, || (), work).await
+}
+
+/// [`supervised`], each heartbeat carrying `progress()`: what a retried attempt resumes from.
+async fn supervised_with<T, P: serde::Serialize + Send + Sync + 'static>(
+    ctx: &ActivityContext,
+    progress: impl Fn() -> P,
+    work: impl Future<Output = Result<T, ActivityError>>,
+) -> Result<T, ActivityError> {
     let work = AssertUnwindSafe(work).catch_unwind();
     tokio::pin!(work);
     // The first beat after a period, not at once: most activities end well before it.
@@ -221,17 +221,9 @@ async fn supervised<T>(
                 )));
             }
             () = ctx.cancelled() => return Err(ActivityError::cancelled()),
-            _ = beat.tick() => { let _ = ctx.record_heartbeat(()).await; }
+            _ = beat.tick() => { let _ = ctx.record_heartbeat(progress()).await; }
         }
     }
-}
-
-/// This attempt is the retry policy's last.
-fn final_attempt(ctx: &ActivityContext) -> bool {
-    let info = ctx.info();
-    info.retry_policy
-        .as_ref()
-        .is_some_and(|p| p.maximum_attempts() > 0 && info.attempt >= p.maximum_attempts())
 }
 
 /// A digest of the breweries of a configuration, so the parts of a split run can tell they
@@ -314,8 +306,8 @@ impl FoodTruckActivities {
         Ok(breweries.get(first..last).unwrap_or_default().to_vec())
     }
 
-    /// One brewery. Transient failures fail the attempt so Temporal retries them; on the last
-    /// attempt, and for failures no retry can fix, the failure is returned as data.
+    /// The original's: one brewery, its events or its error (as data: one brewery's failure
+    /// never fails a run).
     #[activity(name = "scrape_single_brewery")]
     pub async fn scrape_single_brewery(
         self: Arc<Self>,
@@ -324,25 +316,46 @@ impl FoodTruckActivities {
     ) -> Result<ScrapeResult, ActivityError> {
         let clock = input.as_of.map_or_else(Clock::system, Clock::as_of);
         let coordinator = self.coordinator()?;
-        let result = supervised(&ctx, async {
-            Ok(coordinator.scrape_one(&input.brewery, clock).await)
+        supervised(&ctx, async {
+            Ok(ScrapeResult::from(
+                coordinator.scrape_one(&input.brewery, clock).await,
+            ))
+        })
+        .await
+    }
+
+    /// Breweries one after another (a lane of the workflow's window takes a chunk at a time),
+    /// each with its events or its error. Every heartbeat carries the results so far, and a
+    /// retried attempt (the worker was lost) resumes after them.
+    #[activity(name = "scrape_breweries")]
+    pub async fn scrape_breweries(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: ScrapeChunk,
+    ) -> Result<Vec<ScrapeResult>, ActivityError> {
+        let clock = Clock::as_of(input.as_of);
+        let coordinator = self.coordinator()?;
+        let resumed: Vec<ScrapeResult> = ctx
+            .heartbeat_details()
+            .deserialize::<Vec<ScrapeResult>>()
+            .ok()
+            .flatten()
+            .filter(|done| done.len() <= input.breweries.len())
+            .unwrap_or_default();
+        let done = std::sync::Mutex::new(resumed);
+        let progress = || done.lock().map(|d| d.clone()).unwrap_or_default();
+        supervised_with(&ctx, progress, async {
+            let from = done.lock().map(|d| d.len()).unwrap_or(0);
+            for brewery in input.breweries.iter().skip(from) {
+                let result = ScrapeResult::from(coordinator.scrape_one(brewery, clock).await);
+                if let Ok(mut d) = done.lock() {
+                    d.push(result);
+                }
+            }
+            Ok(())
         })
         .await?;
-        match result {
-            Ok(events) => Ok(ScrapeResult {
-                events,
-                error: None,
-            }),
-            Err(e) if e.retryable && !final_attempt(&ctx) => Err(failure(
-                format!("{}: {}", e.kind, e.message),
-                failure_type::TRANSIENT,
-                false,
-            )),
-            Err(e) => Ok(ScrapeResult {
-                events: Vec::new(),
-                error: Some(ErrorDict::from(&e)),
-            }),
-        }
+        Ok(done.into_inner().unwrap_or_default())
     }
 
     /// The original's legacy activity: every brewery in one go, `[events, errors]`.
@@ -406,7 +419,9 @@ impl FoodTruckActivities {
         ctx: ActivityContext,
         input: PublishInput,
     ) -> Result<PublishReport, ActivityError> {
-        let schedule = self.schedule(input.schedule, input.as_of).await?;
+        let schedule = self
+            .schedule(&ctx.client(), input.schedule, input.as_of)
+            .await?;
         let now = chrono::Utc::now();
         let site = around_the_grounds::render(&schedule, input.haiku.as_deref(), now)
             .map_err(|e| failure(e.to_string(), failure_type::CONFIGURATION, true))?;
@@ -450,6 +465,7 @@ impl FoodTruckActivities {
         input: DeployInput,
     ) -> Result<bool, ActivityError> {
         let site = around_the_grounds::web::render_data(input.web_data)
+            .map(Arc::new)
             .map_err(|e| failure(e.to_string(), failure_type::CONFIGURATION, true))?;
         if !site.publishable() {
             return Ok(false);
@@ -485,7 +501,7 @@ impl FoodTruckActivities {
     async fn publish(
         &self,
         ctx: &ActivityContext,
-        site: &Site,
+        site: &Arc<Site>,
         target: &Target,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<PublishReport, ActivityError> {

@@ -127,16 +127,43 @@ impl ErrorDict {
             brewery_name: brewery.name.clone(),
             kind: self.kind.unwrap_or(ErrorKind::ParserError),
             message: self.message.clone(),
-            retryable: false,
+            retryable: self.kind.is_some_and(|k| {
+                matches!(
+                    k,
+                    ErrorKind::NetworkTimeout | ErrorKind::NetworkError | ErrorKind::HttpStatus
+                )
+            }),
         }
     }
 }
 
-/// `scrape_single_brewery`'s output.
+/// `scrape_single_brewery`'s output, and one brewery's in `scrape_breweries`'.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScrapeResult {
     pub events: Vec<FoodTruckEvent>,
     pub error: Option<ErrorDict>,
+}
+
+impl From<Result<Vec<FoodTruckEvent>, ScrapeError>> for ScrapeResult {
+    fn from(outcome: Result<Vec<FoodTruckEvent>, ScrapeError>) -> Self {
+        match outcome {
+            Ok(events) => Self {
+                events,
+                error: None,
+            },
+            Err(e) => Self {
+                events: Vec::new(),
+                error: Some(ErrorDict::from(&e)),
+            },
+        }
+    }
+}
+
+/// `scrape_breweries`' input: breweries scraped one after another in one activity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScrapeChunk {
+    pub breweries: Vec<Brewery>,
+    pub as_of: NaiveDate,
 }
 
 /// An entry of `generate_web_data`'s `errors`: an error dict, or a plain message (spec §9.4).

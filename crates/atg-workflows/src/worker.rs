@@ -58,7 +58,7 @@ pub fn build_worker(
     let options = WorkerOptions::new(s.task_queue.clone())
         .register_workflow::<FoodTruckWorkflow>()?
         .register_workflow::<FoodTruckPartWorkflow>()?
-        .register_activities(FoodTruckActivities::new(s.trust.clone(), client.clone()))
+        .register_activities(FoodTruckActivities::new(s.trust.clone()))
         // Heartbeats reach the server at least every second, so a cancelled workflow's
         // activities learn of it within a second or two.
         .max_heartbeat_throttle_interval(crate::activities::HEARTBEAT_EVERY)

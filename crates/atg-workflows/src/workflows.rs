@@ -26,7 +26,7 @@ use temporalio_sdk::{
 use crate::activities::{FoodTruckActivities, failure_type};
 use crate::types::{
     HaikuInput, PartInput, PartParams, PartRun, PlanInput, PublishInput, PublishReport, RunPlan,
-    ScheduleSource, ScrapeInput, ScrapeResult, VisionInput, WorkflowParams, WorkflowResult,
+    ScheduleSource, ScrapeChunk, ScrapeResult, VisionInput, WorkflowParams, WorkflowResult,
 };
 
 mod legacy;
@@ -73,16 +73,17 @@ fn within(timeout: Duration, attempts: u32, non_retryable: &[&str]) -> ActivityO
         .build()
 }
 
-fn scrape_options() -> ActivityOptions {
+/// A scrape of `breweries` breweries, one after another: each has its attempt's time.
+fn scrape_options(breweries: usize) -> ActivityOptions {
+    let n = u32::try_from(breweries.max(1)).unwrap_or(1);
     ActivityOptions::with_close_timeouts(ActivityCloseTimeouts::ScheduleAndStartToClose {
-        schedule_to_close: timeouts::SCRAPE_TOTAL,
-        start_to_close: timeouts::SCRAPE_ATTEMPT,
+        schedule_to_close: timeouts::SCRAPE_TOTAL.saturating_mul(n),
+        start_to_close: timeouts::SCRAPE_ATTEMPT.saturating_mul(n),
     })
     .heartbeat_timeout(timeouts::SCRAPE_HEARTBEAT)
-    .retry_policy(retry(
-        3,
-        &[failure_type::CONFIGURATION, failure_type::PARSER],
-    ))
+    // A failed request is retried inside the activity (the fetcher's policy, as in the CLI);
+    // Temporal retries an activity that did not finish: its worker was lost, it timed out.
+    .retry_policy(retry(3, &[failure_type::CONFIGURATION]))
     .build()
 }
 
@@ -286,8 +287,21 @@ fn outcome(
     (BreweryRef::from(brewery), outcome)
 }
 
-/// `breweries` scraped (at most `parallel` at once), merged, and their logo-only trucks named.
-/// A cancelled workflow stops starting scrapes and ends as cancelled.
+/// How many breweries one scrape activity takes: one each for a city's list (every brewery
+/// its own activity in the history), more for a region's, so each of the `parallel` lanes takes
+/// about four activities — every activity costs the Temporal server work (and, on Temporal
+/// Cloud, money), a brewery's scrape a few milliseconds.
+pub fn breweries_per_scrape(breweries: usize, parallel: usize) -> usize {
+    breweries
+        .div_ceil(parallel.max(1).saturating_mul(4))
+        .clamp(1, 25)
+}
+
+/// `breweries` scraped and merged, and their logo-only trucks named. The window has `parallel`
+/// lanes; each takes the next chunk of breweries as soon as its last one is done and scrapes
+/// its breweries one after another, so never more than `parallel` are in flight and a slow
+/// brewery holds one lane, not the run. A cancelled workflow stops starting scrapes and ends
+/// as cancelled.
 async fn scrape_part<W>(
     ctx: &WorkflowContext<W>,
     breweries: &[Brewery],
@@ -295,18 +309,20 @@ async fn scrape_part<W>(
     parallel: usize,
 ) -> Result<Schedule, WorkflowTermination> {
     let cancel = ctx.cancellation_token();
-    let options = scrape_options();
+    let per_scrape = breweries_per_scrape(breweries.len(), parallel);
+    let chunks: Vec<&[Brewery]> = breweries.chunks(per_scrape).collect();
+    let options = scrape_options(per_scrape);
     let results = sliding_window(
-        breweries.len(),
+        chunks.len(),
         parallel,
         || cancel.is_cancelled(),
         |i| {
-            let input = ScrapeInput {
-                brewery: breweries[i].clone(),
-                as_of: Some(as_of),
+            let input = ScrapeChunk {
+                breweries: chunks[i].to_vec(),
+                as_of,
             };
             ctx.execute_activity(
-                FoodTruckActivities::scrape_single_brewery,
+                FoodTruckActivities::scrape_breweries,
                 input,
                 options.clone(),
             )
@@ -316,10 +332,23 @@ async fn scrape_part<W>(
     if cancel.is_cancelled() {
         return Err(WorkflowTermination::cancelled());
     }
-    let outcomes = breweries
-        .iter()
-        .zip(results)
-        .filter_map(|(b, r)| r.map(|r| outcome(b, r)));
+    let mut outcomes = Vec::with_capacity(breweries.len());
+    for (chunk, result) in chunks.iter().zip(results) {
+        match result {
+            Some(Ok(found)) => outcomes.extend(
+                chunk
+                    .iter()
+                    .zip(found.into_iter().map(Ok))
+                    .map(|(b, r)| outcome(b, r)),
+            ),
+            Some(Err(e)) => outcomes.extend(
+                chunk
+                    .iter()
+                    .map(|b| (BreweryRef::from(b), Err(gave_up(b, &e)))),
+            ),
+            None => {}
+        }
+    }
     let mut schedule = Schedule::merge(as_of, outcomes);
     name_trucks_from_logos(ctx, &mut schedule, breweries).await;
     Ok(schedule)

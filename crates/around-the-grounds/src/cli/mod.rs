@@ -4,8 +4,9 @@
 
 mod args;
 mod logging;
+pub mod probe;
 mod report;
 
 pub use args::{parse_args, parse_date, parse_seconds, runtime, start};
 pub use logging::{LogFormat, init_logging, init_logging_with};
-pub use report::{failed, published, serve};
+pub use report::{failed, print_schedule, published, serve};

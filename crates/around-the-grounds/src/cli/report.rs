@@ -4,7 +4,9 @@ use std::io::Write;
 
 use anyhow::Context;
 
-use crate::{PublishError, Published, Target};
+use atg_web::{Report, render_text};
+
+use crate::{PublishError, Published, Schedule, Target};
 
 /// What a publish did, in one line for people.
 pub fn published(target: &Target, done: &Published, events: usize) -> String {
@@ -61,4 +63,21 @@ pub async fn serve(dir: &std::path::Path, addr: std::net::SocketAddr) -> anyhow:
         })
         .await
         .context("the local server failed")
+}
+
+/// The schedule on stdout: one JSON document (`json`), or the text for people.
+pub fn print_schedule(json: bool, schedule: &Schedule) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{}", Report::new(schedule).to_json()?)?;
+    } else {
+        writeln!(out, "🍺 Around the Grounds - Food Truck Tracker")?;
+        writeln!(out, "{}\n", "=".repeat(50))?;
+        if schedule.breweries.is_empty() {
+            writeln!(out, "No breweries configured.")?;
+        }
+        write!(out, "{}", render_text(schedule))?;
+    }
+    out.flush()?;
+    Ok(())
 }

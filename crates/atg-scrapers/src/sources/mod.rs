@@ -2,20 +2,27 @@
 //! bottom: its settings (from the brewery's `parser_config`), the requests it makes, and a pure
 //! synchronous `parse` tested on fixtures.
 
+use std::sync::Arc;
+
 use atg_core::{Brewery, BreweryConfig, ConfigError, FoodTruckEvent};
 
 use crate::fetch::Fetcher;
 use crate::source::read_one;
-pub use crate::source::{OnePage, ParseContext, ParseError, Settings, SourceError};
+pub use crate::source::{EventRules, OnePage, ParseContext, ParseError, Settings, SourceError};
 
 pub mod hivey;
+pub mod html_selectors;
+pub mod ical;
+pub mod json_ld;
 pub mod my_calendar;
 pub mod obec;
 pub mod seattle_food_truck;
 pub mod sheets_csv;
 pub mod squarespace;
+pub mod squarespace_list;
 pub mod stoup;
 pub mod sugar_calendar;
+pub mod tribe_events;
 
 /// The kinds of source a brewery's `"parser"` may name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,10 +34,15 @@ pub enum SourceKind {
     MyCalendar,
     GoogleSheetsCsv,
     SeattleFoodTruck,
+    SquarespaceList,
+    Ical,
+    JsonLd,
+    TribeEvents,
+    HtmlSelectors,
 }
 
 impl SourceKind {
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 12] = [
         Self::Stoup,
         Self::SquarespaceCalendar,
         Self::TextPattern,
@@ -38,6 +50,19 @@ impl SourceKind {
         Self::MyCalendar,
         Self::GoogleSheetsCsv,
         Self::SeattleFoodTruck,
+        Self::SquarespaceList,
+        Self::Ical,
+        Self::JsonLd,
+        Self::TribeEvents,
+        Self::HtmlSelectors,
+    ];
+
+    /// The sources any venue can be read with, by configuration alone (`probe` tries them).
+    pub const GENERIC: [Self; 4] = [
+        Self::Ical,
+        Self::JsonLd,
+        Self::TribeEvents,
+        Self::HtmlSelectors,
     ];
 
     /// The name a config gives in `"parser"`.
@@ -50,6 +75,11 @@ impl SourceKind {
             Self::MyCalendar => "my-calendar",
             Self::GoogleSheetsCsv => "google-sheets-csv",
             Self::SeattleFoodTruck => "seattle-food-truck",
+            Self::SquarespaceList => "squarespace-list",
+            Self::Ical => "ical",
+            Self::JsonLd => "json-ld",
+            Self::TribeEvents => "tribe-events",
+            Self::HtmlSelectors => "html-selectors",
         }
     }
 
@@ -57,6 +87,8 @@ impl SourceKind {
     /// `"parser"`, and the original's configs keep working.
     pub fn original_key(self) -> Option<&'static str> {
         Some(match self {
+            Self::Ical | Self::JsonLd | Self::TribeEvents | Self::HtmlSelectors => return None,
+            Self::SquarespaceList => "lucky-envelope",
             Self::Stoup => "stoup-ballard",
             Self::SquarespaceCalendar => "yonder-balebreaker",
             Self::TextPattern => "obec-brewing",
@@ -90,9 +122,17 @@ impl SourceKind {
     }
 }
 
-/// A brewery's source, built from its settings.
+/// A brewery's source, built from its settings: the reader of its platform, and the rules that
+/// say which entries are food trucks.
 #[derive(Debug, Clone)]
-pub enum Source {
+pub struct Source {
+    reader: Reader,
+    rules: Arc<EventRules>,
+}
+
+/// The reader of one platform.
+#[derive(Debug, Clone)]
+enum Reader {
     Stoup(stoup::Stoup),
     Squarespace(squarespace::Squarespace),
     Obec(obec::Obec),
@@ -100,6 +140,11 @@ pub enum Source {
     MyCalendar(my_calendar::MyCalendar),
     SheetsCsv(sheets_csv::SheetsCsv),
     SeattleFoodTruck(seattle_food_truck::SeattleFoodTruck),
+    SquarespaceList(squarespace_list::SquarespaceList),
+    Ical(ical::Ical),
+    JsonLd(json_ld::JsonLd),
+    TribeEvents(tribe_events::TribeEvents),
+    HtmlSelectors(html_selectors::HtmlSelectors),
 }
 
 impl Source {
@@ -107,31 +152,82 @@ impl Source {
     pub fn for_brewery(brewery: &Brewery) -> Result<Self, SourceError> {
         let kind = SourceKind::of(brewery).map_err(SourceError::Config)?;
         let s = Settings::new(brewery);
-        let built = match kind {
-            SourceKind::Stoup => stoup::Stoup::new(&s).map(Self::Stoup),
-            SourceKind::SquarespaceCalendar => {
-                squarespace::Squarespace::new(&s).map(Self::Squarespace)
-            }
-            SourceKind::TextPattern => obec::Obec::new(&s).map(Self::Obec),
-            SourceKind::SugarCalendar => {
-                sugar_calendar::SugarCalendar::new(&s).map(Self::SugarCalendar)
-            }
-            SourceKind::MyCalendar => my_calendar::MyCalendar::new(&s).map(Self::MyCalendar),
-            SourceKind::GoogleSheetsCsv => sheets_csv::SheetsCsv::new(&s).map(Self::SheetsCsv),
-            SourceKind::SeattleFoodTruck => {
-                seattle_food_truck::SeattleFoodTruck::new(&s).map(Self::SeattleFoodTruck)
-            }
-        };
-        built.map_err(|e| SourceError::Config(format!("parser_config.{e}")))
+        let setting = |e: String| SourceError::Config(format!("parser_config.{e}"));
+        let rules = Arc::new(EventRules::from_settings(&s).map_err(setting)?);
+        let reader = Reader::new(kind, &s).map_err(setting)?;
+        Ok(Self { reader, rules })
     }
 
-    /// Fetches and parses this source's events.
+    /// Fetches and parses this source's events; the brewery's rules keep the food trucks.
     pub async fn scrape(
         &self,
         http: &Fetcher,
         ctx: &ParseContext,
     ) -> Result<Vec<FoodTruckEvent>, SourceError> {
-        let events = match self {
+        let ctx = ctx.clone().with_rules(self.rules.clone());
+        let mut events = self.reader.scrape(http, &ctx).await?;
+        if !self.reader.reads_rules() {
+            events.retain_mut(|e| match self.rules.vendor(&e.vendor, &[]) {
+                Some(v) => {
+                    e.vendor = v;
+                    true
+                }
+                None => false,
+            });
+        }
+        crate::source::checked_events(events)
+    }
+}
+
+impl Reader {
+    fn new(kind: SourceKind, s: &Settings<'_>) -> Result<Self, String> {
+        match kind {
+            SourceKind::Stoup => stoup::Stoup::new(s).map(Self::Stoup),
+            SourceKind::SquarespaceCalendar => {
+                squarespace::Squarespace::new(s).map(Self::Squarespace)
+            }
+            SourceKind::TextPattern => obec::Obec::new(s).map(Self::Obec),
+            SourceKind::SugarCalendar => {
+                sugar_calendar::SugarCalendar::new(s).map(Self::SugarCalendar)
+            }
+            SourceKind::MyCalendar => my_calendar::MyCalendar::new(s).map(Self::MyCalendar),
+            SourceKind::GoogleSheetsCsv => sheets_csv::SheetsCsv::new(s).map(Self::SheetsCsv),
+            SourceKind::SeattleFoodTruck => {
+                seattle_food_truck::SeattleFoodTruck::new(s).map(Self::SeattleFoodTruck)
+            }
+            SourceKind::SquarespaceList => {
+                squarespace_list::SquarespaceList::new(s).map(Self::SquarespaceList)
+            }
+            SourceKind::Ical => ical::Ical::new(s).map(Self::Ical),
+            SourceKind::JsonLd => json_ld::JsonLd::new(s).map(Self::JsonLd),
+            SourceKind::TribeEvents => tribe_events::TribeEvents::new(s).map(Self::TribeEvents),
+            SourceKind::HtmlSelectors => {
+                html_selectors::HtmlSelectors::new(s).map(Self::HtmlSelectors)
+            }
+        }
+    }
+
+    /// The reader applies the brewery's rules to each entry itself (it sees titles and
+    /// categories); the others' events are filtered by their vendor afterwards.
+    fn reads_rules(&self) -> bool {
+        !matches!(
+            self,
+            Self::Stoup(_)
+                | Self::Squarespace(_)
+                | Self::Obec(_)
+                | Self::SugarCalendar(_)
+                | Self::MyCalendar(_)
+                | Self::SheetsCsv(_)
+                | Self::SeattleFoodTruck(_)
+        )
+    }
+
+    async fn scrape(
+        &self,
+        http: &Fetcher,
+        ctx: &ParseContext,
+    ) -> Result<Vec<FoodTruckEvent>, SourceError> {
+        Ok(match self {
             Self::Stoup(s) => read_one(http, s, ctx).await?,
             Self::Squarespace(s) => s.scrape(http, ctx).await?,
             Self::Obec(s) => read_one(http, s, ctx).await?,
@@ -139,8 +235,12 @@ impl Source {
             Self::MyCalendar(s) => s.scrape(http, ctx).await?,
             Self::SheetsCsv(s) => read_one(http, s, ctx).await?,
             Self::SeattleFoodTruck(s) => read_one(http, s, ctx).await?,
-        };
-        crate::source::checked_events(events)
+            Self::SquarespaceList(s) => read_one(http, s, ctx).await?,
+            Self::Ical(s) => read_one(http, s, ctx).await?,
+            Self::JsonLd(s) => read_one(http, s, ctx).await?,
+            Self::TribeEvents(s) => s.scrape(http, ctx).await?,
+            Self::HtmlSelectors(s) => read_one(http, s, ctx).await?,
+        })
     }
 }
 

@@ -46,7 +46,7 @@ pub(super) async fn run(
             ctx.execute_activity(
                 FoodTruckActivities::scrape_single_brewery,
                 input,
-                scrape_options(),
+                scrape_options(1),
             )
         });
         for (brewery, result) in batch.iter().zip(join_all(scrapes).await) {

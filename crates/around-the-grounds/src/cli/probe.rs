@@ -1,0 +1,44 @@
+//! `around-the-grounds probe URL`: which source reads a venue, with the entry to paste.
+
+use std::io::Write;
+
+use atg_scrapers::probe::{Finding, probe};
+use atg_scrapers::{FetchOptions, Fetcher};
+use chrono::NaiveDate;
+
+/// Probes `url` for the week of `today` and prints what reads it; exit 0 when something
+/// does, 1 (with one line) when nothing does.
+pub async fn run(url: &str, today: NaiveDate) -> anyhow::Result<u8> {
+    let http = Fetcher::new(FetchOptions::default())?;
+    let found = probe(&http, url, today, atg_core::PACIFIC).await?;
+    let mut out = std::io::stdout().lock();
+    if found.is_empty() {
+        anyhow::bail!(
+            "nothing at {url} reads as a calendar feed, schema.org events, The Events Calendar's API or a Squarespace list section this week; a page of plain HTML can be read with \"parser\": \"html-selectors\" (docs/ADDING-A-BREWERY.md)"
+        );
+    }
+    for f in &found {
+        write_finding(&mut out, f, today)?;
+    }
+    out.flush()?;
+    Ok(0)
+}
+
+fn write_finding(out: &mut impl Write, f: &Finding, today: NaiveDate) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "✅ {} reads {}: {} event{} in the week of {today}",
+        f.kind.name(),
+        f.entry.url,
+        f.events.len(),
+        if f.events.len() == 1 { "" } else { "s" }
+    )?;
+    for e in f.events.iter().take(3) {
+        writeln!(out, "     {e}")?;
+    }
+    if f.events.len() > 3 {
+        writeln!(out, "     …")?;
+    }
+    writeln!(out, "   the entry for config/breweries.json:")?;
+    writeln!(out, "     {}\n", f.config_entry())
+}
