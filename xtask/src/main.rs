@@ -231,8 +231,11 @@ fn test_prerequisites() -> Result<()> {
     if !Path::new("/usr/sbin/nginx").is_file() {
         missing.push("nginx");
     }
+    if !have("npm") {
+        missing.push("npm");
+    }
     if missing.is_empty() {
-        return Ok(());
+        return page_audit();
     }
     if nix::unistd::Uid::effective().is_root() && have("apt-get") {
         eprintln!(
@@ -246,12 +249,22 @@ fn test_prerequisites() -> Result<()> {
                 .args(&missing)
                 .env("DEBIAN_FRONTEND", "noninteractive"),
         )?;
-        return Ok(());
+        return page_audit();
     }
     bail!(
-        "the tests need Debian's {} (headless Chromium for the page test, or set CHROMIUM=/path/to/chrome; nginx as the TLS front door)",
-        missing.join(" and ")
+        "the tests need Debian's {} (headless Chromium for the page test, or set CHROMIUM=/path/to/chrome; nginx as the TLS front door; npm for the page's accessibility audit)",
+        missing.join(", ")
     )
+}
+
+/// axe-core, the accessibility audit the page test runs in Chromium: `npm ci` from
+/// package-lock.json into node_modules/ when it is not there yet.
+fn page_audit() -> Result<()> {
+    if root().join("node_modules/axe-core/axe.min.js").is_file() {
+        return Ok(());
+    }
+    eprintln!("==> axe-core from npm (package-lock.json) for the page test");
+    step(Command::new("npm").args(["ci", "--ignore-scripts", "--no-audit", "--no-fund"]))
 }
 
 fn test(nextest_args: &[String]) -> Result<()> {

@@ -2,8 +2,11 @@
 //! logos of trucks a brewery announces only as a picture, and today's haiku. Neither ever
 //! stops or hides the schedule.
 
-use atg_ai::{AiClient, HAIKU_TRUCKS, HaikuPrompt, VisionCache, generate_haiku, read_vendor_name};
-use atg_core::{Brewery, FoodTruckEvent, Schedule};
+use atg_ai::{
+    AiClient, HAIKU_TRUCKS, HaikuPrompt, VisionCache, WeatherQuery, generate_haiku,
+    read_vendor_name,
+};
+use atg_core::{Brewery, Clock, FoodTruckEvent, Schedule, SiteInfo};
 
 /// Vendor names the brewery configs already know (Hivey's vendor ids), as hints for vision.
 pub fn known_vendors(breweries: &[Brewery]) -> Vec<String> {
@@ -61,13 +64,26 @@ pub fn haiku_trucks(schedule: &Schedule) -> Vec<FoodTruckEvent> {
         .collect()
 }
 
-/// Today's haiku, or `None` (no truck today, AI off, an error: the schedule never waits on it).
+/// Today's haiku for a site, at the time on its clock, with its weather when the prompt asks
+/// for it; or `None` (no truck today, AI off, an error: the schedule never waits on it).
 pub async fn todays_haiku(
     schedule: &Schedule,
     client: &AiClient,
     prompt: &HaikuPrompt,
+    site: &SiteInfo,
+    clock: Clock,
 ) -> Option<String> {
-    match generate_haiku(client, prompt, schedule.as_of, &haiku_trucks(schedule)).await {
+    let now = clock.in_zone(site.timezone).now_local().naive_local();
+    let weather = WeatherQuery::for_site(site);
+    match generate_haiku(
+        client,
+        prompt,
+        now,
+        weather.as_ref(),
+        &haiku_trucks(schedule),
+    )
+    .await
+    {
         Ok(h) => h,
         Err(e) => {
             tracing::warn!(error = %e, "no haiku today");

@@ -23,5 +23,6 @@ pub mod pipeline;
 
 pub use atg_core::{RunStatus, Schedule, Site};
 pub use pipeline::{
-    PublishError, Published, Target, load_config, load_config_within, publish, render, scrape,
+    PublishError, Published, Target, health, load_config, load_config_within, load_sites,
+    load_sites_within, previous_health, publish, render, scrape,
 };

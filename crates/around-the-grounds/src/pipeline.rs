@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use atg_core::{BreweryConfig, Clock, ConfigError, Schedule, Site};
+use atg_core::{BreweryConfig, Clock, ConfigError, Schedule, Site, SiteList};
 use atg_deploy::{DeployError, Deployed, GitSettings, LocalError};
 use atg_scrapers::{Coordinator, FetchError, ScrapeOptions};
-use atg_web::RenderError;
+use atg_web::{Health, RenderError};
 use chrono::{DateTime, Utc};
 
 /// The brewery list at `path` (else the built-in one), every brewery's source checked: an
@@ -32,23 +32,84 @@ fn checked(config: BreweryConfig) -> Result<BreweryConfig, ConfigError> {
     Ok(config)
 }
 
-/// Every brewery of `config` scraped concurrently and merged into the clock's week.
+/// Every site at `path` (a file or a directory of sites; else the built-in list), each
+/// brewery's source checked as [`load_config`] checks it.
+pub fn load_sites(path: Option<&Path>) -> Result<SiteList, ConfigError> {
+    checked_sites(SiteList::load(path)?)
+}
+
+/// Every site of a configuration someone else named ([`SiteList::load_within`]), checked.
+pub fn load_sites_within(
+    requested: Option<&str>,
+    dir: Option<&Path>,
+) -> Result<SiteList, ConfigError> {
+    checked_sites(SiteList::load_within(requested, dir)?)
+}
+
+fn checked_sites(sites: SiteList) -> Result<SiteList, ConfigError> {
+    for site in &sites.sites {
+        atg_scrapers::check_config(site)?;
+    }
+    Ok(sites)
+}
+
+/// Every brewery of `config` scraped concurrently and merged into the site's week: the day is
+/// the clock's, read in the site's zone.
 pub async fn scrape(
     config: &BreweryConfig,
     clock: Clock,
     options: ScrapeOptions,
 ) -> Result<Schedule, FetchError> {
     let coordinator = Coordinator::new(options)?;
-    Ok(coordinator.scrape_all(&config.breweries, clock).await)
+    let clock = clock.in_zone(config.site.timezone);
+    let mut schedule = coordinator.scrape_all(&config.breweries, clock).await;
+    schedule.site = config.site.reference();
+    Ok(schedule)
 }
 
-/// The site of `schedule`, made at `updated`, with today's haiku if there is one.
+/// The site's record of its sources after this run ([`Health::next`]), carried on from the
+/// one `target` published last.
+pub fn health(
+    previous: Option<&Health>,
+    schedule: &Schedule,
+    stale_after: u32,
+    now: DateTime<Utc>,
+) -> Health {
+    Health::next(previous, schedule, stale_after, now)
+}
+
+/// The `health.json` that `target` has: none the first time (or when the file is not a
+/// record: a new one starts). A repository that cannot be read is an error, so that a run
+/// never replaces a record it could not see.
+pub async fn previous_health(
+    target: &Target,
+    now: DateTime<Utc>,
+) -> Result<Option<Health>, PublishError> {
+    let bytes = match target {
+        Target::Directory(dir) => std::fs::read(dir.join(atg_web::health::HEALTH_FILE)).ok(),
+        Target::Git(settings) => {
+            atg_deploy::read_published(settings, atg_web::health::HEALTH_FILE, now).await?
+        }
+    };
+    let health = bytes.as_deref().and_then(|b| {
+        let h = Health::from_json(b);
+        if h.is_none() {
+            tracing::warn!("the published health.json is not a health record; starting afresh");
+        }
+        h
+    });
+    Ok(health)
+}
+
+/// The site of `schedule`, made at `updated`, with today's haiku if there is one and
+/// `health.json` beside `data.json`.
 pub fn render(
     schedule: &Schedule,
     haiku: Option<&str>,
+    health: &Health,
     updated: DateTime<Utc>,
 ) -> Result<Arc<Site>, RenderError> {
-    atg_web::render_site(schedule, haiku, updated).map(Arc::new)
+    atg_web::render_site_with_health(schedule, haiku, health, updated).map(Arc::new)
 }
 
 /// Where a site is published.

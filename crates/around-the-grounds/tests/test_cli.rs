@@ -34,6 +34,7 @@ pub async fn run_in(dir: Option<&std::path::Path>, args: &[&str], env: &[(&str, 
     for k in [
         "RUST_LOG",
         "ATG_CONFIG",
+        "ATG_SITE",
         "ATG_SITE_DIR",
         "GIT_REPOSITORY_URL",
         "GIT_BRANCH",

@@ -70,23 +70,46 @@ async fn deploy_commits_once_and_then_only_when_the_schedule_changes() {
         r.stderr
     );
 
-    // Same schedule again (a new `updated`): no commit.
-    let r = run_with_env(
-        &[
-            "--config",
-            cfg.to_str().unwrap(),
-            "--as-of",
-            Mirror::AS_OF,
-            "--deploy",
-            "--git-repo",
-            repo,
-        ],
-        &env,
-    )
-    .await;
+    // Same schedule again (a new `updated`): the page, data.json and feeds are the same; only
+    // health.json's count of runs without trucks (Lucky Envelope has none in the mirror)
+    // rises, a commit of health.json alone each time, until it reaches stale_after (3). Then
+    // nothing changes and nothing is committed.
+    let same = [
+        "--config",
+        cfg.to_str().unwrap(),
+        "--as-of",
+        Mirror::AS_OF,
+        "--deploy",
+        "--git-repo",
+        repo,
+    ];
+    let again = || run_with_env(&same, &env);
+    for n in 2..=3 {
+        let r = again().await;
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(commit_count(&remote), n);
+        assert_eq!(
+            git(&remote, &["diff", "--name-only", "main~1", "main"]).trim(),
+            "public/health.json"
+        );
+    }
+    let r = again().await;
     assert_eq!(r.code, 0);
     assert!(r.stdout.contains("No changes to deploy"), "{}", r.stdout);
-    assert_eq!(commit_count(&remote), 1);
+    assert_eq!(commit_count(&remote), 3);
+    let health: serde_json::Value =
+        serde_json::from_str(&git(&remote, &["show", "main:public/health.json"])).unwrap();
+    let lucky = health["breweries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["key"] == "lucky-envelope")
+        .unwrap();
+    assert_eq!(lucky["runs_without_events"], 3);
+    assert_eq!(
+        lucky["stale"], false,
+        "it never had trucks: nothing to flag"
+    );
 
     // Another day's schedule: exactly one more commit. (The mirror serves Saleh's week of
     // 07-30 only, so this run is partial: it still publishes what it found.)
@@ -104,7 +127,7 @@ async fn deploy_commits_once_and_then_only_when_the_schedule_changes() {
     )
     .await;
     assert_eq!(r.code, 2, "{}", r.stderr);
-    assert_eq!(commit_count(&remote), 2);
+    assert_eq!(commit_count(&remote), 4);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -14,6 +14,7 @@ use scraper::{Html, Selector};
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
+use crate::browser::{Chromium, Reader};
 use crate::test_cli::{preview_run, run, write_config};
 
 const BIN: &str = env!("CARGO_BIN_EXE_around-the-grounds");
@@ -172,6 +173,7 @@ fn browser_site(dir: &Path) -> Vec<FoodTruckEvent> {
     ];
     let config = BreweryConfig::embedded().unwrap();
     let schedule = Schedule {
+        site: config.site.reference(),
         as_of: today,
         breweries: config.breweries.iter().map(BreweryRef::from).collect(),
         events: events.clone(),
@@ -183,10 +185,13 @@ fn browser_site(dir: &Path) -> Vec<FoodTruckEvent> {
             retryable: true,
         }],
     };
+    let now = chrono::Utc::now();
+    let health = around_the_grounds::health(None, &schedule, 3, now);
     let site = around_the_grounds::render(
         &schedule,
         Some("Line one\nLine two\nLine three"),
-        chrono::Utc::now(),
+        &health,
+        now,
     )
     .unwrap();
     around_the_grounds::deploy::publish_dir(dir, &site.files).unwrap();
@@ -194,7 +199,7 @@ fn browser_site(dir: &Path) -> Vec<FoodTruckEvent> {
 }
 
 /// `around-the-grounds --serve 127.0.0.1:0` on `dir`; returns the process and its URL.
-async fn serve(dir: &Path) -> (tokio::process::Child, String) {
+pub async fn serve(dir: &Path) -> (tokio::process::Child, String) {
     let empty = write_config("serve-empty", r#"{"breweries": []}"#);
     let mut child = tokio::process::Command::new(BIN)
         .args([
@@ -224,57 +229,19 @@ async fn serve(dir: &Path) -> (tokio::process::Child, String) {
     (child, url)
 }
 
-fn chromium() -> String {
-    if let Ok(c) = std::env::var("CHROMIUM") {
-        return c;
-    }
-    for c in ["chromium", "chromium-browser", "google-chrome"] {
-        if std::process::Command::new(c)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-        {
-            return c.to_string();
-        }
-    }
-    panic!(
-        "headless Chromium is needed for the page test: apt-get install chromium (or set CHROMIUM)"
-    );
-}
-
 /// The page's DOM after its scripts ran, in a reader's time zone `tz`.
 async fn dump_dom(url: &str, tz: &str) -> Html {
-    let profile = tempfile::tempdir().unwrap();
-    let out = tokio::time::timeout(
-        Duration::from_secs(90),
-        tokio::process::Command::new(chromium())
-            .env("TZ", tz)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--virtual-time-budget=10000",
-                &format!("--user-data-dir={}", profile.path().display()),
-                "--dump-dom",
-                url,
-            ])
-            .kill_on_drop(true)
-            .output(),
-    )
-    .await
-    .expect("chromium did not finish")
-    .unwrap();
-    assert!(
-        out.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Html::parse_document(&String::from_utf8(out.stdout).unwrap())
+    let chromium = Chromium::launch().await;
+    let page = chromium
+        .open(
+            url,
+            Reader {
+                zone: tz,
+                dark: false,
+            },
+        )
+        .await;
+    Html::parse_document(&page.content().await.unwrap())
 }
 
 fn texts(doc: &Html, css: &str) -> Vec<String> {
@@ -334,7 +301,7 @@ async fn the_page_in_a_real_browser() {
             .map(|e| e.vendor.clone())
             .collect();
         assert_eq!(names, from_today, "{tz}");
-        let locations = texts(&doc, ".truck-item .location");
+        let locations = texts(&doc, ".truck-item .brewery-link");
         assert_eq!(locations[0], "Obec Brewing");
         assert_eq!(
             texts(&doc, ".truck-item .time")[0],

@@ -2,10 +2,11 @@
 //! `HAIKU_PROMPT_FILE`), and a reply that must be three lines of words.
 
 use atg_core::FoodTruckEvent;
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use serde_json::Value;
 
 use crate::client::{AiClient, AiError};
+use crate::weather::{TimeWindow, WeatherQuery, fetch_weather};
 
 /// The prompt shipped with the project.
 pub const BUILTIN_PROMPT: &str = include_str!("../../../config/haiku_prompt.txt");
@@ -15,9 +16,11 @@ pub const BUILTIN_PROMPT: &str = include_str!("../../../config/haiku_prompt.txt"
 pub const HAIKU_TRUCKS: usize = 40;
 
 const PLACEHOLDERS: [&str; 4] = ["date", "truck_name", "brewery_name", "events_summary"];
+/// What a prompt may also use (the original's newest prompt does).
+const OPTIONAL_PLACEHOLDERS: [&str; 2] = ["time_of_day", "weather"];
 
 /// A checked prompt template: `{date}`, `{truck_name}`, `{brewery_name}`, `{events_summary}`,
-/// with `{{` and `}}` for literal braces.
+/// and optionally `{time_of_day}` and `{weather}`, with `{{` and `}}` for literal braces.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HaikuPrompt {
     template: String,
@@ -32,10 +35,11 @@ impl Default for HaikuPrompt {
 }
 
 impl HaikuPrompt {
-    /// A template, if it uses every placeholder and no other.
+    /// A template, if it uses every required placeholder and no unknown one.
     pub fn from_template(text: &str) -> Result<Self, String> {
         let used = placeholders(text)?;
-        if let Some(unknown) = used.iter().find(|p| !PLACEHOLDERS.contains(&p.as_str())) {
+        let known = |p: &str| PLACEHOLDERS.contains(&p) || OPTIONAL_PLACEHOLDERS.contains(&p);
+        if let Some(unknown) = used.iter().find(|p| !known(p.as_str())) {
             return Err(format!("unknown placeholder {{{unknown}}}"));
         }
         if let Some(missing) = PLACEHOLDERS.iter().find(|p| !used.iter().any(|u| u == *p)) {
@@ -71,6 +75,24 @@ impl HaikuPrompt {
     pub fn template(&self) -> &str {
         &self.template
     }
+
+    /// Whether the template asks for `{name}`.
+    pub fn uses(&self, name: &str) -> bool {
+        placeholders(&self.template).is_ok_and(|used| used.iter().any(|u| u == name))
+    }
+}
+
+/// What fills a prompt's placeholders.
+#[derive(Debug, Clone, Copy)]
+pub struct PromptValues<'a> {
+    pub date: NaiveDate,
+    pub truck: &'a str,
+    pub brewery: &'a str,
+    pub summary: &'a str,
+    /// "Afternoon" or "Evening".
+    pub time_of_day: &'a str,
+    /// One line of forecast, or empty.
+    pub weather: &'a str,
 }
 
 /// The names used between single braces; an unbalanced brace is an error.
@@ -100,14 +122,8 @@ fn placeholders(text: &str) -> Result<Vec<String>, String> {
 }
 
 /// The prompt with its placeholders filled.
-pub fn render_prompt(
-    prompt: &HaikuPrompt,
-    date: NaiveDate,
-    truck: &str,
-    brewery: &str,
-    summary: &str,
-) -> String {
-    let date_text = date.format("%B %d, %Y (%A)").to_string();
+pub fn render_prompt(prompt: &HaikuPrompt, v: &PromptValues<'_>) -> String {
+    let date_text = v.date.format("%B %d, %Y (%A)").to_string();
     let mut out = String::new();
     let mut chars = prompt.template.chars().peekable();
     while let Some(c) = chars.next() {
@@ -124,9 +140,11 @@ pub fn render_prompt(
                 let name: String = chars.by_ref().take_while(|c| *c != '}').collect();
                 out.push_str(match name.as_str() {
                     "date" => &date_text,
-                    "truck_name" => truck,
-                    "brewery_name" => brewery,
-                    _ => summary,
+                    "truck_name" => v.truck,
+                    "brewery_name" => v.brewery,
+                    "time_of_day" => v.time_of_day,
+                    "weather" => v.weather,
+                    _ => v.summary,
                 });
             }
             c => out.push(c),
@@ -147,13 +165,17 @@ pub fn check_haiku(reply: &str) -> Option<String> {
 }
 
 /// Today's haiku, or `None` when no truck is here today (no request is made then) or the
-/// reply is not a haiku.
+/// reply is not a haiku. `now` is the site's local time (for `{time_of_day}`); the forecast
+/// is asked for only when the prompt uses `{weather}` and the site has a `weather` query, and
+/// its failure leaves `{weather}` empty.
 pub async fn generate_haiku(
     client: &AiClient,
     prompt: &HaikuPrompt,
-    today: NaiveDate,
+    now: NaiveDateTime,
+    weather: Option<&WeatherQuery>,
     events: &[FoodTruckEvent],
 ) -> Result<Option<String>, AiError> {
+    let today = now.date();
     let todays: Vec<&FoodTruckEvent> = events
         .iter()
         .filter(|e| e.date == today)
@@ -169,7 +191,25 @@ pub async fn generate_haiku(
         .map(|e| format!("- {} at {}", e.vendor, e.brewery_name))
         .collect::<Vec<_>>()
         .join("\n");
-    let text = render_prompt(prompt, today, &pick.vendor, &pick.brewery_name, &summary);
+    let window = TimeWindow::at(now);
+    let forecast = match weather.filter(|_| prompt.uses("weather")) {
+        Some(q) => fetch_weather(q, window).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "no weather for the haiku");
+            String::new()
+        }),
+        None => String::new(),
+    };
+    let text = render_prompt(
+        prompt,
+        &PromptValues {
+            date: today,
+            truck: &pick.vendor,
+            brewery: &pick.brewery_name,
+            summary: &summary,
+            time_of_day: window.label,
+            weather: &forecast,
+        },
+    );
     let reply = client.ask(Value::String(text), 150).await?;
     let haiku = check_haiku(&reply);
     if haiku.is_none() {
@@ -201,11 +241,17 @@ mod tests {
         );
         assert_eq!(
             HaikuPrompt::from_template(
-                "{date} {truck_name} {brewery_name} {events_summary} {weather}"
+                "{date} {truck_name} {brewery_name} {events_summary} {humidity}"
             )
             .unwrap_err(),
-            "unknown placeholder {weather}"
+            "unknown placeholder {humidity}"
         );
+        let newest = HaikuPrompt::from_template(include_str!(
+            "../../../fixtures/upstream/haiku_prompt_with_weather.txt"
+        ))
+        .unwrap();
+        assert!(newest.uses("weather") && newest.uses("time_of_day"));
+        assert!(!HaikuPrompt::default().uses("weather"));
         assert!(
             HaikuPrompt::from_template("{date} {truck_name} {brewery_name} {events_summary} }")
                 .is_err()
@@ -218,13 +264,21 @@ mod tests {
 
     #[test]
     fn rendering() {
-        let p =
-            HaikuPrompt::from_template("{date}|{truck_name}|{brewery_name}|{events_summary}|{{x}}")
-                .unwrap();
-        let d = NaiveDate::from_ymd_opt(2025, 10, 13).unwrap();
+        let p = HaikuPrompt::from_template(
+            "{date}|{truck_name}|{brewery_name}|{events_summary}|{{x}}|{time_of_day}|{weather}",
+        )
+        .unwrap();
+        let values = PromptValues {
+            date: NaiveDate::from_ymd_opt(2025, 10, 13).unwrap(),
+            truck: "Georgia's Greek",
+            brewery: "Stoup Brewing",
+            summary: "- a",
+            time_of_day: "Evening",
+            weather: "50°F, overcast, calm winds, 90% humidity",
+        };
         assert_eq!(
-            render_prompt(&p, d, "Georgia's Greek", "Stoup Brewing", "- a"),
-            "October 13, 2025 (Monday)|Georgia's Greek|Stoup Brewing|- a|{x}"
+            render_prompt(&p, &values),
+            "October 13, 2025 (Monday)|Georgia's Greek|Stoup Brewing|- a|{x}|Evening|50°F, overcast, calm winds, 90% humidity"
         );
     }
 

@@ -1,12 +1,13 @@
 use std::time::{Duration, Instant};
 
 use atg_ai::{
-    AiClient, AiError, AiSettings, HaikuPrompt, VisionCache, generate_haiku, read_vendor_name,
+    AiClient, AiError, AiSettings, HaikuPrompt, VisionCache, WeatherQuery, generate_haiku,
+    read_vendor_name,
 };
 use atg_core::{FoodTruckEvent, Secret};
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use serde_json::{Value, json};
-use wiremock::matchers::{header, method, path};
+use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn client(base: &str) -> AiClient {
@@ -32,6 +33,10 @@ fn reply(text: &str) -> ResponseTemplate {
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2025, 10, 13).unwrap()
+}
+
+fn at_noon(day: NaiveDate) -> NaiveDateTime {
+    day.and_hms_opt(12, 0, 0).unwrap()
 }
 
 fn events() -> Vec<FoodTruckEvent> {
@@ -71,9 +76,15 @@ async fn a_haiku_about_todays_truck() {
         .await;
     // A base URL with a path prefix keeps it.
     let c = client(&format!("{}/prefix", api.uri()));
-    let h = generate_haiku(&c, &HaikuPrompt::default(), today(), &events())
-        .await
-        .unwrap();
+    let h = generate_haiku(
+        &c,
+        &HaikuPrompt::default(),
+        at_noon(today()),
+        None,
+        &events(),
+    )
+    .await
+    .unwrap();
     assert_eq!(
         h.as_deref(),
         Some("🍂 Smoke over Ballard\nGeorgia's Greek at Stoup\nAutumn pints glow warm 🍺")
@@ -96,7 +107,8 @@ async fn no_truck_today_means_no_request() {
     let h = generate_haiku(
         &client(&api.uri()),
         &HaikuPrompt::default(),
-        today().pred_opt().unwrap(),
+        at_noon(today().pred_opt().unwrap()),
+        None,
         &events(),
     )
     .await
@@ -122,7 +134,8 @@ async fn rate_limited_then_answered_honours_retry_after() {
     let h = generate_haiku(
         &client(&api.uri()),
         &HaikuPrompt::default(),
-        today(),
+        at_noon(today()),
+        None,
         &events(),
     )
     .await
@@ -145,9 +158,15 @@ async fn server_errors_until_the_retries_are_spent() {
         .await;
     let mut c = client(&api.uri());
     c.settings.max_backoff = Duration::from_millis(50);
-    let e = generate_haiku(&c, &HaikuPrompt::default(), today(), &events())
-        .await
-        .unwrap_err();
+    let e = generate_haiku(
+        &c,
+        &HaikuPrompt::default(),
+        at_noon(today()),
+        None,
+        &events(),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(e, AiError::Status { status: 529, .. }), "{e}");
     assert!(e.to_string().contains("Overloaded"));
     assert_eq!(api.received_requests().await.unwrap().len(), 3);
@@ -164,7 +183,8 @@ async fn malformed_replies_and_replies_that_are_not_haiku() {
     let e = generate_haiku(
         &client(&api.uri()),
         &HaikuPrompt::default(),
-        today(),
+        at_noon(today()),
+        None,
         &events(),
     )
     .await
@@ -181,7 +201,8 @@ async fn malformed_replies_and_replies_that_are_not_haiku() {
     let h = generate_haiku(
         &client(&api.uri()),
         &HaikuPrompt::default(),
-        today(),
+        at_noon(today()),
+        None,
         &events(),
     )
     .await
@@ -292,7 +313,8 @@ async fn a_retry_after_too_large_for_any_clock_is_capped_not_a_crash() {
         let h = generate_haiku(
             &AiClient::new(settings).unwrap(),
             &HaikuPrompt::default(),
-            today(),
+            at_noon(today()),
+            None,
             &events(),
         )
         .await
@@ -314,4 +336,146 @@ fn the_key_is_never_sent_in_the_clear() {
     assert!(AiSettings::from_env(env("http://api.example.com")).is_none());
     assert!(AiSettings::from_env(env("https://api.example.com")).is_some());
     assert!(AiSettings::from_env(env("http://127.0.0.1:9999")).is_some());
+}
+
+/// The original's newest prompt, with `{time_of_day}` and `{weather}`.
+fn weather_prompt() -> HaikuPrompt {
+    HaikuPrompt::from_template(include_str!(
+        "../../../fixtures/upstream/haiku_prompt_with_weather.txt"
+    ))
+    .unwrap()
+}
+
+fn forecast(day: NaiveDate) -> Value {
+    // Two days of hours; this evening (18–21) is 44–47°F and overcast, the rest 60°F and clear.
+    let mut time = Vec::new();
+    let (mut temp, mut code, mut wind, mut humidity) = (vec![], vec![], vec![], vec![]);
+    for d in [day, day.succ_opt().unwrap()] {
+        for h in 0..24 {
+            time.push(format!("{d}T{h:02}:00"));
+            let evening = d == day && (18..=21).contains(&h);
+            temp.push(if evening {
+                44.0 + f64::from(h - 18)
+            } else {
+                60.0
+            });
+            code.push(if evening { 3 } else { 0 });
+            wind.push(if evening { 20.0 } else { 2.0 });
+            humidity.push(if evening { 88 } else { 40 });
+        }
+    }
+    json!({"latitude": 40.7, "longitude": -74.0, "hourly_units": {"temperature_2m": "°F"},
+        "hourly": {"time": time, "temperature_2m": temp, "weather_code": code,
+            "wind_speed_10m": wind, "relative_humidity_2m": humidity}})
+}
+
+fn new_york(url: String) -> WeatherQuery {
+    WeatherQuery {
+        url,
+        latitude: 40.7128,
+        longitude: -74.006,
+        zone: "America/New_York".parse().unwrap(),
+    }
+}
+
+/// The prompt a haiku at `now` is asked with, Open-Meteo answering as `forecast` does (asked
+/// exactly once) and the API with a haiku.
+async fn prompt_with_forecast(forecast: Mock, now: NaiveDateTime) -> String {
+    let api = MockServer::start().await;
+    let meteo = MockServer::start().await;
+    forecast.expect(1).mount(&meteo).await;
+    Mock::given(path("/v1/messages"))
+        .respond_with(reply("a b\nc d\ne f"))
+        .expect(1)
+        .mount(&api)
+        .await;
+    let query = new_york(format!("{}/v1/forecast", meteo.uri()));
+    let h = generate_haiku(
+        &client(&api.uri()),
+        &weather_prompt(),
+        now,
+        Some(&query),
+        &events(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(h.as_deref(), Some("a b\nc d\ne f"));
+    bodies(&api).await[0]["messages"][0]["content"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_weather_of_the_sites_evening_goes_into_the_prompt() {
+    let forecast = Mock::given(method("GET"))
+        .and(path("/v1/forecast"))
+        .and(query_param("latitude", "40.7128"))
+        .and(query_param("longitude", "-74.006"))
+        .and(query_param(
+            "hourly",
+            "temperature_2m,weather_code,wind_speed_10m,relative_humidity_2m",
+        ))
+        .and(query_param("temperature_unit", "fahrenheit"))
+        .and(query_param("timezone", "America/New_York"))
+        .and(query_param("forecast_days", "2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(forecast(today())));
+    let prompt = prompt_with_forecast(forecast, today().and_hms_opt(19, 15, 0).unwrap()).await;
+    assert!(prompt.contains("Time of day: Evening\n"), "{prompt}");
+    assert!(
+        prompt.contains(
+            "Current weather in Ballard, Seattle: 46°F, overcast, breezy, 88% humidity\n"
+        ),
+        "{prompt}"
+    );
+    assert!(
+        prompt.contains("Georgia's Greek at Stoup Brewing"),
+        "{prompt}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_forecast_leaves_the_weather_empty_and_the_haiku_is_still_asked() {
+    for failure in [
+        ResponseTemplate::new(503),
+        ResponseTemplate::new(200).set_body_json(json!({"error": true, "reason": "bad"})),
+        ResponseTemplate::new(200)
+            .set_body_json(forecast(today()))
+            .set_delay(Duration::from_secs(15)),
+    ] {
+        let forecast = Mock::given(path("/v1/forecast")).respond_with(failure);
+        let prompt = prompt_with_forecast(forecast, at_noon(today())).await;
+        assert!(prompt.contains("Time of day: Afternoon\n"), "{prompt}");
+        assert!(
+            prompt.contains("Current weather in Ballard, Seattle: \n"),
+            "{prompt}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn no_weather_request_without_a_weather_placeholder_or_without_trucks() {
+    let api = MockServer::start().await;
+    let meteo = MockServer::start().await;
+    Mock::given(path("/v1/messages"))
+        .respond_with(reply("a b\nc d\ne f"))
+        .mount(&api)
+        .await;
+    let query = new_york(format!("{}/v1/forecast", meteo.uri()));
+    let c = client(&api.uri());
+    generate_haiku(
+        &c,
+        &HaikuPrompt::default(),
+        at_noon(today()),
+        Some(&query),
+        &events(),
+    )
+    .await
+    .unwrap();
+    let yesterday = at_noon(today().pred_opt().unwrap());
+    generate_haiku(&c, &weather_prompt(), yesterday, Some(&query), &events())
+        .await
+        .unwrap();
+    assert!(meteo.received_requests().await.unwrap().is_empty());
+    assert_eq!(api.received_requests().await.unwrap().len(), 1);
 }

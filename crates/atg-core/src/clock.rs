@@ -63,47 +63,69 @@ pub fn parse_as_of(text: &str) -> Result<NaiveDate, AsOfError> {
     sane_date(date).ok_or_else(|| AsOfError::OutOfRange(text.to_string()))
 }
 
-/// "Now", fixed once at the edge of a run and handed to everything that needs the date.
+/// "Now", fixed once at the edge of a run and handed to everything that needs the date, and
+/// the zone of the site whose day it is (Pacific unless a site says otherwise).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Clock {
     now: DateTime<Utc>,
+    zone: Tz,
 }
 
 impl Clock {
     /// The real time, read once.
     pub fn system() -> Self {
-        Self { now: Utc::now() }
+        Self::fixed(Utc::now())
     }
 
     /// A pinned instant (tests, replays).
     pub fn fixed(now: DateTime<Utc>) -> Self {
-        Self { now }
+        Self { now, zone: PACIFIC }
     }
 
-    /// Noon Pacific on `date`: what `--as-of YYYY-MM-DD` means. A date outside [`SANE_YEARS`]
-    /// (which [`parse_as_of`] refuses) is taken as the nearest end of that range, so no
-    /// reading of this clock can overflow.
+    /// Noon Pacific on `date`: what `--as-of YYYY-MM-DD` means ([`Clock::as_of_in`] Pacific).
     pub fn as_of(date: NaiveDate) -> Self {
+        Self::as_of_in(date, PACIFIC)
+    }
+
+    /// Noon in `zone` on `date`. A date outside [`SANE_YEARS`] (which [`parse_as_of`] refuses)
+    /// is taken as the nearest end of that range, so no reading of this clock can overflow.
+    pub fn as_of_in(date: NaiveDate, zone: Tz) -> Self {
         let first = NaiveDate::from_ymd_opt(*SANE_YEARS.start(), 1, 1).unwrap_or(NaiveDate::MIN);
         let last = NaiveDate::from_ymd_opt(*SANE_YEARS.end(), 12, 31).unwrap_or(NaiveDate::MAX);
         let date = date.clamp(first, last);
         let noon = date.and_time(NaiveTime::from_hms_opt(12, 0, 0).unwrap_or(NaiveTime::MIN));
         Self {
-            now: localize(noon).with_timezone(&Utc),
+            now: localize_in(zone, noon).with_timezone(&Utc),
+            zone,
         }
+    }
+
+    /// The same instant, read in `zone`.
+    pub fn in_zone(self, zone: Tz) -> Self {
+        Self { zone, ..self }
+    }
+
+    pub fn zone(&self) -> Tz {
+        self.zone
     }
 
     pub fn now_utc(&self) -> DateTime<Utc> {
         self.now
     }
 
+    /// Now, on the wall clocks of the clock's zone.
+    pub fn now_local(&self) -> DateTime<Tz> {
+        self.now.with_timezone(&self.zone)
+    }
+
+    /// Now in Pacific time.
     pub fn now_pacific(&self) -> DateTime<Tz> {
         self.now.with_timezone(&PACIFIC)
     }
 
-    /// The calendar date in Pacific time.
+    /// The calendar date in the clock's zone.
     pub fn today(&self) -> NaiveDate {
-        self.now_pacific().date_naive()
+        self.now_local().date_naive()
     }
 
     pub fn window(&self) -> ScheduleWindow {
@@ -154,16 +176,6 @@ pub fn infer_year(today: NaiveDate, month: u32, day: u32) -> Option<NaiveDate> {
     (today.year().saturating_sub(1)..=today.year().saturating_add(4))
         .filter_map(|y| NaiveDate::from_ymd_opt(y, month, day))
         .find(|d| *d >= earliest)
-}
-
-/// The Pacific wall-clock reading of an instant.
-pub fn to_pacific_wall_clock<Z: TimeZone>(instant: &DateTime<Z>) -> NaiveDateTime {
-    instant.with_timezone(&PACIFIC).naive_local()
-}
-
-/// A Pacific wall-clock reading as an instant ([`localize_in`] Pacific time).
-pub fn localize(wall: NaiveDateTime) -> DateTime<Tz> {
-    localize_in(PACIFIC, wall)
 }
 
 /// A wall-clock reading in `zone` as an instant. An ambiguous reading (the repeated hour when
@@ -238,8 +250,8 @@ mod tests {
         assert_eq!(w.last, NaiveDate::MAX);
         assert_eq!(infer_year(NaiveDate::MIN, 1, 5), None);
         let _ = infer_year(NaiveDate::MAX, 12, 31);
-        let _ = localize(NaiveDateTime::MAX);
-        let _ = localize(NaiveDateTime::MIN);
+        let _ = localize_in(PACIFIC, NaiveDateTime::MAX);
+        let _ = localize_in(PACIFIC, NaiveDateTime::MIN);
         assert_eq!(Clock::as_of(NaiveDate::MAX).today(), d(2200, 12, 31));
         assert_eq!(Clock::as_of(NaiveDate::MIN).today(), d(1970, 1, 1));
     }
@@ -277,7 +289,10 @@ mod tests {
     #[test]
     fn utc_instants_convert_with_dst() {
         let wall = |y, m, dd, h, mi| {
-            to_pacific_wall_clock(&Utc.with_ymd_and_hms(y, m, dd, h, mi, 0).unwrap())
+            Utc.with_ymd_and_hms(y, m, dd, h, mi, 0)
+                .unwrap()
+                .with_timezone(&PACIFIC)
+                .naive_local()
                 .format("%Y-%m-%d %H:%M")
                 .to_string()
         };
@@ -294,20 +309,20 @@ mod tests {
         let t = |y, m, dd, h| d(y, m, dd).and_hms_opt(h, 30, 0).unwrap_or_default();
         // 02:30 on 2026-03-08 does not exist: moved to 03:30 PDT.
         assert_eq!(
-            localize(t(2026, 3, 8, 2)).to_rfc3339(),
+            localize_in(PACIFIC, t(2026, 3, 8, 2)).to_rfc3339(),
             "2026-03-08T03:30:00-07:00"
         );
         // 01:30 on 2026-11-01 happens twice: the first (PDT) is taken.
         assert_eq!(
-            localize(t(2026, 11, 1, 1)).to_rfc3339(),
+            localize_in(PACIFIC, t(2026, 11, 1, 1)).to_rfc3339(),
             "2026-11-01T01:30:00-07:00"
         );
         assert_eq!(
-            localize(t(2026, 11, 1, 12)).to_rfc3339(),
+            localize_in(PACIFIC, t(2026, 11, 1, 12)).to_rfc3339(),
             "2026-11-01T12:30:00-08:00"
         );
         assert_eq!(
-            localize(t(2026, 10, 31, 12)).to_rfc3339(),
+            localize_in(PACIFIC, t(2026, 10, 31, 12)).to_rfc3339(),
             "2026-10-31T12:30:00-07:00"
         );
     }

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::Read;
 use std::path::Path;
 
+use chrono_tz::Tz;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 
@@ -58,18 +59,177 @@ impl Brewery {
     }
 }
 
+/// Where a site is published: its repository, branch, and directory inside it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishSettings {
+    /// The target repository (else the operator's `--git-repo` / `GIT_REPOSITORY_URL`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    /// The branch (else `--git-branch` / `GIT_BRANCH`, else `main`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub branch: Option<String>,
+    /// The directory inside the repository the site replaces ([`DEFAULT_SITE_DIR`]; `.` for the
+    /// repository's root).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+/// Where in the target repository a site goes unless its `publish.path` says otherwise.
+pub const DEFAULT_SITE_DIR: &str = "public";
+
+impl PublishSettings {
+    /// The directory inside the repository, `""` for the root.
+    pub fn dir(&self) -> &str {
+        match self.path.as_deref().map(|p| p.trim().trim_matches('/')) {
+            None => DEFAULT_SITE_DIR,
+            Some(".") => "",
+            Some(p) => p,
+        }
+    }
+}
+
+/// A site: a list of breweries published together, in one time zone, to one place.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SiteInfo {
+    /// Names the site in `--site`, a workflow's `site` and directories (`a-z`, `0-9`, `-`).
+    pub key: String,
+    /// What readers see: "Food Trucks in {title}".
+    pub title: String,
+    /// The zone of the site's day, its window and every time it shows.
+    #[serde(with = "tz_name")]
+    pub timezone: Tz,
+    /// Where the site is, for the haiku's weather (both or neither).
+    pub coordinates: Option<(f64, f64)>,
+    /// Open-Meteo's forecast API (the haiku's `{weather}`), like every URL from the config.
+    pub weather_url: Option<String>,
+    #[serde(default)]
+    pub publish: PublishSettings,
+    /// Runs in a row without trucks after which a brewery that had some is flagged.
+    #[serde(default = "default_stale_after")]
+    pub stale_after: u32,
+}
+
+/// A brewery that had trucks is flagged after this many runs in a row without any.
+pub const DEFAULT_STALE_AFTER: u32 = 3;
+
+fn default_stale_after() -> u32 {
+    DEFAULT_STALE_AFTER
+}
+
+impl Default for SiteInfo {
+    fn default() -> Self {
+        Self {
+            key: DEFAULT_SITE_KEY.into(),
+            title: DEFAULT_SITE_TITLE.into(),
+            timezone: crate::PACIFIC,
+            coordinates: None,
+            weather_url: None,
+            publish: PublishSettings::default(),
+            stale_after: DEFAULT_STALE_AFTER,
+        }
+    }
+}
+
+/// The site a brewery list without site settings is: the original's, Ballard, in Pacific time.
+pub const DEFAULT_SITE_KEY: &str = "ballard";
+/// Its title.
+pub const DEFAULT_SITE_TITLE: &str = "Ballard";
+
+impl SiteInfo {
+    /// The site as a schedule names it.
+    pub fn reference(&self) -> SiteRef {
+        SiteRef {
+            key: self.key.clone(),
+            title: self.title.clone(),
+            timezone: self.timezone,
+        }
+    }
+}
+
+/// A site as a schedule and its outputs name it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteRef {
+    pub key: String,
+    pub title: String,
+    #[serde(with = "tz_name")]
+    pub timezone: Tz,
+}
+
+impl Default for SiteRef {
+    fn default() -> Self {
+        Self {
+            key: DEFAULT_SITE_KEY.into(),
+            title: DEFAULT_SITE_TITLE.into(),
+            timezone: crate::PACIFIC,
+        }
+    }
+}
+
+/// A zone as its tz database name (`America/Los_Angeles`).
+pub mod tz_name {
+    use chrono_tz::Tz;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(tz.name())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Tz, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse()
+            .map_err(|_| D::Error::custom(format!("{name:?} is not a tz database zone")))
+    }
+}
+
+/// A site as written in a file: `breweries.json` is one with only `breweries`. An unknown
+/// field is refused (a misspelt `timezone` must not quietly mean Pacific).
 #[derive(Debug, Deserialize)]
-struct ConfigFile {
+#[serde(deny_unknown_fields)]
+struct SiteFile {
+    #[serde(default)]
+    key: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    timezone: Option<String>,
+    #[serde(default)]
+    latitude: Option<f64>,
+    #[serde(default)]
+    longitude: Option<f64>,
+    #[serde(default)]
+    weather_url: Option<String>,
+    #[serde(default)]
+    publish: PublishSettings,
+    #[serde(default)]
+    stale_after: Option<u32>,
     #[serde(default)]
     breweries: Vec<Brewery>,
 }
 
-/// A loaded, validated brewery list and where it came from.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SitesFile {
+    sites: Vec<SiteFile>,
+}
+
+/// One site's validated brewery list, and where it came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BreweryConfig {
+    pub site: SiteInfo,
     pub breweries: Vec<Brewery>,
     pub origin: String,
 }
+
+/// Every site of a configuration: a `breweries.json` (one site), a file with a `sites` list,
+/// or a directory of such files (`config/sites/`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SiteList {
+    pub sites: Vec<BreweryConfig>,
+}
+
+/// The most files a directory of sites may hold.
+pub const MAX_SITE_FILES: usize = 1000;
 
 /// Why a configuration file could not be used. Every message names the file, and the field
 /// where there is one.
@@ -91,6 +251,12 @@ pub enum ConfigError {
         field: String,
         message: String,
     },
+    #[error("{origin}: no site {key:?} (sites: {known})")]
+    NoSuchSite {
+        origin: String,
+        key: String,
+        known: String,
+    },
 }
 
 impl BreweryConfig {
@@ -99,15 +265,74 @@ impl BreweryConfig {
         Self::parse(EMBEDDED_CONFIG, EMBEDDED_CONFIG_NAME)
     }
 
-    /// `path` if given, else the embedded configuration.
+    /// The default site of `path` (a file or a directory of sites), else the embedded one.
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
-        match path {
-            None => Self::embedded(),
-            Some(p) => {
-                let text = read_bounded(p)?;
-                Self::parse(&text, &p.display().to_string())
+        SiteList::load(path)?.site(None).cloned()
+    }
+
+    /// The default site of a configuration someone else named ([`SiteList::load_within`]).
+    pub fn load_within(requested: Option<&str>, dir: Option<&Path>) -> Result<Self, ConfigError> {
+        SiteList::load_within(requested, dir)?.site(None).cloned()
+    }
+
+    /// The default site of configuration text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Self, ConfigError> {
+        SiteList::parse(text, origin)?.site(None).cloned()
+    }
+}
+
+impl SiteList {
+    /// The sites at `path`: a file, or a directory whose `*.json` files are read in name order;
+    /// without a path, the embedded configuration.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let Some(p) = path else {
+            return Self::parse(EMBEDDED_CONFIG, EMBEDDED_CONFIG_NAME);
+        };
+        if !p.is_dir() {
+            return Self::parse(&read_bounded(p)?, &p.display().to_string());
+        }
+        let read_err = |source| ConfigError::Read {
+            path: p.display().to_string(),
+            source,
+        };
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(p)
+            .map_err(read_err)?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|f| f.extension().is_some_and(|x| x == "json"))
+            .take(MAX_SITE_FILES + 1)
+            .collect();
+        if files.len() > MAX_SITE_FILES {
+            return Err(ConfigError::Unusable {
+                path: p.display().to_string(),
+                problem: format!("holds more than {MAX_SITE_FILES} site files"),
+            });
+        }
+        files.sort();
+        let mut all = Self { sites: Vec::new() };
+        for f in files {
+            let more = Self::parse(&read_bounded(&f)?, &f.display().to_string())?;
+            for site in more.sites {
+                if let Some(first) = all.sites.iter().find(|s| s.site.key == site.site.key) {
+                    return Err(ConfigError::Invalid {
+                        origin: site.origin.clone(),
+                        field: "key".into(),
+                        message: format!(
+                            "the site key {:?} is also the key of a site in {}",
+                            site.site.key, first.origin
+                        ),
+                    });
+                }
+                all.sites.push(site);
             }
         }
+        if all.sites.is_empty() {
+            return Err(ConfigError::Unusable {
+                path: p.display().to_string(),
+                problem: "holds no site (*.json)".into(),
+            });
+        }
+        Ok(all)
     }
 
     /// A configuration someone else named (a workflow's `config_path`): read only from inside
@@ -116,7 +341,7 @@ impl BreweryConfig {
     /// is taken inside `dir`.
     pub fn load_within(requested: Option<&str>, dir: Option<&Path>) -> Result<Self, ConfigError> {
         let Some(req) = requested.map(str::trim).filter(|r| !r.is_empty()) else {
-            return Self::embedded();
+            return Self::load(None);
         };
         let refuse = |reason: &str| ConfigError::NotPermitted {
             requested: req.to_string(),
@@ -148,8 +373,7 @@ impl BreweryConfig {
             field,
             message,
         };
-        let de = &mut serde_json::Deserializer::from_str(text);
-        let mut file: ConfigFile = serde_path_to_error::deserialize(de).map_err(|e| {
+        let located = |e: serde_path_to_error::Error<serde_json::Error>| {
             let path = e.path().to_string();
             let field = if path == "." {
                 "(top level)".to_string()
@@ -157,44 +381,224 @@ impl BreweryConfig {
                 path
             };
             invalid(field, e.into_inner().to_string())
-        })?;
-        for b in &mut file.breweries {
-            b.url = webcal_as_https(&b.url);
+        };
+        let value: Value =
+            serde_json::from_str(text).map_err(|e| invalid("(top level)".into(), e.to_string()))?;
+        let (files, prefix): (Vec<SiteFile>, bool) = if value.get("sites").is_some() {
+            let f: SitesFile = serde_path_to_error::deserialize(value).map_err(located)?;
+            (f.sites, true)
+        } else {
+            (
+                vec![serde_path_to_error::deserialize(value).map_err(located)?],
+                false,
+            )
+        };
+        if files.is_empty() {
+            return Err(invalid("sites".into(), "lists no site".into()));
         }
-        let mut seen = HashSet::new();
-        let mut slugs: HashMap<String, &str> = HashMap::new();
-        for (i, b) in file.breweries.iter().enumerate() {
-            let at = |f: &str| format!("breweries[{i}].{f}");
-            if b.key.trim().is_empty() {
-                return Err(invalid(at("key"), "must not be empty".into()));
-            }
-            if !seen.insert(b.key.as_str()) {
+        let mut sites: Vec<BreweryConfig> = Vec::with_capacity(files.len());
+        for (k, file) in files.into_iter().enumerate() {
+            let at = if prefix {
+                format!("sites[{k}].")
+            } else {
+                String::new()
+            };
+            let site = site(file, &at, prefix, origin)?;
+            if sites.iter().any(|s| s.site.key == site.site.key) {
                 return Err(invalid(
-                    at("key"),
-                    format!("duplicate brewery key {:?}", b.key),
+                    format!("{at}key"),
+                    format!("duplicate site key {:?}", site.site.key),
                 ));
             }
-            // Duplicate keys were refused above, so a second key here is a different one.
-            if let Some(other) = slugs.insert(key_slug(&b.key), b.key.as_str()) {
-                return Err(invalid(
-                    at("key"),
-                    format!(
-                        "{:?} and {other:?} both become the feed events-{}.ics: rename one",
-                        b.key,
-                        key_slug(&b.key)
-                    ),
-                ));
-            }
-            if b.name.trim().is_empty() {
-                return Err(invalid(at("name"), "must not be empty".into()));
-            }
-            check_absolute_url(&b.url).map_err(|m| invalid(at("url"), m))?;
+            sites.push(site);
         }
-        Ok(Self {
-            breweries: file.breweries,
-            origin: origin.to_string(),
+        Ok(Self { sites })
+    }
+
+    /// The site `key`, or the default one (the first) for `None`.
+    pub fn site(&self, key: Option<&str>) -> Result<&BreweryConfig, ConfigError> {
+        let found = match key.map(str::trim).filter(|k| !k.is_empty()) {
+            None => self.sites.first(),
+            Some(k) => self.sites.iter().find(|s| s.site.key == k),
+        };
+        found.ok_or_else(|| ConfigError::NoSuchSite {
+            origin: self.origin(),
+            key: key.unwrap_or_default().to_string(),
+            known: self.keys().join(", "),
         })
     }
+
+    /// The sites `wanted` names (`all` for every one); none named: the default site.
+    pub fn select(&self, wanted: &[String]) -> Result<Vec<&BreweryConfig>, ConfigError> {
+        if wanted.is_empty() {
+            return Ok(vec![self.site(None)?]);
+        }
+        if wanted.iter().any(|w| w == "all") {
+            return Ok(self.sites.iter().collect());
+        }
+        let mut out: Vec<&BreweryConfig> = Vec::new();
+        for w in wanted {
+            let s = self.site(Some(w))?;
+            if !out.iter().any(|o| o.site.key == s.site.key) {
+                out.push(s);
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn keys(&self) -> Vec<&str> {
+        self.sites.iter().map(|s| s.site.key.as_str()).collect()
+    }
+
+    fn origin(&self) -> String {
+        self.sites
+            .first()
+            .map_or_else(|| "config".to_string(), |s| s.origin.clone())
+    }
+}
+
+/// One site of a file, checked; `at` prefixes its fields in errors.
+fn site(
+    file: SiteFile,
+    at: &str,
+    in_list: bool,
+    origin: &str,
+) -> Result<BreweryConfig, ConfigError> {
+    let invalid = |field: &str, message: String| ConfigError::Invalid {
+        origin: origin.to_string(),
+        field: format!("{at}{field}"),
+        message,
+    };
+    let unnamed = file.key.is_none();
+    let key = match file.key.map(|k| k.trim().to_string()) {
+        Some(k) if !k.is_empty() => k,
+        Some(_) => return Err(invalid("key", "must not be empty".into())),
+        None if in_list => {
+            return Err(invalid("key", "is required for each site of a list".into()));
+        }
+        None => DEFAULT_SITE_KEY.to_string(),
+    };
+    if !key
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(invalid(
+            "key",
+            format!(
+                "{key:?}: use lower-case letters, digits and '-' (it names directories and feeds)"
+            ),
+        ));
+    }
+    let timezone = match file.timezone.as_deref().map(str::trim) {
+        None | Some("") => crate::PACIFIC,
+        Some(name) => name.parse::<Tz>().map_err(|_| {
+            invalid(
+                "timezone",
+                format!("{name:?} is not a tz database zone (like America/New_York)"),
+            )
+        })?,
+    };
+    let coordinates = match (file.latitude, file.longitude) {
+        (None, None) => None,
+        (Some(lat), Some(lon))
+            if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) =>
+        {
+            Some((lat, lon))
+        }
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "latitude",
+                "latitude must be within ±90 and longitude within ±180".into(),
+            ));
+        }
+        _ => {
+            return Err(invalid(
+                "latitude",
+                "give both latitude and longitude, or neither".into(),
+            ));
+        }
+    };
+    let weather_url = match file
+        .weather_url
+        .map(|u| u.trim().to_string())
+        .filter(|u| !u.is_empty())
+    {
+        Some(u) => {
+            check_absolute_url(&u).map_err(|m| invalid("weather_url", m))?;
+            Some(u)
+        }
+        None => None,
+    };
+    if let Some(p) = &file.publish.path {
+        let bad = p.starts_with('/') || p.contains('\\') || p.split('/').any(|part| part == "..");
+        if bad {
+            return Err(invalid(
+                "publish.path",
+                format!("{p:?} must be a directory inside the repository (or \".\" for its root)"),
+            ));
+        }
+    }
+    if let Some(r) = &file.publish.repository
+        && r.trim().is_empty()
+    {
+        return Err(invalid("publish.repository", "must not be empty".into()));
+    }
+    let mut breweries = file.breweries;
+    for b in &mut breweries {
+        b.url = webcal_as_https(&b.url);
+    }
+    let mut seen = HashSet::new();
+    let mut slugs: HashMap<String, &str> = HashMap::new();
+    for (i, b) in breweries.iter().enumerate() {
+        let here = |f: &str| format!("breweries[{i}].{f}");
+        if b.key.trim().is_empty() {
+            return Err(invalid(&here("key"), "must not be empty".into()));
+        }
+        if !seen.insert(b.key.as_str()) {
+            return Err(invalid(
+                &here("key"),
+                format!("duplicate brewery key {:?}", b.key),
+            ));
+        }
+        // Duplicate keys were refused above, so a second key here is a different one.
+        if let Some(other) = slugs.insert(key_slug(&b.key), b.key.as_str()) {
+            return Err(invalid(
+                &here("key"),
+                format!(
+                    "{:?} and {other:?} both become the feed events-{}.ics: rename one",
+                    b.key,
+                    key_slug(&b.key)
+                ),
+            ));
+        }
+        if b.name.trim().is_empty() {
+            return Err(invalid(&here("name"), "must not be empty".into()));
+        }
+        check_absolute_url(&b.url).map_err(|m| invalid(&here("url"), m))?;
+    }
+    Ok(BreweryConfig {
+        site: SiteInfo {
+            title: file
+                .title
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty())
+                .unwrap_or_else(|| {
+                    if unnamed {
+                        DEFAULT_SITE_TITLE.to_string()
+                    } else {
+                        key.clone()
+                    }
+                }),
+            key,
+            timezone,
+            coordinates,
+            weather_url,
+            publish: file.publish,
+            stale_after: file.stale_after.unwrap_or(DEFAULT_STALE_AFTER).max(1),
+        },
+        breweries,
+        origin: origin.to_string(),
+    })
 }
 
 /// A regular file of at most [`MAX_CONFIG_BYTES`], as UTF-8 text.
@@ -278,6 +682,122 @@ mod tests {
                 "salehs-corner",
                 "lucky-envelope"
             ]
+        );
+    }
+
+    #[test]
+    fn the_shipped_config_is_the_ballard_site_with_its_weather() {
+        let c = BreweryConfig::embedded().unwrap();
+        assert_eq!(c.site.key, "ballard");
+        assert_eq!(c.site.title, "Ballard");
+        assert_eq!(c.site.timezone, crate::PACIFIC);
+        assert_eq!(c.site.coordinates, Some((47.6762, -122.3851)));
+        assert_eq!(c.site.publish.dir(), "public");
+        assert_eq!(c.site.stale_after, DEFAULT_STALE_AFTER);
+    }
+
+    const TWO_SITES: &str = r#"{"sites": [
+        {"key": "ballard", "title": "Ballard", "breweries": [{"key":"a","name":"A","url":"https://a.test/"}]},
+        {"key": "brooklyn", "title": "Brooklyn", "timezone": "America/New_York",
+         "publish": {"repository": "https://github.com/o/brooklyn.git", "branch": "pages", "path": "."},
+         "stale_after": 5,
+         "breweries": [{"key":"a","name":"A","url":"webcal://b.test/cal.ics"}]}
+    ]}"#;
+
+    #[test]
+    fn a_file_with_a_sites_list() {
+        let list = SiteList::parse(TWO_SITES, "sites.json").unwrap();
+        assert_eq!(list.keys(), ["ballard", "brooklyn"]);
+        let b = list.site(Some("brooklyn")).unwrap();
+        assert_eq!(b.site.timezone.name(), "America/New_York");
+        assert_eq!(b.site.publish.dir(), "");
+        assert_eq!(b.site.publish.branch.as_deref(), Some("pages"));
+        assert_eq!(b.site.stale_after, 5);
+        assert_eq!(b.breweries[0].url, "https://b.test/cal.ics");
+        assert_eq!(list.site(None).unwrap().site.key, "ballard");
+        let all = list.select(&["all".to_string()]).unwrap();
+        assert_eq!(all.len(), 2);
+        let one = list
+            .select(&["brooklyn".to_string(), "brooklyn".to_string()])
+            .unwrap();
+        assert_eq!(one.len(), 1);
+        let e = list
+            .select(&["queens".to_string()])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            r#"sites.json: no site "queens" (sites: ballard, brooklyn)"#
+        );
+    }
+
+    #[test]
+    fn a_directory_of_site_files_in_name_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let site = |key: &str, zone: &str| {
+            format!(
+                r#"{{"key": "{key}", "timezone": "{zone}", "breweries": [{{"key":"a","name":"A","url":"https://a.test/"}}]}}"#
+            )
+        };
+        std::fs::write(
+            dir.path().join("2-nyc.json"),
+            site("nyc", "America/New_York"),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("1-sea.json"),
+            site("sea", "America/Los_Angeles"),
+        )
+        .unwrap();
+        std::fs::write(dir.path().join("README.md"), "not a site").unwrap();
+        let list = SiteList::load(Some(dir.path())).unwrap();
+        assert_eq!(list.keys(), ["sea", "nyc"]);
+        std::fs::write(dir.path().join("3-again.json"), site("nyc", "Europe/Paris")).unwrap();
+        let e = SiteList::load(Some(dir.path())).unwrap_err().to_string();
+        assert!(
+            e.contains("3-again.json: key: the site key \"nyc\" is also the key of a site in"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_site_settings_name_their_field() {
+        let err = |text: &str| SiteList::parse(text, "s.json").unwrap_err().to_string();
+        assert_eq!(
+            err(r#"{"timezone": "Mars/Olympus", "breweries": []}"#),
+            r#"config file s.json: timezone: "Mars/Olympus" is not a tz database zone (like America/New_York)"#
+        );
+        assert!(
+            err(r#"{"timezon": "America/New_York", "breweries": []}"#)
+                .contains("unknown field `timezon`")
+        );
+        assert_eq!(
+            err(r#"{"sites": [{"title": "X", "breweries": []}]}"#),
+            "config file s.json: sites[0].key: is required for each site of a list"
+        );
+        assert!(
+            err(r#"{"key": "Big City", "breweries": []}"#)
+                .contains("key: \"Big City\": use lower-case")
+        );
+        assert_eq!(
+            err(r#"{"latitude": 47.6, "breweries": []}"#),
+            "config file s.json: latitude: give both latitude and longitude, or neither"
+        );
+        assert!(
+            err(r#"{"latitude": 147.6, "longitude": 0, "breweries": []}"#).contains("within ±90")
+        );
+        assert!(
+            err(r#"{"publish": {"path": "../elsewhere"}, "breweries": []}"#).contains(
+                "publish.path: \"../elsewhere\" must be a directory inside the repository"
+            )
+        );
+        assert!(
+            err(r#"{"weather_url": "file:///etc/passwd", "breweries": []}"#)
+                .starts_with("config file s.json: weather_url:")
+        );
+        assert_eq!(
+            err(r#"{"sites": []}"#),
+            "config file s.json: sites: lists no site"
         );
     }
 

@@ -18,11 +18,12 @@ pub use chain::error_chain;
 pub use channel::{is_loopback_host, secret_may_travel_to};
 pub use clock::{
     AsOfError, Clock, PACIFIC, SANE_YEARS, ScheduleWindow, WINDOW_DAYS, infer_year, is_sane_date,
-    localize, localize_in, parse_as_of, sane_date, sane_datetime, to_pacific_wall_clock,
+    localize_in, parse_as_of, sane_date, sane_datetime,
 };
 pub use config::{
-    Brewery, BreweryConfig, ConfigError, EMBEDDED_CONFIG, EMBEDDED_CONFIG_NAME, MAX_CONFIG_BYTES,
-    check_absolute_url, key_slug, webcal_as_https,
+    Brewery, BreweryConfig, ConfigError, DEFAULT_SITE_DIR, DEFAULT_SITE_KEY, DEFAULT_SITE_TITLE,
+    EMBEDDED_CONFIG, EMBEDDED_CONFIG_NAME, MAX_CONFIG_BYTES, PublishSettings, SiteInfo, SiteList,
+    SiteRef, check_absolute_url, key_slug, tz_name, webcal_as_https,
 };
 pub use error::{ErrorKind, ScrapeError, user_message_for};
 pub use event::{FoodTruckEvent, UNNAMED_VENDOR, sort_and_dedup};

@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{Brewery, ErrorKind, FoodTruckEvent, ScheduleWindow, ScrapeError, sort_and_dedup};
+use crate::{
+    Brewery, ErrorKind, FoodTruckEvent, ScheduleWindow, ScrapeError, SiteRef, sort_and_dedup,
+};
 
 /// A configured brewery as a schedule names it: its key and its name, in configuration order.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -64,6 +66,8 @@ impl RunStatus {
 /// that starts on `as_of`; the failed breweries in configuration order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Schedule {
+    /// Whose schedule it is: the site, and the zone its days and times are in.
+    pub site: SiteRef,
     /// The day the schedule is about ("today" at the site).
     pub as_of: NaiveDate,
     /// Every configured brewery, in order (the page's filters and the per-brewery feeds).
@@ -77,6 +81,7 @@ impl Schedule {
     /// coordinator or the workflow's activities): events kept inside the window, sorted and
     /// without duplicates, errors in the order the breweries come.
     pub fn merge(
+        site: SiteRef,
         as_of: NaiveDate,
         outcomes: impl IntoIterator<Item = (BreweryRef, BreweryOutcome)>,
     ) -> Self {
@@ -91,6 +96,7 @@ impl Schedule {
             breweries.push(brewery);
         }
         Self {
+            site,
             as_of,
             events: sort_and_dedup(events, ScheduleWindow::starting(as_of)),
             breweries,
@@ -98,9 +104,13 @@ impl Schedule {
         }
     }
 
-    /// Schedules of parts of one configuration (in configuration order) as one.
-    pub fn combine(as_of: NaiveDate, parts: impl IntoIterator<Item = Schedule>) -> Self {
-        let mut all = Self::merge(as_of, []);
+    /// Schedules of parts of one site's configuration (in configuration order) as one.
+    pub fn combine(
+        site: SiteRef,
+        as_of: NaiveDate,
+        parts: impl IntoIterator<Item = Schedule>,
+    ) -> Self {
+        let mut all = Self::merge(site, as_of, []);
         let mut events = Vec::new();
         for mut p in parts {
             all.breweries.append(&mut p.breweries);
@@ -144,6 +154,7 @@ impl Schedule {
 
 #[derive(Serialize, Deserialize)]
 struct WireSchedule<E, B> {
+    site: SiteRef,
     as_of: NaiveDate,
     breweries: Vec<WireBrewery<E, B>>,
 }
@@ -259,6 +270,7 @@ impl Serialize for Schedule {
             })
             .collect();
         WireSchedule {
+            site: self.site.clone(),
             as_of: self.as_of,
             breweries,
         }
@@ -296,7 +308,7 @@ impl<'de> Deserialize<'de> for Schedule {
             };
             (b.brewery, outcome)
         });
-        Ok(Self::merge(wire.as_of, outcomes))
+        Ok(Self::merge(wire.site, wire.as_of, outcomes))
     }
 }
 
@@ -339,6 +351,7 @@ mod tests {
         read.ai_generated_name = true;
         read.image_url = Some("https://img.test/logo.png".into());
         Schedule::merge(
+            SiteRef::default(),
             day(3),
             [
                 (
@@ -410,6 +423,9 @@ mod tests {
                 .collect(),
             ..whole.clone()
         };
-        assert_eq!(Schedule::combine(day(3), [first, second]), whole);
+        assert_eq!(
+            Schedule::combine(SiteRef::default(), day(3), [first, second]),
+            whole
+        );
     }
 }

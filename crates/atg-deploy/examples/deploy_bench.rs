@@ -70,6 +70,7 @@ fn main() {
             target: GitTarget {
                 url: remote.display().to_string(),
                 branch: "main".into(),
+                dir: atg_deploy::git::SITE_DIR.into(),
             },
             token: None,
             identity: Identity::default(),

@@ -17,15 +17,17 @@ use gix::bstr::ByteSlice;
 use crate::local::safe_relative;
 use atg_core::{Secret, Site, SiteFile};
 
-/// Where the site goes inside the target repository, as the original.
-pub const SITE_DIR: &str = "public";
+/// Where the site goes inside the target repository unless told otherwise, as the original.
+pub const SITE_DIR: &str = atg_core::DEFAULT_SITE_DIR;
 
-/// The branch to publish to, and the repository (any URL git understands: https, ssh, a local
-/// path, file://).
+/// The branch to publish to, the repository (any URL git understands: https, ssh, a local
+/// path, file://), and the directory inside it that the site replaces (`""`: the root, whose
+/// dot-entries such as `.github` are kept).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GitTarget {
     pub url: String,
     pub branch: String,
+    pub dir: String,
 }
 
 /// Who the commits are by.
@@ -109,23 +111,68 @@ pub enum GitError {
     Io(String),
 }
 
-/// The trailer of a deploy's commit message that names what it published: the site's digest
-/// ([`Site::digest`]). A tip that carries the digest of the site at hand has nothing new.
+/// The trailer of a deploy's commit message that names what it published: the site's
+/// directory and digest ([`Site::digest`]), `Site-Digest: public 3f…`. A tip that carries the
+/// digest of the site at hand has nothing new. Sites sharing a repository (in directories of
+/// their own) each keep their trailer: a commit repeats the tip's trailers of the others.
 pub const DIGEST_TRAILER: &str = "Site-Digest";
 
-/// Publishes `site` under `public/` of the target branch.
-pub fn deploy_site(d: &GitDeploy, site: &Site) -> Result<Deployed, GitError> {
-    let tmp;
-    let root = match &d.workdir {
-        Some(w) => w.clone(),
+/// Where a job fetches into: its workdir, else a temporary directory (kept alive by the
+/// returned guard).
+fn work_root(d: &GitDeploy) -> Result<(PathBuf, Option<tempfile::TempDir>), GitError> {
+    let (root, guard) = match &d.workdir {
+        Some(w) => (w.clone(), None),
         None => {
-            tmp = tempfile::tempdir()
+            let tmp = tempfile::tempdir()
                 .map_err(|e| GitError::Io(format!("cannot make a temporary directory: {e}")))?;
-            tmp.path().to_path_buf()
+            (tmp.path().to_path_buf(), Some(tmp))
         }
     };
     std::fs::create_dir_all(&root)
         .map_err(|e| GitError::Io(format!("cannot create {}: {e}", root.display())))?;
+    Ok((root, guard))
+}
+
+/// The bytes of `file` in the site directory of the branch's tip; `None` when the branch, the
+/// directory or the file is not there yet.
+pub fn read_published_file(d: &GitDeploy, file: &str) -> Result<Option<Vec<u8>>, GitError> {
+    let (root, _guard) = work_root(d)?;
+    let deadline = Instant::now() + d.timeout;
+    let dir = root.join("read.git");
+    let tip = fetch_with_deadline(&dir, d, deadline).ok_or_else(|| GitError::TimedOut {
+        step: "fetching",
+        url: d.target.url.clone(),
+        seconds: d.timeout.as_secs(),
+    })?;
+    let redact = |s: String| d.token.as_ref().map_or(s.clone(), |t| t.redact(&s));
+    let Some(tip) = tip.map_err(|detail| GitError::Fetch {
+        url: d.target.url.clone(),
+        branch: d.target.branch.clone(),
+        detail: redact(detail),
+    })?
+    else {
+        return Ok(None);
+    };
+    let repo =
+        gix::open(&dir).map_err(|e| GitError::Io(format!("cannot open {}: {e}", dir.display())))?;
+    let path = if d.target.dir.is_empty() {
+        file.to_string()
+    } else {
+        format!("{}/{file}", d.target.dir)
+    };
+    let found = repo
+        .find_commit(tip)
+        .ok()
+        .and_then(|c| c.tree().ok())
+        .and_then(|t| t.lookup_entry_by_path(&path).ok().flatten())
+        .and_then(|e| e.object().ok())
+        .map(|o| o.data.clone());
+    Ok(found)
+}
+
+/// Publishes `site` into the site directory of the target branch.
+pub fn deploy_site(d: &GitDeploy, site: &Site) -> Result<Deployed, GitError> {
+    let (root, _guard) = work_root(d)?;
     let redact = |s: String| d.token.as_ref().map_or(s.clone(), |t| t.redact(&s));
     let deadline = Instant::now() + d.timeout;
     // Why a step was given up on: the cancel flag, else the deadline.
@@ -279,23 +326,31 @@ fn build_commit(
     d: &GitDeploy,
     site: &Site,
 ) -> Result<Option<ObjectId>, String> {
-    let trailer = format!("{DIGEST_TRAILER}: {}", site.digest);
+    let dir = if d.target.dir.is_empty() {
+        "."
+    } else {
+        d.target.dir.as_str()
+    };
+    let ours = format!("{DIGEST_TRAILER}: {dir} ");
+    let trailer = format!("{ours}{}", site.digest);
+    let mut others: Vec<String> = Vec::new();
     let base_tree = match tip {
         Some(id) => {
             let commit = repo.find_commit(id).map_err(|e| e.to_string())?;
-            let published = commit
-                .message_raw()
-                .map_err(|e| e.to_string())?
-                .lines()
-                .any(|l| l.trim_ascii() == trailer.as_bytes());
-            if published {
-                return Ok(None);
+            let message = commit.message_raw().map_err(|e| e.to_string())?;
+            for line in message.lines().map(|l| l.trim_ascii().to_str_lossy()) {
+                if line == trailer {
+                    return Ok(None);
+                }
+                if line.starts_with(&format!("{DIGEST_TRAILER}: ")) && !line.starts_with(&ours) {
+                    others.push(line.into_owned());
+                }
             }
             commit.tree_id().map_err(|e| e.to_string())?.detach()
         }
         None => ObjectId::empty_tree(repo.object_hash()),
     };
-    let tree = site_tree(repo, base_tree, &site.files)?;
+    let tree = site_tree(repo, base_tree, &d.target.dir, &site.files)?;
     if tree == base_tree {
         return Ok(None);
     }
@@ -307,25 +362,38 @@ fn build_commit(
     };
     let mut time_buf = gix::date::parse::TimeBuf::default();
     let sig = signature.to_ref(&mut time_buf);
-    let message = format!("{}\n\n{trailer}\n", d.message.trim_end());
+    others.push(trailer);
+    let message = format!("{}\n\n{}\n", d.message.trim_end(), others.join("\n"));
     let commit = repo
         .new_commit_as(sig, sig, message.as_str(), tree, tip)
         .map_err(|e| e.to_string())?;
     Ok(Some(commit.id))
 }
 
-/// `base` with `public/` replaced by `files`.
+/// `base` with its site directory `dir` replaced by `files`.
 fn site_tree(
     repo: &gix::Repository,
     base: ObjectId,
+    dir: &str,
     files: &[SiteFile],
 ) -> Result<ObjectId, String> {
     let mut editor = repo.edit_tree(base).map_err(|e| e.to_string())?;
-    editor.remove(SITE_DIR).map_err(|e| e.to_string())?;
+    if dir.is_empty() {
+        let tree = repo.find_tree(base).map_err(|e| e.to_string())?;
+        for entry in tree.iter() {
+            let entry = entry.map_err(|e| e.to_string())?;
+            let name = entry.filename().to_string();
+            if !name.starts_with('.') {
+                editor.remove(name.as_str()).map_err(|e| e.to_string())?;
+            }
+        }
+    } else {
+        editor.remove(dir).map_err(|e| e.to_string())?;
+    }
     for f in files {
         let rel = safe_relative(&f.path).map_err(|e| e.to_string())?;
         let blob = repo.write_blob(&f.bytes).map_err(|e| e.to_string())?;
-        let path = Path::new(SITE_DIR).join(rel);
+        let path = Path::new(dir).join(rel);
         let path = path
             .to_str()
             .ok_or_else(|| format!("non-UTF-8 path {}", path.display()))?;

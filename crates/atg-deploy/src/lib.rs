@@ -14,11 +14,14 @@ pub mod testkit;
 pub mod trust;
 
 pub use atg_core::Secret;
-pub use git::{Deployed, GitDeploy, GitError, GitTarget, Identity, deploy_site};
+pub use git::{
+    Deployed, GitDeploy, GitError, GitTarget, Identity, deploy_site, read_published_file,
+};
 pub use github::{AuthError, GitHubApp, github_repo};
 pub use local::{LocalError, MARKER, publish_dir};
 pub use publish::{
     Auth, DEFAULT_GIT_TIMEOUT, DeployError, GitSettings, SettingsError, commit_message, deploy,
+    read_published,
 };
 pub use trust::{
     ORIGINAL_DEFAULT_REPOSITORY, Origin, PolicyError, RepositoryPolicy, split_credentials,

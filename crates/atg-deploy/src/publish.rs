@@ -9,7 +9,9 @@ use std::time::Duration;
 use base64::Engine;
 use chrono::{DateTime, Utc};
 
-use crate::git::{Deployed, GitDeploy, GitError, GitTarget, Identity, deploy_site};
+use crate::git::{
+    Deployed, GitDeploy, GitError, GitTarget, Identity, SITE_DIR, deploy_site, read_published_file,
+};
 use crate::github::{AuthError, DEFAULT_API_URL, GitHubApp, github_repo};
 use crate::trust::{
     Origin, PolicyError, RepositoryPolicy, may_carry_credentials, split_credentials,
@@ -76,6 +78,12 @@ fn non_empty(v: Option<String>) -> Option<String> {
 }
 
 impl GitSettings {
+    /// These settings, publishing into `dir` of the repository (`""` for its root).
+    pub fn in_dir(mut self, dir: &str) -> Self {
+        self.target.dir = dir.trim_matches('/').to_string();
+        self
+    }
+
     /// The operator's deploy (the CLI): `repo` (else `GIT_REPOSITORY_URL`) is trusted as the
     /// operator's own choice. Reads `GIT_BRANCH` (unless `branch`), `GIT_AUTHOR_NAME`,
     /// `GIT_AUTHOR_EMAIL`, `GITHUB_APP_ID` with `GITHUB_APP_PRIVATE_KEY_B64` or
@@ -215,7 +223,11 @@ impl GitSettings {
             },
         };
         Ok(Self {
-            target: GitTarget { url, branch },
+            target: GitTarget {
+                url,
+                branch,
+                dir: SITE_DIR.to_string(),
+            },
             identity,
             auth,
             api_url,
@@ -281,17 +293,38 @@ pub fn commit_message(now: DateTime<Utc>) -> String {
     )
 }
 
-/// Publishes `site` under `public/` of the target repository.
+/// Publishes `site` into the site directory of the target repository.
 pub async fn deploy(
     settings: &GitSettings,
     site: std::sync::Arc<Site>,
     now: DateTime<Utc>,
 ) -> Result<Deployed, DeployError> {
+    tracing::info!(target = %settings.summary(), "deploying");
+    git_work(settings, now, move |job| deploy_site(job, &site)).await
+}
+
+/// The bytes of `file` in the site directory of the target branch, if it is there (the
+/// `health.json` a run carries on from).
+pub async fn read_published(
+    settings: &GitSettings,
+    file: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Vec<u8>>, DeployError> {
+    let file = file.to_string();
+    git_work(settings, now, move |job| read_published_file(job, &file)).await
+}
+
+/// `work` on the target repository off the async runtime, with the deploy's credentials and
+/// deadline. Dropping the future (a cancelled or timed-out activity, Ctrl-C) raises the cancel
+/// flag, and the git work stops before it can push.
+async fn git_work<T: Send + 'static>(
+    settings: &GitSettings,
+    now: DateTime<Utc>,
+    work: impl FnOnce(&GitDeploy) -> Result<T, GitError> + Send + 'static,
+) -> Result<T, DeployError> {
     let token = tokio::time::timeout(settings.timeout, settings.token(now))
         .await
         .map_err(|_| AuthError::Timeout(settings.timeout.as_secs()))??;
-    // Dropping this future (a cancelled or timed-out activity, Ctrl-C) raises the flag, and
-    // the git work stops before it can push.
     let cancel = CancelOnDrop(Arc::new(AtomicBool::new(false)));
     let job = GitDeploy {
         target: settings.target.clone(),
@@ -304,8 +337,7 @@ pub async fn deploy(
         timeout: settings.timeout,
         cancel: cancel.0.clone(),
     };
-    tracing::info!(target = %settings.summary(), "deploying");
-    tokio::task::spawn_blocking(move || deploy_site(&job, &site))
+    tokio::task::spawn_blocking(move || work(&job))
         .await
         .map_err(|e| DeployError::Task(e.to_string()))?
         .map_err(DeployError::from)

@@ -93,6 +93,7 @@ pub fn job(url: &str, branch: &str, token: Option<&str>, time: i64) -> GitDeploy
         target: GitTarget {
             url: url.into(),
             branch: branch.into(),
+            dir: atg_deploy::git::SITE_DIR.into(),
         },
         token: token.map(Secret::new),
         identity: Identity {

@@ -88,7 +88,7 @@ fn main() -> ExitCode {
 }
 
 fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(v)?);
+    cli::say(&serde_json::to_string_pretty(v)?);
     Ok(())
 }
 
@@ -109,7 +109,7 @@ async fn run(command: Cmd, json: bool) -> anyhow::Result<()> {
             if json {
                 print_json(&created)?;
             } else {
-                print!("{created}");
+                cli::say(created.to_string().trim_end_matches('\n'));
             }
         }
         Cmd::List => {
@@ -117,9 +117,10 @@ async fn run(command: Cmd, json: bool) -> anyhow::Result<()> {
             if json {
                 print_json(&all)?;
             } else if all.is_empty() {
-                println!("📭 No schedules found");
+                cli::say("📭 No schedules found");
             } else {
-                all.iter().for_each(|s| print!("{s}"));
+                let text: String = all.iter().map(ToString::to_string).collect();
+                cli::say(text.trim_end_matches('\n'));
             }
         }
         Cmd::Describe { schedule_id } => {
@@ -127,7 +128,7 @@ async fn run(command: Cmd, json: bool) -> anyhow::Result<()> {
             if json {
                 print_json(&d)?;
             } else {
-                print!("{d}");
+                cli::say(d.to_string().trim_end_matches('\n'));
             }
         }
         Cmd::Pause { schedule_id, note } => {
@@ -172,7 +173,7 @@ fn done(json: bool, id: &str, what: &str, text: &str) -> anyhow::Result<()> {
     if json {
         print_json(&serde_json::json!({ "schedule_id": id, what: true }))
     } else {
-        println!("{text}");
+        cli::say(text);
         Ok(())
     }
 }

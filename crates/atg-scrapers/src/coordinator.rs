@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use atg_core::{Brewery, BreweryRef, Clock, FoodTruckEvent, Schedule, ScrapeError, sort_and_dedup};
+use atg_core::{
+    Brewery, BreweryRef, Clock, FoodTruckEvent, Schedule, ScrapeError, SiteRef, sort_and_dedup,
+};
 use std::panic::AssertUnwindSafe;
 
 use futures::{FutureExt, StreamExt};
@@ -63,7 +65,7 @@ impl Coordinator {
     ) -> Result<Vec<FoodTruckEvent>, ScrapeError> {
         let result = match Source::for_brewery(brewery) {
             Ok(source) => {
-                let ctx = ParseContext::new(brewery, clock.today());
+                let ctx = ParseContext::new(brewery, clock.today()).in_zone(clock.zone());
                 let deadline = self.options.source_deadline;
                 // A parser that panics on a page is that brewery's parse error, never the end
                 // of the run (release builds unwind; see docs/ARCHITECTURE.md).
@@ -109,7 +111,12 @@ impl Coordinator {
             .collect()
             .await;
         results.sort_by_key(|(i, _)| *i);
+        let site = SiteRef {
+            timezone: clock.zone(),
+            ..SiteRef::default()
+        };
         Schedule::merge(
+            site,
             clock.today(),
             breweries
                 .iter()

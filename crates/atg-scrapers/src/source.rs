@@ -32,7 +32,8 @@ impl ParseContext {
         Self::named(&brewery.key, &brewery.name, today)
     }
 
-    /// A context for brewery `key` called `name`, in Pacific time, with no rules.
+    /// A context for brewery `key` called `name`, in Pacific time (the default site's), with
+    /// no rules.
     pub fn named(key: &str, name: &str, today: NaiveDate) -> Self {
         Self {
             brewery_key: key.to_string(),
@@ -70,7 +71,18 @@ impl ParseContext {
         Some(self.event(vendor, date))
     }
 
-    /// The first day of this month and of the next, in Pacific time.
+    /// An ISO-8601 timestamp on the site's clock: converted when it has an offset, read as
+    /// the site's own time when it has none.
+    pub fn wall_clock(&self, raw: &str) -> Option<chrono::NaiveDateTime> {
+        crate::text::iso_in_zone(raw, self.zone)
+    }
+
+    /// An instant in epoch milliseconds on the site's clock.
+    pub fn epoch_ms(&self, ms: i64) -> Option<chrono::NaiveDateTime> {
+        crate::text::epoch_ms_in_zone(ms, self.zone)
+    }
+
+    /// The first day of this month and of the next, on the site's calendar.
     pub fn this_and_next_month(&self) -> [NaiveDate; 2] {
         let first = self.today.with_day(1).unwrap_or(self.today);
         [

@@ -23,6 +23,127 @@ pub fn mirror_config(base: &str) -> String {
     atg_core::EMBEDDED_CONFIG.replace("https://", &format!("{base}/"))
 }
 
+/// A calendar feed (RFC 5545) of `events`, each `(summary, start, end)` in UTC, as a venue's
+/// calendar serves it: what the `ical` source reads.
+pub fn ics_feed(
+    events: &[(
+        &str,
+        chrono::DateTime<chrono::Utc>,
+        chrono::DateTime<chrono::Utc>,
+    )],
+) -> String {
+    let mut out = String::from(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//around-the-grounds//tests//EN\r\n",
+    );
+    for (i, (summary, start, end)) in events.iter().enumerate() {
+        out.push_str(&format!(
+            "BEGIN:VEVENT\r\nUID:test-{i}@example.test\r\nDTSTAMP:20250701T000000Z\r\nDTSTART:{}\r\nDTEND:{}\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\n",
+            start.format("%Y%m%dT%H%M%SZ"),
+            end.format("%Y%m%dT%H%M%SZ"),
+        ));
+    }
+    out.push_str("END:VCALENDAR\r\n");
+    out
+}
+
+/// One calendar feed read by two sites of one config: Seattle (Pacific time, published to
+/// `public/` of its repository) and New York (Eastern time, published to the root of its
+/// own). The feed's instants fall on each site's own clock: `Dumpling Cart` 20:00–23:00 UTC on
+/// [`Mirror::AS_OF`] is 1–4 PM PT and 4–7 PM ET; `Night Market` 05:00 UTC that morning is 1 AM
+/// ET that day but 10 PM PT the day before, outside Seattle's window.
+pub struct TwoSites {
+    pub server: MockServer,
+}
+
+impl TwoSites {
+    pub async fn start() -> Self {
+        use chrono::TimeZone;
+        let at = |d: u32, h: u32| chrono::Utc.with_ymd_and_hms(2025, 7, d, h, 0, 0).unwrap();
+        let server = MockServer::start().await;
+        let feed = ics_feed(&[
+            ("Dumpling Cart", at(30, 20), at(30, 23)),
+            ("Night Market", at(30, 5), at(30, 6)),
+        ]);
+        Mock::given(path("/calendar.ics"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(feed, "text/calendar"))
+            .mount(&server)
+            .await;
+        Self { server }
+    }
+
+    /// The config of both sites, each published to its repository.
+    pub fn config(&self, seattle_repo: &str, new_york_repo: &str) -> String {
+        let brewery = serde_json::json!([{
+            "key": "market-hall", "name": "Market Hall", "parser": "ical",
+            "url": format!("{}/calendar.ics", self.server.uri()),
+        }]);
+        serde_json::json!({"sites": [
+            {"key": "seattle", "title": "Seattle", "timezone": "America/Los_Angeles",
+             "publish": {"repository": seattle_repo}, "breweries": brewery},
+            {"key": "new-york", "title": "New York", "timezone": "America/New_York",
+             "publish": {"repository": new_york_repo, "path": "."}, "breweries": brewery},
+        ]})
+        .to_string()
+    }
+}
+
+/// Two breweries' calendars for the source-health tests: Always Open lists a truck every day
+/// from 2025-07-20 for three weeks; Fading Brewing lists one on Monday 2025-07-28 only while
+/// `fading` is true; both answer 503 while `up` is false.
+pub struct HealthCalendars {
+    pub server: MockServer,
+}
+
+impl HealthCalendars {
+    pub async fn start() -> Self {
+        let c = Self {
+            server: MockServer::start().await,
+        };
+        c.serve(true, true).await;
+        c
+    }
+
+    /// What the calendars answer from now on.
+    pub async fn serve(&self, fading: bool, up: bool) {
+        use chrono::{Duration, TimeZone, Utc};
+        self.server.reset().await;
+        let first = Utc.with_ymd_and_hms(2025, 7, 20, 20, 0, 0).unwrap();
+        let always: Vec<_> = (0..21)
+            .map(|n| {
+                let start = first + Duration::days(n);
+                ("Taco Time", start, start + Duration::hours(3))
+            })
+            .collect();
+        let pie = Utc.with_ymd_and_hms(2025, 7, 28, 20, 0, 0).unwrap();
+        let fading_events = if fading {
+            vec![("Pie Bus", pie, pie + Duration::hours(3))]
+        } else {
+            Vec::new()
+        };
+        for (p, events) in [("/always.ics", always), ("/fading.ics", fading_events)] {
+            let reply = if up {
+                ResponseTemplate::new(200).set_body_raw(ics_feed(&events), "text/calendar")
+            } else {
+                ResponseTemplate::new(503)
+            };
+            Mock::given(path(p))
+                .respond_with(reply)
+                .mount(&self.server)
+                .await;
+        }
+    }
+
+    /// The Ballard site of the two breweries.
+    pub fn config(&self) -> String {
+        let url = |p: &str| format!("{}/{p}", self.server.uri());
+        serde_json::json!({"key": "ballard", "breweries": [
+            {"key": "always-open", "name": "Always Open", "parser": "ical", "url": url("always.ics")},
+            {"key": "fading", "name": "Fading Brewing", "parser": "ical", "url": url("fading.ics")},
+        ]})
+        .to_string()
+    }
+}
+
 /// A fixture as a hostile or broken site could serve it: every ISO date moved to the year
 /// +262142 (past what chrono can add a day to), every epoch to `i64::MAX` milliseconds or
 /// `1e300`, every `<h4>Sat 07.05</h4>`-style day to day 99, and `&#27;[2J` (clear screen) in

@@ -19,11 +19,6 @@ pub fn element_text(el: ElementRef<'_>) -> String {
     collapse_ws(&el.text().collect::<String>())
 }
 
-/// An ISO-8601 timestamp as a Pacific wall-clock reading ([`iso_in_zone`] in Pacific time).
-pub fn iso_to_pacific(raw: &str) -> Option<NaiveDateTime> {
-    iso_in_zone(raw, atg_core::PACIFIC)
-}
-
 /// An ISO-8601 timestamp as a wall-clock reading in `zone`: with an offset (or `Z`) it is
 /// converted; without one it already is `zone`'s wall-clock time. A year outside
 /// [`atg_core::SANE_YEARS`] is not a reading (and is never converted, which could overflow).
@@ -79,12 +74,12 @@ pub fn sane_ymd(d: NaiveDate) -> Option<NaiveDate> {
     atg_core::sane_date(d)
 }
 
-/// An instant in epoch milliseconds (UTC) as a Pacific wall-clock reading, in
+/// An instant in epoch milliseconds (UTC) as a wall-clock reading in `zone`, in
 /// [`atg_core::SANE_YEARS`].
-pub fn epoch_ms_to_pacific(ms: i64) -> Option<NaiveDateTime> {
+pub fn epoch_ms_in_zone(ms: i64, zone: chrono_tz::Tz) -> Option<NaiveDateTime> {
     let utc = DateTime::from_timestamp_millis(ms)?;
     atg_core::sane_datetime(utc.naive_utc())?;
-    Some(atg_core::to_pacific_wall_clock(&utc))
+    Some(utc.with_timezone(&zone).naive_local())
 }
 
 /// Strips control characters (C0, DEL, C1: `&#27;` decodes to ESC) that would reach a terminal
@@ -226,47 +221,67 @@ mod tests {
         t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
     }
 
+    const P: chrono_tz::Tz = atg_core::PACIFIC;
+
+    #[test]
+    fn other_zones_read_the_same_instant_on_their_own_clock() {
+        let ny: chrono_tz::Tz = "America/New_York".parse().unwrap();
+        assert_eq!(
+            s(iso_in_zone("2025-07-15T21:30:00Z", ny)).as_deref(),
+            Some("2025-07-15 17:30")
+        );
+        // Zone-less: already New York's wall clock.
+        assert_eq!(
+            s(iso_in_zone("2025-10-04T20:00:00", ny)).as_deref(),
+            Some("2025-10-04 20:00")
+        );
+        assert_eq!(
+            s(epoch_ms_in_zone(1_752_615_000_000, ny)).as_deref(),
+            Some("2025-07-15 17:30")
+        );
+    }
+
     #[test]
     fn iso_with_offset_converts_and_zoneless_stays_pacific() {
         assert_eq!(
-            s(iso_to_pacific("2025-07-15T21:30:00Z")).as_deref(),
+            s(iso_in_zone("2025-07-15T21:30:00Z", P)).as_deref(),
             Some("2025-07-15 14:30")
         );
         assert_eq!(
-            s(iso_to_pacific("2025-08-02T17:00:00.000-07:00")).as_deref(),
+            s(iso_in_zone("2025-08-02T17:00:00.000-07:00", P)).as_deref(),
             Some("2025-08-02 17:00")
         );
         assert_eq!(
-            s(iso_to_pacific("2025-01-15T22:30:00+00:00")).as_deref(),
+            s(iso_in_zone("2025-01-15T22:30:00+00:00", P)).as_deref(),
             Some("2025-01-15 14:30")
         );
         // Zone-less times are Pacific already: not shifted as if they were UTC.
         assert_eq!(
-            s(iso_to_pacific("2025-10-04T20:00:00")).as_deref(),
+            s(iso_in_zone("2025-10-04T20:00:00", P)).as_deref(),
             Some("2025-10-04 20:00")
         );
         assert_eq!(
-            s(iso_to_pacific("2026-03-01T08:00")).as_deref(),
+            s(iso_in_zone("2026-03-01T08:00", P)).as_deref(),
             Some("2026-03-01 08:00")
         );
-        assert_eq!(iso_to_pacific("invalid-timestamp"), None);
-        assert_eq!(iso_to_pacific("2025-13-50T25:00:00"), None);
-        assert_eq!(iso_to_pacific(""), None);
+        assert_eq!(iso_in_zone("invalid-timestamp", P), None);
+        assert_eq!(iso_in_zone("2025-13-50T25:00:00", P), None);
+        assert_eq!(iso_in_zone("", P), None);
     }
 
     #[test]
     fn extreme_years_are_not_readings() {
-        assert_eq!(iso_to_pacific("+262142-12-31T23:59:59+14:00"), None);
-        assert_eq!(iso_to_pacific("-262143-01-01T00:00:00-14:00"), None);
-        assert_eq!(iso_to_pacific("262142-12-31T23:59"), None);
-        assert_eq!(iso_to_pacific("1969-12-31T12:00:00Z"), None);
+        assert_eq!(iso_in_zone("+262142-12-31T23:59:59+14:00", P), None);
+        assert_eq!(iso_in_zone("-262143-01-01T00:00:00-14:00", P), None);
+        assert_eq!(iso_in_zone("262142-12-31T23:59", P), None);
+        assert_eq!(iso_in_zone("1969-12-31T12:00:00Z", P), None);
         assert_eq!(iso_date("+262142-12-31"), None);
         assert_eq!(iso_date("0000-01-01"), None);
-        assert_eq!(epoch_ms_to_pacific(i64::MAX), None);
-        assert_eq!(epoch_ms_to_pacific(i64::MIN), None);
-        assert_eq!(epoch_ms_to_pacific(8_210_266_876_799_999), None);
+        assert_eq!(epoch_ms_in_zone(i64::MAX, P), None);
+        assert_eq!(epoch_ms_in_zone(i64::MIN, P), None);
+        assert_eq!(epoch_ms_in_zone(8_210_266_876_799_999, P), None);
         assert_eq!(
-            s(epoch_ms_to_pacific(1_752_615_000_000)).as_deref(),
+            s(epoch_ms_in_zone(1_752_615_000_000, P)).as_deref(),
             Some("2025-07-15 14:30")
         );
     }

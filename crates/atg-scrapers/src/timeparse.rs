@@ -9,7 +9,7 @@ use atg_core::infer_year;
 use chrono::{Duration, NaiveDate, NaiveDateTime, NaiveTime};
 use regex::Regex;
 
-use crate::text::{iso_date, iso_to_pacific, sane_ymd};
+use crate::text::{iso_date, iso_in_zone, sane_ymd};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Meridiem {
@@ -210,11 +210,12 @@ static MONTH_NAME: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
-/// A date as people and APIs write it: ISO, `July 06, 2025`, `07/06/2025`, `07-06-2025`,
-/// `Jul 6`, `07.06`; a date without a year takes the year nearest today.
-pub fn parse_loose_date(text: &str, today: NaiveDate) -> Option<NaiveDate> {
+/// A date as people and APIs write it: ISO (a timestamp with an offset is that instant's day
+/// in `zone`), `July 06, 2025`, `07/06/2025`, `07-06-2025`, `Jul 6`, `07.06`; a date without
+/// a year takes the year nearest today.
+pub fn parse_loose_date(text: &str, today: NaiveDate, zone: chrono_tz::Tz) -> Option<NaiveDate> {
     let t = text.trim();
-    if let Some(dt) = iso_to_pacific(t) {
+    if let Some(dt) = iso_in_zone(t, zone) {
         return Some(dt.date());
     }
     if let Some(d) = iso_date(t) {

@@ -126,7 +126,7 @@ proptest! {
         let _ = sugar_calendar::parse_ajax_reply(&body, &c);
         let _ = atg_scrapers::sources::hivey::parse(&body, &[], &c);
         let _ = atg_scrapers::text::name_from_image_url(&body);
-        let _ = atg_scrapers::timeparse::parse_loose_date(&body, c.today);
+        let _ = atg_scrapers::timeparse::parse_loose_date(&body, c.today, atg_core::PACIFIC);
     }
 
     #[test]

@@ -167,21 +167,42 @@ fn names_from_image_files() {
 #[test]
 fn loose_dates() {
     let t = day(2025, 7, 5);
-    assert_eq!(parse_loose_date("July 06, 2025", t), Some(day(2025, 7, 6)));
-    assert_eq!(parse_loose_date("July 06 2025", t), Some(day(2025, 7, 6)));
     assert_eq!(
-        parse_loose_date("December 25, 2025", t),
+        parse_loose_date("July 06, 2025", t, atg_core::PACIFIC),
+        Some(day(2025, 7, 6))
+    );
+    assert_eq!(
+        parse_loose_date("July 06 2025", t, atg_core::PACIFIC),
+        Some(day(2025, 7, 6))
+    );
+    assert_eq!(
+        parse_loose_date("December 25, 2025", t, atg_core::PACIFIC),
         Some(day(2025, 12, 25))
     );
-    assert_eq!(parse_loose_date("07/05/2025", t), Some(day(2025, 7, 5)));
-    assert_eq!(parse_loose_date("07-05-2025", t), Some(day(2025, 7, 5)));
-    assert_eq!(parse_loose_date("Sat 07.05", t), Some(day(2025, 7, 5)));
-    assert_eq!(parse_loose_date("Tue 01.15", t), Some(day(2026, 1, 15)));
-    assert_eq!(parse_loose_date("Jul 05", t), Some(day(2025, 7, 5)));
     assert_eq!(
-        parse_loose_date("2025-07-15T21:30:00Z", t),
+        parse_loose_date("07/05/2025", t, atg_core::PACIFIC),
+        Some(day(2025, 7, 5))
+    );
+    assert_eq!(
+        parse_loose_date("07-05-2025", t, atg_core::PACIFIC),
+        Some(day(2025, 7, 5))
+    );
+    assert_eq!(
+        parse_loose_date("Sat 07.05", t, atg_core::PACIFIC),
+        Some(day(2025, 7, 5))
+    );
+    assert_eq!(
+        parse_loose_date("Tue 01.15", t, atg_core::PACIFIC),
+        Some(day(2026, 1, 15))
+    );
+    assert_eq!(
+        parse_loose_date("Jul 05", t, atg_core::PACIFIC),
+        Some(day(2025, 7, 5))
+    );
+    assert_eq!(
+        parse_loose_date("2025-07-15T21:30:00Z", t, atg_core::PACIFIC),
         Some(day(2025, 7, 15))
     );
-    assert_eq!(parse_loose_date("invalid date", t), None);
-    assert_eq!(parse_loose_date("", t), None);
+    assert_eq!(parse_loose_date("invalid date", t, atg_core::PACIFIC), None);
+    assert_eq!(parse_loose_date("", t, atg_core::PACIFIC), None);
 }

@@ -21,6 +21,10 @@ struct Cli {
     #[arg(short, long, value_name = "PATH")]
     config: Option<String>,
 
+    /// The config's site to run (its key; default: the config's first site).
+    #[arg(long, value_name = "KEY")]
+    site: Option<String>,
+
     /// Workflow id (default: food-truck-workflow-YYYYMMDD-HHMMSS).
     #[arg(long, value_name = "ID")]
     workflow_id: Option<String>,
@@ -34,7 +38,7 @@ struct Cli {
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     max_parallel_scrapes: u32,
 
-    /// Pretend today is this Pacific date (YYYY-MM-DD).
+    /// Pretend today is this date at the site (YYYY-MM-DD).
     #[arg(long, value_name = "DATE")]
     as_of: Option<String>,
 
@@ -95,6 +99,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         max_parallel_scrapes: cli.max_parallel_scrapes,
         as_of: cli.as_of.clone(),
         breweries_per_part: cli.breweries_per_part,
+        site: cli.site.clone(),
     };
     params
         .check_for_history()
@@ -110,39 +115,42 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         &started.workflow_id,
     );
     let Some(result) = result else {
-        println!(
+        cli::say(&format!(
             "🚀 Started workflow {} (run {})",
             started.workflow_id, started.run_id
-        );
+        ));
         if let Some(l) = link {
-            println!("🔗 {l}");
+            cli::say(&format!("🔗 {l}"));
         }
         return Ok(0);
     };
     let errors = result.errors.clone().unwrap_or_default();
     if result.success {
-        println!("✅ Workflow completed successfully!");
-        println!("📊 Found {} events", result.events_count.unwrap_or(0));
+        cli::say("✅ Workflow completed successfully!");
+        cli::say(&format!(
+            "📊 Found {} events",
+            result.events_count.unwrap_or(0)
+        ));
         if result.deployed {
-            println!("🚀 Successfully deployed to web");
+            cli::say("🚀 Successfully deployed to web");
         } else if let Some((_, why)) = result.message.split_once("Not deployed: ") {
-            println!("ℹ️  Not deployed: {why}");
+            cli::say(&format!("ℹ️  Not deployed: {why}"));
         }
         if !errors.is_empty() {
-            println!("⚠️  {} errors occurred:", errors.len());
+            cli::say(&format!("⚠️  {} errors occurred:", errors.len()));
             for e in &errors {
-                println!("   • {e}");
+                cli::say(&format!("   • {e}"));
             }
         }
     } else {
-        println!("❌ Workflow failed: {}", result.message);
+        cli::say(&format!("❌ Workflow failed: {}", result.message));
     }
-    println!(
+    cli::say(&format!(
         "🆔 Workflow {} (run {})",
         started.workflow_id, started.run_id
-    );
+    ));
     if let Some(l) = link {
-        println!("🔗 {l}");
+        cli::say(&format!("🔗 {l}"));
     }
     Ok(if result.success {
         let events = result.events_count.unwrap_or(0) as usize;

@@ -32,6 +32,7 @@ fn main() {
         })
         .collect();
     let schedule = Schedule::merge(
+        atg_core::SiteRef::default(),
         first,
         breweries.iter().map(|(key, name)| {
             let own: Vec<FoodTruckEvent> = events

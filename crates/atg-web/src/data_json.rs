@@ -4,12 +4,50 @@
 
 use atg_core::{BreweryRef, FoodTruckEvent, Schedule, sort_and_dedup};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Timelike, Utc};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::text::AI_MARK;
 
 pub const TIMEZONE: &str = "PT";
 pub const TIMEZONE_NOTE: &str = "All event times are in Pacific Time (PT), which includes both PST and PDT depending on the date.";
+
+/// The short name of a zone's time, as the page and `data.json` write it after a time: the
+/// generic name of North America's zones (`PT`, `ET`: both summer and winter time), else the
+/// zone's abbreviation on `day` (`CET`, `JST`).
+pub fn zone_label(zone: Tz, day: NaiveDate) -> String {
+    let generic = [
+        ("America/Los_Angeles", "PT"),
+        ("America/Vancouver", "PT"),
+        ("America/Denver", "MT"),
+        ("America/Edmonton", "MT"),
+        ("America/Boise", "MT"),
+        ("America/Chicago", "CT"),
+        ("America/Winnipeg", "CT"),
+        ("America/New_York", "ET"),
+        ("America/Toronto", "ET"),
+        ("America/Detroit", "ET"),
+        ("America/Halifax", "AT"),
+        ("America/Anchorage", "AKT"),
+        ("Pacific/Honolulu", "HT"),
+    ];
+    if let Some((_, label)) = generic.iter().find(|(n, _)| *n == zone.name()) {
+        return (*label).to_string();
+    }
+    let noon = day.and_hms_opt(12, 0, 0).unwrap_or_default();
+    atg_core::localize_in(zone, noon).format("%Z").to_string()
+}
+
+/// What `timezone_note` says for `zone`.
+fn zone_note(zone: Tz, label: &str) -> String {
+    if zone == atg_core::PACIFIC {
+        return TIMEZONE_NOTE.to_string();
+    }
+    format!(
+        "All event times are local to the site ({}, {label}), standard or daylight time as the date has it.",
+        zone.name()
+    )
+}
 
 /// The whole document, fields in the original's order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,6 +69,42 @@ pub struct WebData {
     /// The breweries in the configuration, in order, for filters and feeds.
     #[serde(default)]
     pub breweries: Vec<WebBrewery>,
+    /// Which site this is, and its zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<WebSite>,
+    /// The trucks of the week, by name, each with its own calendar feed.
+    #[serde(default)]
+    pub trucks: Vec<WebTruck>,
+    /// Breweries that had trucks and have listed none for a while (`health.json`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stale: Vec<WebStale>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebStale {
+    pub key: String,
+    pub name: String,
+    /// The last day it listed trucks.
+    pub since: Option<String>,
+    /// What the page says.
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebSite {
+    pub key: String,
+    pub title: String,
+    /// The tz database name (`America/New_York`): the page reads "today" and "open now" there.
+    pub timezone: String,
+    /// `ET`, as after each time.
+    pub timezone_label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebTruck {
+    pub name: String,
+    /// `events-truck-<slug>.ics`.
+    pub feed: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,7 +164,8 @@ pub fn python_isoformat_utc(t: DateTime<Utc>) -> String {
 }
 
 impl WebEvent {
-    pub fn new(e: &FoodTruckEvent) -> Self {
+    /// The entry of `e`, its times followed by `label` (`1:00 PM PT`).
+    pub fn new(e: &FoodTruckEvent, label: &str) -> Self {
         let vendor = if e.ai_generated_name {
             format!("{} {AI_MARK}", e.vendor)
         } else {
@@ -100,12 +175,12 @@ impl WebEvent {
             date: e.date.format("%Y-%m-%dT00:00:00").to_string(),
             vendor,
             location: e.brewery_name.clone(),
-            start_time: e.start_time.map(|t| format!("{} PT", clock_12h(t))),
-            end_time: e.end_time.map(|t| format!("{} PT", clock_12h(t))),
+            start_time: e.start_time.map(|t| format!("{} {label}", clock_12h(t))),
+            end_time: e.end_time.map(|t| format!("{} {label}", clock_12h(t))),
             start_time_raw: e.start_time.map(clock_12h),
             end_time_raw: e.end_time.map(clock_12h),
             description: e.description.clone(),
-            timezone: TIMEZONE.to_string(),
+            timezone: label.to_string(),
             extraction_method: e.ai_generated_name.then(|| "vision".to_string()),
             brewery_key: e.brewery_key.clone(),
             vendor_name: e.vendor.clone(),
@@ -140,7 +215,9 @@ impl WebEvent {
         let clock = |raw: &Option<String>| {
             raw.as_deref()
                 .and_then(|t| {
-                    chrono::NaiveTime::parse_from_str(t.trim_end_matches(" PT"), "%-I:%M %p").ok()
+                    // `1:00 PM` and `1:00 PM PT`: the zone's label, when there, is not read.
+                    let t = t.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+                    chrono::NaiveTime::parse_from_str(&t, "%-I:%M %p").ok()
                 })
                 .map(|t| date.and_time(t))
         };
@@ -164,12 +241,29 @@ impl WebData {
     /// The `data.json` of `schedule`, made at `updated`, with today's haiku if there is one.
     pub fn new(schedule: &Schedule, haiku: Option<&str>, updated: DateTime<Utc>) -> Self {
         let window = schedule.window();
+        let zone = schedule.site.timezone;
+        let label = zone_label(zone, schedule.as_of);
+        let mut trucks: Vec<WebTruck> = schedule
+            .events
+            .iter()
+            .filter(|e| e.vendor != atg_core::UNNAMED_VENDOR)
+            .map(|e| WebTruck {
+                name: e.vendor.clone(),
+                feed: crate::ics::truck_feed_name(&e.vendor),
+            })
+            .collect();
+        trucks.sort_by(|a, b| a.feed.cmp(&b.feed).then(a.name.cmp(&b.name)));
+        trucks.dedup_by(|a, b| a.feed == b.feed);
         Self {
-            events: schedule.events.iter().map(WebEvent::new).collect(),
+            events: schedule
+                .events
+                .iter()
+                .map(|e| WebEvent::new(e, &label))
+                .collect(),
             updated: python_isoformat_utc(updated),
             total_events: schedule.events.len(),
-            timezone: TIMEZONE.to_string(),
-            timezone_note: TIMEZONE_NOTE.to_string(),
+            timezone: label.clone(),
+            timezone_note: zone_note(zone, &label),
             errors: schedule.user_messages(),
             haiku: haiku.map(str::to_string),
             window: Some(Window {
@@ -185,7 +279,29 @@ impl WebData {
                     feed: crate::ics::brewery_feed_name(&b.key),
                 })
                 .collect(),
+            site: Some(WebSite {
+                key: schedule.site.key.clone(),
+                title: schedule.site.title.clone(),
+                timezone: zone.name().to_string(),
+                timezone_label: label,
+            }),
+            trucks,
+            stale: Vec::new(),
         }
+    }
+
+    /// This `data.json` with the breweries `health` flags.
+    pub fn with_health(mut self, health: &crate::health::Health, today: NaiveDate) -> Self {
+        self.stale = health
+            .stale()
+            .map(|h| WebStale {
+                key: h.key.clone(),
+                name: h.name.clone(),
+                since: h.last_events.map(|d| d.format("%Y-%m-%d").to_string()),
+                note: h.warning(today),
+            })
+            .collect();
+        self
     }
 
     /// Pretty JSON (two-space indent), UTF-8, no trailing newline.
@@ -222,7 +338,19 @@ impl WebData {
                 });
             }
         }
-        let mut schedule = Schedule::merge(as_of, breweries.into_iter().map(|b| (b, Ok(vec![]))));
+        let site = self
+            .site
+            .as_ref()
+            .and_then(|s| {
+                Some(atg_core::SiteRef {
+                    key: s.key.clone(),
+                    title: s.title.clone(),
+                    timezone: s.timezone.parse().ok()?,
+                })
+            })
+            .unwrap_or_default();
+        let mut schedule =
+            Schedule::merge(site, as_of, breweries.into_iter().map(|b| (b, Ok(vec![]))));
         schedule.events = sort_and_dedup(events, schedule.window());
         schedule
     }

@@ -3,8 +3,9 @@
 
 use std::collections::HashSet;
 
-use atg_core::{FoodTruckEvent, localize};
-use chrono::NaiveDateTime;
+use atg_core::{FoodTruckEvent, PACIFIC, localize_in};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::{OffsetComponents, OffsetName, Tz};
 use sha2::{Digest, Sha256};
 
 /// The feed of every truck.
@@ -14,6 +15,27 @@ pub const ALL_FEED: &str = "events.ics";
 /// no feed overwrites another).
 pub fn brewery_feed_name(key: &str) -> String {
     format!("events-{}.ics", atg_core::key_slug(key))
+}
+
+/// `events-truck-<slug>.ics`: the feed of one truck, wherever it parks. The slug is the name's
+/// letters and digits (`Tacos & Beer` → `tacos-beer`), or a hash of a name that has none.
+pub fn truck_feed_name(vendor: &str) -> String {
+    let mut slug = String::new();
+    for c in vendor.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    if slug.is_empty() {
+        let h = Sha256::digest(vendor.trim().as_bytes());
+        let hex: String = h.iter().take(4).map(|b| format!("{b:02x}")).collect();
+        format!("events-truck-{hex}.ics")
+    } else {
+        format!("events-truck-{slug}.ics")
+    }
 }
 
 const VTIMEZONE: &str = "BEGIN:VTIMEZONE
@@ -35,20 +57,40 @@ RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU
 END:STANDARD
 END:VTIMEZONE";
 
-/// A calendar named `name` with one VEVENT per event.
+/// A calendar named `name` with one VEVENT per event, in Pacific time
+/// ([`render_calendar_in`]).
 pub fn render_calendar(name: &str, events: &[FoodTruckEvent]) -> String {
-    let mut lines: Vec<String> = vec![
-        "BEGIN:VCALENDAR".into(),
-        "VERSION:2.0".into(),
-        "PRODID:-//Around the Grounds//Food Truck Schedule//EN".into(),
-        "CALSCALE:GREGORIAN".into(),
-        "METHOD:PUBLISH".into(),
-        format!("X-WR-CALNAME:{}", escape(name)),
-        "X-WR-TIMEZONE:America/Los_Angeles".into(),
-        "REFRESH-INTERVAL;VALUE=DURATION:PT1H".into(),
-        "X-PUBLISHED-TTL:PT1H".into(),
-    ];
-    lines.extend(VTIMEZONE.lines().map(str::to_string));
+    render_calendar_in(name, PACIFIC, events.iter())
+}
+
+/// A calendar named `name` with one VEVENT per event, its times in `zone` (the site's), which
+/// the feed describes in a `VTIMEZONE`. Written line by line, folded as it goes.
+pub fn render_calendar_in<'e>(
+    name: &str,
+    zone: Tz,
+    events: impl IntoIterator<Item = &'e FoodTruckEvent>,
+) -> String {
+    let mut out = Feed(String::new());
+    for line in [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Around the Grounds//Food Truck Schedule//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+    ] {
+        out.line(line);
+    }
+    out.line(&format!("X-WR-CALNAME:{}", escape(name)));
+    out.line(&format!("X-WR-TIMEZONE:{}", zone.name()));
+    out.line("REFRESH-INTERVAL;VALUE=DURATION:PT1H");
+    out.line("X-PUBLISHED-TTL:PT1H");
+    let mut events = events.into_iter().peekable();
+    let year = events.peek().map(|e| e.date.year());
+    if zone == PACIFIC {
+        VTIMEZONE.lines().for_each(|l| out.line(l));
+    } else {
+        out.vtimezone(zone, year.unwrap_or(1970));
+    }
     let mut uids = HashSet::new();
     for e in events {
         let base = uid(e);
@@ -58,57 +100,169 @@ pub fn render_calendar(name: &str, events: &[FoodTruckEvent]) -> String {
             n += 1;
             id = format!("{base}-{n}");
         }
-        vevent(&mut lines, e, &id);
+        out.vevent(e, &id, zone);
     }
-    lines.push("END:VCALENDAR".into());
-    let mut out = String::new();
-    for l in lines {
-        fold_into(&mut out, &l);
+    out.line("END:VCALENDAR");
+    out.0
+}
+
+/// A feed being written: each line folded at 75 octets and CRLF-terminated as it is added.
+struct Feed(String);
+
+impl Feed {
+    fn line(&mut self, l: &str) {
+        fold_into(&mut self.0, l);
+    }
+
+    fn vevent(&mut self, e: &FoodTruckEvent, uid: &str, zone: Tz) {
+        self.line("BEGIN:VEVENT");
+        self.line(&format!("UID:{uid}"));
+        self.line(&format!("DTSTAMP:{}T000000Z", e.date.format("%Y%m%d")));
+        match e.start_time {
+            Some(s) => {
+                self.line(&format!("DTSTART;TZID={}:{}", zone.name(), wall(zone, s)));
+                if let Some(t) = e.end_time {
+                    self.line(&format!("DTEND;TZID={}:{}", zone.name(), wall(zone, t)));
+                }
+            }
+            None => {
+                self.line(&format!("DTSTART;VALUE=DATE:{}", e.date.format("%Y%m%d")));
+                self.line(&format!(
+                    "DTEND;VALUE=DATE:{}",
+                    e.date.succ_opt().unwrap_or(e.date).format("%Y%m%d")
+                ));
+            }
+        }
+        self.line(&format!(
+            "SUMMARY:{}",
+            escape(&format!("{} @ {}", e.vendor, e.brewery_name))
+        ));
+        self.line(&format!("LOCATION:{}", escape(&e.brewery_name)));
+        let mut description = e.description.clone().unwrap_or_default();
+        if e.ai_generated_name {
+            if !description.is_empty() {
+                description.push('\n');
+            }
+            description.push_str("The vendor's name was read from an image by AI.");
+        }
+        if !description.is_empty() {
+            self.line(&format!("DESCRIPTION:{}", escape(&description)));
+        }
+        self.line("TRANSP:TRANSPARENT");
+        self.line("END:VEVENT");
+    }
+
+    /// A `VTIMEZONE` for `zone`: its changes of offset from the year before `year` to the
+    /// year after, each as an onset (or one fixed offset, for a zone without changes).
+    fn vtimezone(&mut self, zone: Tz, year: i32) {
+        self.line("BEGIN:VTIMEZONE");
+        self.line(&format!("TZID:{}", zone.name()));
+        self.line(&format!("X-LIC-LOCATION:{}", zone.name()));
+        let changes = offset_changes(zone, year);
+        if changes.is_empty() {
+            let (offset, abbreviation, _) = offset_at(zone, utc_start(year));
+            self.onset(
+                "STANDARD",
+                offset,
+                offset,
+                &abbreviation,
+                NaiveDate::from_ymd_opt(1970, 1, 1)
+                    .unwrap_or_default()
+                    .and_time(chrono::NaiveTime::MIN),
+            );
+        }
+        for c in changes {
+            let kind = if c.dst { "DAYLIGHT" } else { "STANDARD" };
+            self.onset(kind, c.from, c.to, &c.abbreviation, c.local_before);
+        }
+        self.line("END:VTIMEZONE");
+    }
+
+    fn onset(&mut self, kind: &str, from: i32, to: i32, name: &str, at: NaiveDateTime) {
+        self.line(&format!("BEGIN:{kind}"));
+        self.line(&format!("TZOFFSETFROM:{}", hhmm(from)));
+        self.line(&format!("TZOFFSETTO:{}", hhmm(to)));
+        self.line(&format!("TZNAME:{}", escape(name)));
+        self.line(&format!("DTSTART:{}", at.format("%Y%m%dT%H%M%S")));
+        self.line(&format!("END:{kind}"));
+    }
+}
+
+/// A change of a zone's offset.
+struct OffsetChange {
+    /// When it happens, on the wall clock before it.
+    local_before: NaiveDateTime,
+    from: i32,
+    to: i32,
+    abbreviation: String,
+    dst: bool,
+}
+
+fn utc_start(year: i32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(year, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default()
+}
+
+/// The offset (seconds east of UTC), abbreviation and daylight-saving flag of `zone` at `t`.
+fn offset_at(zone: Tz, t: DateTime<Utc>) -> (i32, String, bool) {
+    let o = zone.offset_from_utc_datetime(&t.naive_utc());
+    let total = o.base_utc_offset() + o.dst_offset();
+    let abbreviation = o
+        .abbreviation()
+        .map_or_else(|| zone.name().to_string(), str::to_string);
+    (
+        i32::try_from(total.num_seconds()).unwrap_or(0),
+        abbreviation,
+        !o.dst_offset().is_zero(),
+    )
+}
+
+/// The changes of `zone`'s offset from the start of `year - 1` to the end of `year + 1`, found
+/// day by day and then to the minute.
+fn offset_changes(zone: Tz, year: i32) -> Vec<OffsetChange> {
+    let mut out = Vec::new();
+    let start = utc_start(year.saturating_sub(1));
+    let mut prev = offset_at(zone, start);
+    for day in 1..=(3 * 366) {
+        let t = start + chrono::Duration::days(day);
+        let now = offset_at(zone, t);
+        if now.0 == prev.0 && now.2 == prev.2 {
+            continue;
+        }
+        // The change lies in (t - 1 day, t]: narrow it to the minute.
+        let (mut lo, mut hi) = (t - chrono::Duration::days(1), t);
+        while hi - lo > chrono::Duration::minutes(1) {
+            let mid = lo + (hi - lo) / 2;
+            if offset_at(zone, mid).0 == prev.0 && offset_at(zone, mid).2 == prev.2 {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        let local_before = (hi + chrono::Duration::seconds(i64::from(prev.0))).naive_utc();
+        out.push(OffsetChange {
+            local_before,
+            from: prev.0,
+            to: now.0,
+            abbreviation: now.1.clone(),
+            dst: now.2,
+        });
+        prev = now;
     }
     out
 }
 
-fn vevent(lines: &mut Vec<String>, e: &FoodTruckEvent, uid: &str) {
-    lines.push("BEGIN:VEVENT".into());
-    lines.push(format!("UID:{uid}"));
-    lines.push(format!("DTSTAMP:{}T000000Z", e.date.format("%Y%m%d")));
-    match e.start_time {
-        Some(s) => {
-            lines.push(format!("DTSTART;TZID=America/Los_Angeles:{}", wall(s)));
-            if let Some(t) = e.end_time {
-                lines.push(format!("DTEND;TZID=America/Los_Angeles:{}", wall(t)));
-            }
-        }
-        None => {
-            lines.push(format!("DTSTART;VALUE=DATE:{}", e.date.format("%Y%m%d")));
-            lines.push(format!(
-                "DTEND;VALUE=DATE:{}",
-                e.date.succ_opt().unwrap_or(e.date).format("%Y%m%d")
-            ));
-        }
-    }
-    lines.push(format!(
-        "SUMMARY:{}",
-        escape(&format!("{} @ {}", e.vendor, e.brewery_name))
-    ));
-    lines.push(format!("LOCATION:{}", escape(&e.brewery_name)));
-    let mut description = e.description.clone().unwrap_or_default();
-    if e.ai_generated_name {
-        if !description.is_empty() {
-            description.push('\n');
-        }
-        description.push_str("The vendor's name was read from an image by AI.");
-    }
-    if !description.is_empty() {
-        lines.push(format!("DESCRIPTION:{}", escape(&description)));
-    }
-    lines.push("TRANSP:TRANSPARENT".into());
-    lines.push("END:VEVENT".into());
+/// `-0800`, `+0530`.
+fn hhmm(seconds: i32) -> String {
+    let sign = if seconds < 0 { '-' } else { '+' };
+    let s = seconds.unsigned_abs();
+    format!("{sign}{:02}{:02}", s / 3600, (s % 3600) / 60)
 }
 
-/// A Pacific wall-clock reading that exists (a time in the spring-forward gap moves past it).
-fn wall(t: NaiveDateTime) -> String {
-    localize(t)
+/// A wall-clock reading in `zone` that exists (a time in the spring-forward gap moves past it).
+fn wall(zone: Tz, t: NaiveDateTime) -> String {
+    localize_in(zone, t)
         .naive_local()
         .format("%Y%m%dT%H%M%S")
         .to_string()

@@ -5,12 +5,14 @@
 //! Pure functions from events to bytes; nothing here fetches or writes files.
 
 pub mod data_json;
+pub mod health;
 pub mod ics;
 mod report;
 pub mod site;
 mod text;
 
 pub use data_json::{WebData, WebEvent};
+pub use health::{Health, SourceHealth};
 pub use report::{Report, ReportError, ReportEvent};
-pub use site::{RenderError, render_data, render_site};
+pub use site::{RenderError, render_data, render_site, render_site_with_health};
 pub use text::{AI_MARK, render_text};

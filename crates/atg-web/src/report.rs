@@ -1,7 +1,8 @@
 //! The CLI's `--format json` document: the week's events with zoned times, and the failures.
 
-use atg_core::{Schedule, localize};
+use atg_core::{Schedule, localize_in};
 use chrono::NaiveDateTime;
+use chrono_tz::Tz;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -15,9 +16,9 @@ pub struct ReportEvent {
     pub brewery_key: String,
     pub brewery_name: String,
     pub vendor: String,
-    /// `YYYY-MM-DD`, the Pacific day.
+    /// `YYYY-MM-DD`, the day at the site.
     pub date: String,
-    /// ISO-8601 with the Pacific offset of that day (`2026-11-25T13:00:00-08:00`).
+    /// ISO-8601 with the offset of the site's zone that day (`2026-11-25T13:00:00-08:00`).
     pub start_time: Option<String>,
     pub end_time: Option<String>,
     pub description: Option<String>,
@@ -32,8 +33,8 @@ pub struct ReportError {
     pub message: String,
 }
 
-fn zoned(t: Option<NaiveDateTime>) -> Option<String> {
-    t.map(|t| localize(t).to_rfc3339())
+fn zoned(zone: Tz, t: Option<NaiveDateTime>) -> Option<String> {
+    t.map(|t| localize_in(zone, t).to_rfc3339())
 }
 
 impl Report {
@@ -47,8 +48,8 @@ impl Report {
                     brewery_name: e.brewery_name.clone(),
                     vendor: e.vendor.clone(),
                     date: e.date.format("%Y-%m-%d").to_string(),
-                    start_time: zoned(e.start_time),
-                    end_time: zoned(e.end_time),
+                    start_time: zoned(schedule.site.timezone, e.start_time),
+                    end_time: zoned(schedule.site.timezone, e.end_time),
                     description: e.description.clone(),
                     ai_generated_name: e.ai_generated_name,
                 })
@@ -86,6 +87,7 @@ mod tests {
         after.start_time = d(11, 1).and_hms_opt(13, 0, 0);
         after.end_time = d(11, 1).and_hms_opt(20, 0, 0);
         let schedule = Schedule::merge(
+            atg_core::SiteRef::default(),
             d(10, 31),
             [(
                 atg_core::BreweryRef {

@@ -134,6 +134,11 @@ pub fn web_data(
 /// The week as a schedule (in the order given) of the seven breweries.
 pub fn schedule(events: &[FoodTruckEvent], errors: &[ScrapeError]) -> Schedule {
     Schedule {
+        site: atg_core::SiteRef {
+            key: "ballard".into(),
+            title: "Ballard".into(),
+            timezone: atg_core::PACIFIC,
+        },
         as_of: day(10, 30),
         breweries: breweries()
             .into_iter()

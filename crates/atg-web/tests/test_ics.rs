@@ -125,7 +125,34 @@ fn the_site_has_the_page_data_and_one_feed_per_brewery() {
     ] {
         assert!(names.contains(&n), "{n} in {names:?}");
     }
-    assert_eq!(names.len(), 5 + 7);
+    // The page and data, one feed for everything, one per brewery, one per truck of the week.
+    let trucks = names
+        .iter()
+        .filter(|n| n.starts_with("events-truck-"))
+        .count();
+    assert_eq!(trucks, 7, "{names:?}");
+    assert_eq!(names.len(), 5 + 7 + trucks);
+    let owl = files
+        .iter()
+        .find(|f| f.path == "events-truck-night-owl-tacos-etc.ics")
+        .unwrap();
+    let owl_text = std::str::from_utf8(&owl.bytes).unwrap();
+    assert!(
+        owl_text.contains("X-WR-CALNAME:Night Owl\\; Tacos\\, Etc.: where to find it"),
+        "{owl_text}"
+    );
+    // A truck's feed has the same event, with the same UID, as the brewery's and the main one.
+    let uids = |name: &str| {
+        let f = files.iter().find(|f| f.path == name).unwrap();
+        events_of(&parse(std::str::from_utf8(&f.bytes).unwrap()))
+            .iter()
+            .filter_map(|e| e.get_uid().map(str::to_string))
+            .collect::<Vec<_>>()
+    };
+    let owl_uids = uids("events-truck-night-owl-tacos-etc.ics");
+    assert_eq!(owl_uids.len(), 1);
+    assert!(uids("events.ics").contains(&owl_uids[0]));
+    assert!(uids("events-stoup-ballard.ics").contains(&owl_uids[0]));
     let wheelie = files
         .iter()
         .find(|f| f.path == "events-wheelie-pop.ics")

@@ -3,18 +3,14 @@
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use around_the_grounds::cli::{self, LogFormat};
 use atg_temporal_config::TemporalSettings;
 use atg_workflows::activities::WorkerTrust;
 use atg_workflows::health;
-use atg_workflows::worker::{WorkerSettings, build_worker, run_until_signal};
+use atg_workflows::worker::{WorkerRuntime, WorkerSettings, build_worker, run_until_signal};
 use clap::Parser;
-use temporalio_sdk::Runtime;
-use temporalio_sdk::runtime::RuntimeOptions;
 
 /// Run the Around the Grounds Temporal worker.
 #[derive(Debug, Parser)]
@@ -111,30 +107,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         );
     }
 
-    let mut meter = None;
-    let _metrics_server = match cli.metrics_addr {
-        Some(addr) => {
-            let server = temporalio_common::telemetry::start_prometheus_metric_exporter(
-                temporalio_common::telemetry::PrometheusExporterOptions::builder()
-                    .socket_addr(addr)
-                    .build(),
-            )
-            .with_context(|| format!("cannot serve metrics on {addr}"))?;
-            tracing::info!(addr = %server.bound_addr, "Prometheus metrics at http://{}/metrics", server.bound_addr);
-            meter = Some(server.meter.clone() as Arc<_>);
-            Some(server)
-        }
-        None => None,
-    };
-    let runtime_options = RuntimeOptions::builder()
-        .telemetry_options(
-            temporalio_common::telemetry::TelemetryOptions::builder()
-                .maybe_metrics(meter)
-                .build(),
-        )
-        .build()
-        .map_err(|e| anyhow::anyhow!("cannot configure the Temporal runtime: {e}"))?;
-    let runtime = Runtime::from_current_tokio(runtime_options)?;
+    let runtime = WorkerRuntime::new(cli.metrics_addr)?;
+    if let Some(addr) = runtime.metrics_addr() {
+        tracing::info!(%addr, "Prometheus metrics at http://{addr}/metrics");
+    }
 
     let identity = format!("atg-worker@{}:{}", hostname(), std::process::id());
     let client = settings

@@ -88,26 +88,42 @@ pub async fn spawn_worker_trusting(
     task_queue: &str,
     trust: WorkerTrust,
 ) -> (impl FnOnce() + use<>, Stopped) {
+    let settings = WorkerSettings {
+        trust,
+        ..WorkerSettings::default()
+    };
+    let (stop, stopped, _) = spawn_worker_with(server, task_queue, settings).await;
+    (stop, stopped)
+}
+
+/// An in-process worker on `task_queue` with `settings`; where it serves its metrics, when
+/// the settings asked for them.
+pub async fn spawn_worker_with(
+    server: &TestServer,
+    task_queue: &str,
+    settings: WorkerSettings,
+) -> (impl FnOnce() + use<>, Stopped, Option<std::net::SocketAddr>) {
     let temporal = server.settings(task_queue);
     let worker = tokio::task::spawn_blocking(move || {
         WorkerThread::spawn(
             temporal.clone(),
             WorkerSettings {
                 task_queue: temporal.task_queue.clone(),
-                trust,
-                ..WorkerSettings::default()
+                ..settings
             },
         )
     })
     .await
     .unwrap()
     .unwrap();
+    let metrics = worker.metrics_addr;
     let (tx, rx) = tokio::sync::oneshot::channel();
     (
         move || {
             let _ = tx.send(std::thread::spawn(move || worker.stop().unwrap()));
         },
         Stopped(rx),
+        metrics,
     )
 }
 

@@ -48,12 +48,35 @@ async fn the_whole_workflow_scrapes_builds_and_deploys_once() {
     let mut sorted = dates.clone();
     sorted.sort();
     assert_eq!(dates, sorted);
-    assert_eq!(v["breweries"].as_array().unwrap().len(), 7);
+    assert_eq!(v["breweries"].as_array().unwrap().len(), 8);
 
-    // The same schedule again: deployed (the site is current), no second commit.
-    let (_, result) = start(&client, &q, "wf-full-2", params, true).await.unwrap();
-    assert!(result.unwrap().deployed);
-    assert_eq!(commit_count(&repo), 1);
+    // The same schedule again: only health.json changes (Lucky Envelope has no trucks in the
+    // mirror, and its count of runs without any rises to stale_after, 3); then the site is
+    // current: deployed, no commit.
+    for n in 2..=4 {
+        let (_, result) = start(&client, &q, &format!("wf-full-{n}"), params.clone(), true)
+            .await
+            .unwrap();
+        assert!(result.unwrap().deployed);
+        assert_eq!(commit_count(&repo), n.min(3));
+        // data.json differs only in the time it was made.
+        assert_eq!(
+            git(&repo, &["diff", "--name-only", "main~1", "main"]).trim(),
+            "public/data.json\npublic/health.json"
+        );
+        let data_diff = git(
+            &repo,
+            &["diff", "-U0", "main~1", "main", "--", "public/data.json"],
+        );
+        let changed: Vec<&str> = data_diff
+            .lines()
+            .filter(|l| l.starts_with(['+', '-']) && !l.starts_with("+++") && !l.starts_with("---"))
+            .collect();
+        assert!(
+            changed.len() == 2 && changed.iter().all(|l| l.contains("\"updated\"")),
+            "{data_diff}"
+        );
+    }
 
     shutdown();
     worker.await_stop().await;

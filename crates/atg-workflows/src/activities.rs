@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use around_the_grounds::ai_client::{AiClient, HaikuPrompt, VisionCache, generate_haiku};
 use around_the_grounds::core::{
-    Brewery, BreweryConfig, BreweryRef, Clock, FoodTruckEvent, Schedule,
+    Brewery, BreweryConfig, BreweryRef, Clock, FoodTruckEvent, Schedule, SiteInfo, SiteRef,
 };
 use around_the_grounds::deploy::{GitSettings, RepositoryPolicy};
 use around_the_grounds::scrapers::{Coordinator, ScrapeOptions};
@@ -19,6 +19,9 @@ use futures::FutureExt;
 use sha2::{Digest, Sha256};
 use temporalio_client::{
     Client, NamespacedClient, WorkflowExecutionInfo, WorkflowGetResultOptions,
+};
+use temporalio_common::telemetry::metrics::{
+    CoreMeter, Counter, MetricKeyValue, MetricParameters, NewAttributes,
 };
 use temporalio_macros::activities;
 use temporalio_sdk::ApplicationFailure;
@@ -78,8 +81,12 @@ impl WorkerTrust {
     }
 }
 
+/// The worker's own metric: publishes in which a brewery was flagged (it had trucks and has
+/// listed none for its site's `stale_after` runs), by `site` and `brewery`.
+pub const STALE_METRIC: &str = "atg_stale_breweries_total";
+
 /// What the activities share: one HTTP client for every scrape, the AI client when a key is
-/// configured, and the vision cache.
+/// configured, the vision cache, and the worker's metrics.
 pub struct FoodTruckActivities {
     /// Made on first use, so an idle worker holds no HTTP client (nor its TLS roots).
     coordinator: std::sync::OnceLock<Coordinator>,
@@ -87,13 +94,25 @@ pub struct FoodTruckActivities {
     ai: Option<AiClient>,
     vision_cache: tokio::sync::Mutex<VisionCache>,
     trust: WorkerTrust,
+    /// [`STALE_METRIC`], when the worker serves metrics.
+    stale: Option<(Arc<dyn CoreMeter>, Counter)>,
 }
 
 impl FoodTruckActivities {
     /// A request is retried as the CLI retries it (the fetcher's transient-failure policy,
     /// inside the scrape's deadline); Temporal retries an activity that did not finish.
-    pub fn new(trust: WorkerTrust) -> Self {
+    /// `meter`: the worker's metrics (its Prometheus endpoint), if any.
+    pub fn new(trust: WorkerTrust, meter: Option<Arc<dyn CoreMeter>>) -> Self {
         let env = |k: &str| std::env::var(k).ok();
+        let stale = meter.map(|m| {
+            let counter = m.counter(
+                MetricParameters::builder()
+                    .name(STALE_METRIC)
+                    .description("Publishes in which a brewery that had trucks had listed none for its site's stale_after runs")
+                    .build(),
+            );
+            (m, counter)
+        });
         Self {
             coordinator: std::sync::OnceLock::new(),
             scrape_options: ScrapeOptions::default(),
@@ -102,6 +121,18 @@ impl FoodTruckActivities {
                 env,
             ))),
             trust,
+            stale,
+        }
+    }
+
+    /// Counts a flagged brewery of `site`.
+    fn count_stale(&self, site: &str, brewery: &str) {
+        if let Some((meter, counter)) = &self.stale {
+            let labels = meter.new_attributes(NewAttributes::new(vec![
+                MetricKeyValue::new("site", site.to_string()),
+                MetricKeyValue::new("brewery", brewery.to_string()),
+            ]));
+            counter.add(1, &labels);
         }
     }
 
@@ -114,11 +145,18 @@ impl FoodTruckActivities {
         Ok(self.coordinator.get_or_init(|| c))
     }
 
-    /// The configuration a workflow named, read as the operator allows.
-    async fn config(&self, requested: Option<String>) -> Result<BreweryConfig, ActivityError> {
+    /// The site of the configuration a workflow named (its default site when `site` is
+    /// none), read as the operator allows.
+    async fn config(
+        &self,
+        requested: Option<String>,
+        site: Option<String>,
+    ) -> Result<BreweryConfig, ActivityError> {
         let dir = self.trust.config_dir.clone();
         tokio::task::spawn_blocking(move || {
-            around_the_grounds::load_config_within(requested.as_deref(), dir.as_deref())
+            around_the_grounds::load_sites_within(requested.as_deref(), dir.as_deref())?
+                .site(site.as_deref())
+                .cloned()
         })
         .await
         .map_err(|e| anyhow::anyhow!("config loading stopped: {e}"))?
@@ -131,6 +169,7 @@ impl FoodTruckActivities {
         &self,
         client: &Client,
         source: ScheduleSource,
+        site: SiteRef,
         as_of: chrono::NaiveDate,
     ) -> Result<Schedule, ActivityError> {
         let runs = match source {
@@ -166,7 +205,7 @@ impl FoodTruckActivities {
                 .ok_or_else(|| anyhow::anyhow!("{workflow_id} did not return a schedule"))?;
             parts.push(part);
         }
-        Ok(Schedule::combine(as_of, parts))
+        Ok(Schedule::combine(site, as_of, parts))
     }
 }
 
@@ -264,7 +303,7 @@ impl FoodTruckActivities {
         _ctx: ActivityContext,
         config_path: Option<String>,
     ) -> Result<Vec<Brewery>, ActivityError> {
-        Ok(self.config(config_path).await?.breweries)
+        Ok(self.config(config_path, None).await?.breweries)
     }
 
     /// How big the run is, and the breweries themselves when they fit one part.
@@ -274,12 +313,15 @@ impl FoodTruckActivities {
         _ctx: ActivityContext,
         input: PlanInput,
     ) -> Result<RunPlan, ActivityError> {
-        let breweries = self.config(input.config_path).await?.breweries;
+        let BreweryConfig {
+            site, breweries, ..
+        } = self.config(input.config_path, input.site).await?;
         let count = u32::try_from(breweries.len()).unwrap_or(u32::MAX);
         Ok(RunPlan {
             breweries: count,
             config_digest: config_digest(&breweries)?,
             inline: (count <= input.breweries_per_part).then_some(breweries),
+            site: Some(site),
         })
     }
 
@@ -290,7 +332,7 @@ impl FoodTruckActivities {
         _ctx: ActivityContext,
         input: PartInput,
     ) -> Result<Vec<Brewery>, ActivityError> {
-        let breweries = self.config(input.config_path).await?.breweries;
+        let breweries = self.config(input.config_path, input.site).await?.breweries;
         if config_digest(&breweries)? != input.config_digest {
             return Err(failure(
                 "the brewery list changed while the run was going; the next run reads the new one"
@@ -333,7 +375,7 @@ impl FoodTruckActivities {
         ctx: ActivityContext,
         input: ScrapeChunk,
     ) -> Result<Vec<ScrapeResult>, ActivityError> {
-        let clock = Clock::as_of(input.as_of);
+        let clock = Clock::as_of_in(input.as_of, input.timezone);
         let coordinator = self.coordinator()?;
         let resumed: Vec<ScrapeResult> = ctx
             .heartbeat_details()
@@ -405,31 +447,49 @@ impl FoodTruckActivities {
         let Some(ai) = &self.ai else { return Ok(None) };
         let prompt = HaikuPrompt::from_env(|k| std::env::var(k).ok());
         // A failed attempt fails the activity, so Temporal's policy retries it.
-        generate_haiku(ai, &prompt, input.today, &input.events)
+        let noon = input.today.and_time(chrono::NaiveTime::MIN) + chrono::Duration::hours(12);
+        let now = input.now.unwrap_or(noon);
+        generate_haiku(ai, &prompt, now, input.weather.as_ref(), &input.events)
             .await
             .map_err(|e| failure(e.to_string(), failure_type::TRANSIENT, false))
     }
 
-    /// Renders the site of a schedule and publishes it to the target repository. The
-    /// workflow's `repository_url` is honoured only when the worker's operator allowed it
-    /// (`GIT_REPOSITORY_URL`, `ATG_ALLOWED_REPOSITORIES`); otherwise the run is not deployed.
+    /// Renders the site of a schedule, with its sources' health carried on from the published
+    /// `health.json`, and publishes it into the site's directory of the target repository.
+    /// The repository (the workflow's `repository_url`, else the site's) is used only when
+    /// the worker's operator allowed it (`GIT_REPOSITORY_URL`, `ATG_ALLOWED_REPOSITORIES`);
+    /// otherwise the run is not deployed. Flagged breweries are logged and counted.
     #[activity(name = "publish_site")]
     pub async fn publish_site(
         self: Arc<Self>,
         ctx: ActivityContext,
         input: PublishInput,
     ) -> Result<PublishReport, ActivityError> {
+        let info = input.site.unwrap_or_default();
         let schedule = self
-            .schedule(&ctx.client(), input.schedule, input.as_of)
+            .schedule(&ctx.client(), input.schedule, info.reference(), input.as_of)
             .await?;
-        let now = chrono::Utc::now();
-        let site = around_the_grounds::render(&schedule, input.haiku.as_deref(), now)
-            .map_err(|e| failure(e.to_string(), failure_type::CONFIGURATION, true))?;
-        // A run without events publishes nothing, whatever the target.
-        if !site.publishable() {
+        // A run without events publishes nothing (not even health.json), whatever the target.
+        if schedule.events.is_empty() {
             return Ok(PublishReport::Skipped);
         }
-        let target = self.git_target(input.repository_url, None)?;
+        let repository = input.repository_url.or(info.publish.repository.clone());
+        let target = self.git_target(repository, info.publish.branch.clone(), &info)?;
+        let now = chrono::Utc::now();
+        let previous = supervised(&ctx, async {
+            around_the_grounds::previous_health(&target, now)
+                .await
+                .map_err(|e| publish_failure(&e))
+        })
+        .await?;
+        let health =
+            around_the_grounds::health(previous.as_ref(), &schedule, info.stale_after, now);
+        for stale in health.stale() {
+            tracing::warn!(site = %info.key, brewery = %stale.key, runs = stale.runs_without_events, "{}", stale.warning(schedule.as_of));
+            self.count_stale(&info.key, &stale.key);
+        }
+        let site = around_the_grounds::render(&schedule, input.haiku.as_deref(), &health, now)
+            .map_err(|e| failure(e.to_string(), failure_type::CONFIGURATION, true))?;
         self.publish(&ctx, &site, &target, now).await
     }
 
@@ -444,7 +504,7 @@ impl FoodTruckActivities {
             .breweries
             .into_iter()
             .map(|(key, name)| (BreweryRef { key, name }, Ok(Vec::new())));
-        let mut schedule = Schedule::merge(as_of, breweries);
+        let mut schedule = Schedule::merge(SiteRef::default(), as_of, breweries);
         schedule.events = input.events;
         let mut data = WebData::new(&schedule, input.haiku.as_deref(), chrono::Utc::now());
         data.errors = Vec::new();
@@ -470,7 +530,7 @@ impl FoodTruckActivities {
         if !site.publishable() {
             return Ok(false);
         }
-        let target = self.git_target(input.repository_url, input.branch)?;
+        let target = self.git_target(input.repository_url, input.branch, &SiteInfo::default())?;
         let report = self
             .publish(&ctx, &site, &target, chrono::Utc::now())
             .await?;
@@ -479,16 +539,18 @@ impl FoodTruckActivities {
 }
 
 impl FoodTruckActivities {
-    /// The repository a workflow asked for, as the operator's policy allows it.
+    /// The repository a workflow asked for, as the operator's policy allows it, and the
+    /// site's directory in it.
     fn git_target(
         &self,
         repository_url: Option<String>,
         branch: Option<String>,
+        site: &SiteInfo,
     ) -> Result<Target, ActivityError> {
         GitSettings::for_workflow(&self.trust.repositories, repository_url, branch, |k| {
             std::env::var(k).ok()
         })
-        .map(|git| Target::Git(Box::new(git)))
+        .map(|git| Target::Git(Box::new(git.in_dir(site.publish.dir()))))
         .map_err(|e| {
             failure(
                 format!("Failed to deploy to git: {e}"),

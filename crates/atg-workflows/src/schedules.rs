@@ -117,6 +117,10 @@ pub struct CreateArgs {
     /// Brewery config file on the worker's machine (default: the built-in one).
     #[cfg_attr(feature = "cli", arg(long, value_name = "PATH"))]
     pub config: Option<String>,
+    /// The config's site each run is for (its key; default: the config's first site). One
+    /// schedule per site runs many.
+    #[cfg_attr(feature = "cli", arg(long, value_name = "KEY"))]
+    pub site: Option<String>,
     /// Create it paused.
     #[cfg_attr(feature = "cli", arg(long))]
     pub paused: bool,
@@ -156,6 +160,7 @@ impl CreateArgs {
             git_repository_url: self.git_repo,
             max_parallel_scrapes: self.max_parallel_scrapes.max(1),
             breweries_per_part: self.breweries_per_part,
+            site: self.site,
             ..WorkflowParams::default()
         };
         params

@@ -4,9 +4,13 @@
 //! payloads of the steps this port added are typed and compact: a workflow's history holds
 //! each of them, and its size has limits (docs/TEMPORAL.md).
 
-use around_the_grounds::core::{Brewery, ErrorKind, FoodTruckEvent, Schedule, ScrapeError};
+use around_the_grounds::ai_client::WeatherQuery;
+use around_the_grounds::core::{
+    Brewery, ErrorKind, FoodTruckEvent, PACIFIC, Schedule, ScrapeError, SiteInfo, SiteRef, tz_name,
+};
 use around_the_grounds::web::WebData;
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
+use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 pub const WORKFLOW_TYPE: &str = "FoodTruckWorkflow";
@@ -33,6 +37,10 @@ pub struct WorkflowParams {
     /// this many each (default [`DEFAULT_BREWERIES_PER_PART`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub breweries_per_part: Option<u32>,
+    /// Added: the key of the configuration's site to run; null means its default (first)
+    /// site, so the original's starters and schedules run the site they always did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
 }
 
 impl Default for WorkflowParams {
@@ -44,6 +52,7 @@ impl Default for WorkflowParams {
             max_parallel_scrapes: 10,
             as_of: None,
             breweries_per_part: None,
+            site: None,
         }
     }
 }
@@ -159,11 +168,18 @@ impl From<Result<Vec<FoodTruckEvent>, ScrapeError>> for ScrapeResult {
     }
 }
 
-/// `scrape_breweries`' input: breweries scraped one after another in one activity.
+/// `scrape_breweries`' input: breweries scraped one after another in one activity, on the
+/// site's day in its zone (Pacific when a recorded run named none).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScrapeChunk {
     pub breweries: Vec<Brewery>,
     pub as_of: NaiveDate,
+    #[serde(default = "pacific", with = "tz_name")]
+    pub timezone: Tz,
+}
+
+fn pacific() -> Tz {
+    PACIFIC
 }
 
 /// An entry of `generate_web_data`'s `errors`: an error dict, or a plain message (spec §9.4).
@@ -249,8 +265,14 @@ pub struct VisionInput {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HaikuInput {
     pub events: Vec<FoodTruckEvent>,
-    /// The Pacific day (`YYYY-MM-DD`).
+    /// The site's day (`YYYY-MM-DD`).
     pub today: NaiveDate,
+    /// Added: the time on the site's clock (`{time_of_day}`); none: noon of `today`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub now: Option<NaiveDateTime>,
+    /// Added: where the site's forecast comes from (`{weather}`), from the worker's config.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weather: Option<WeatherQuery>,
 }
 
 /// `plan_run`'s input.
@@ -258,6 +280,9 @@ pub struct HaikuInput {
 pub struct PlanInput {
     pub config_path: Option<String>,
     pub breweries_per_part: u32,
+    /// The site of the configuration (none: its default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
 }
 
 /// `plan_run`'s output: how many breweries the configuration has, a digest of it (so every
@@ -269,6 +294,17 @@ pub struct RunPlan {
     pub config_digest: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inline: Option<Vec<Brewery>>,
+    /// The site the run is for: its zone, title, weather and where it is published (a plan
+    /// recorded before sites has none: the default site).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<SiteInfo>,
+}
+
+impl RunPlan {
+    /// The site of the run.
+    pub fn site(&self) -> SiteInfo {
+        self.site.clone().unwrap_or_default()
+    }
 }
 
 impl RunPlan {
@@ -289,6 +325,8 @@ pub struct PartInput {
     pub config_digest: String,
     pub first: u32,
     pub count: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
 }
 
 /// `FoodTruckPartWorkflow`'s input: one part of a split run.
@@ -297,6 +335,9 @@ pub struct PartParams {
     pub part: PartInput,
     pub as_of: NaiveDate,
     pub max_parallel_scrapes: u32,
+    /// The site whose breweries the part scrapes (its zone and name for the part's schedule).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<SiteRef>,
 }
 
 /// A finished part of a split run, whose result (a [`Schedule`]) the publish step reads.
@@ -322,8 +363,13 @@ pub struct PublishInput {
     pub as_of: NaiveDate,
     #[serde(default)]
     pub haiku: Option<String>,
+    /// The workflow's `git_repository_url`, else the site's `publish.repository` (either only
+    /// as the worker's operator allows).
     #[serde(default)]
     pub repository_url: Option<String>,
+    /// The site: its directory and branch in the repository, and `stale_after`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<SiteInfo>,
 }
 
 /// `publish_site`'s output.
@@ -431,11 +477,36 @@ mod tests {
     }
 
     #[test]
+    fn payloads_recorded_before_sites_read_as_the_default_site() {
+        let chunk: ScrapeChunk =
+            serde_json::from_value(json!({"breweries": [], "as_of": "2026-11-25"})).unwrap();
+        assert_eq!(chunk.timezone, PACIFIC);
+        let plan: RunPlan =
+            serde_json::from_value(json!({"breweries": 2, "config_digest": "x"})).unwrap();
+        assert_eq!(plan.site().key, "ballard");
+        let p: WorkflowParams = serde_json::from_value(json!({"site": "brooklyn"})).unwrap();
+        assert_eq!(p.site.as_deref(), Some("brooklyn"));
+        let h: HaikuInput =
+            serde_json::from_value(json!({"events": [], "today": "2026-11-25"})).unwrap();
+        assert_eq!((h.now, h.weather), (None, None));
+        let chunk = ScrapeChunk {
+            breweries: vec![],
+            as_of: NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+            timezone: "America/New_York".parse().unwrap(),
+        };
+        assert_eq!(
+            serde_json::to_value(&chunk).unwrap()["timezone"],
+            "America/New_York"
+        );
+    }
+
+    #[test]
     fn parts_cover_the_breweries_once() {
         let plan = |n| RunPlan {
             breweries: n,
             config_digest: String::new(),
             inline: None,
+            site: None,
         };
         assert_eq!(plan(1200).parts(500), [(0, 500), (500, 500), (1000, 200)]);
         assert_eq!(plan(500).parts(500), [(0, 500)]);

@@ -1,9 +1,16 @@
 //! Building and running a worker: the workflow and every activity on the task queue, bounded
 //! concurrency, a bounded workflow cache, and a graceful stop on SIGINT/SIGTERM.
 
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use temporalio_client::Client;
+use temporalio_common::telemetry::metrics::CoreMeter;
+use temporalio_common::telemetry::{
+    PrometheusExporterOptions, TelemetryOptions, start_prometheus_metric_exporter,
+};
+use temporalio_sdk::runtime::RuntimeOptions;
 use temporalio_sdk::runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder};
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
@@ -22,6 +29,8 @@ pub struct WorkerSettings {
     pub graceful_shutdown: Duration,
     /// What a workflow's input may choose (default: nothing but the built-in configuration).
     pub trust: WorkerTrust,
+    /// Serve Prometheus metrics (the SDK's and [`crate::activities::STALE_METRIC`]) here.
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 impl Default for WorkerSettings {
@@ -33,13 +42,78 @@ impl Default for WorkerSettings {
             max_cached_workflows: 50,
             graceful_shutdown: Duration::from_secs(30),
             trust: WorkerTrust::default(),
+            metrics_addr: None,
+        }
+    }
+}
+
+/// The SDK's runtime, with its metrics served at `metrics_addr` when there is one. Must be
+/// called inside a tokio runtime.
+pub struct WorkerRuntime {
+    pub runtime: Runtime,
+    metrics: Option<Metrics>,
+}
+
+/// The Prometheus endpoint: its meter, address, and the task serving it.
+struct Metrics {
+    meter: Arc<dyn CoreMeter>,
+    addr: SocketAddr,
+    server: tokio::task::AbortHandle,
+}
+
+impl WorkerRuntime {
+    pub fn new(metrics_addr: Option<SocketAddr>) -> anyhow::Result<Self> {
+        let metrics = match metrics_addr {
+            Some(addr) => {
+                let started = start_prometheus_metric_exporter(
+                    PrometheusExporterOptions::builder()
+                        .socket_addr(addr)
+                        .build(),
+                )
+                .map_err(|e| anyhow::anyhow!("cannot serve metrics on {addr}: {e}"))?;
+                Some(Metrics {
+                    meter: started.meter,
+                    addr: started.bound_addr,
+                    server: started.abort_handle,
+                })
+            }
+            None => None,
+        };
+        let options = RuntimeOptions::builder()
+            .telemetry_options(
+                TelemetryOptions::builder()
+                    .maybe_metrics(metrics.as_ref().map(|m| m.meter.clone()))
+                    .build(),
+            )
+            .build()
+            .map_err(|e| anyhow::anyhow!("cannot configure the Temporal runtime: {e}"))?;
+        Ok(Self {
+            runtime: Runtime::from_current_tokio(options)?,
+            metrics,
+        })
+    }
+
+    /// Where the metrics are served.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().map(|m| m.addr)
+    }
+
+    fn meter(&self) -> Option<Arc<dyn CoreMeter>> {
+        self.metrics.as_ref().map(|m| m.meter.clone())
+    }
+}
+
+impl Drop for WorkerRuntime {
+    fn drop(&mut self) {
+        if let Some(m) = &self.metrics {
+            m.server.abort();
         }
     }
 }
 
 /// A worker with `FoodTruckWorkflow` and its activities registered.
 pub fn build_worker(
-    runtime: &Runtime,
+    rt: &WorkerRuntime,
     client: Client,
     s: &WorkerSettings,
 ) -> anyhow::Result<Worker> {
@@ -58,7 +132,7 @@ pub fn build_worker(
     let options = WorkerOptions::new(s.task_queue.clone())
         .register_workflow::<FoodTruckWorkflow>()?
         .register_workflow::<FoodTruckPartWorkflow>()?
-        .register_activities(FoodTruckActivities::new(s.trust.clone()))
+        .register_activities(FoodTruckActivities::new(s.trust.clone(), rt.meter()))
         // Heartbeats reach the server at least every second, so a cancelled workflow's
         // activities learn of it within a second or two.
         .max_heartbeat_throttle_interval(crate::activities::HEARTBEAT_EVERY)
@@ -66,7 +140,7 @@ pub fn build_worker(
         .max_cached_workflows(s.max_cached_workflows)
         .graceful_shutdown_period(s.graceful_shutdown)
         .build();
-    Ok(Worker::new(runtime, client, options)?)
+    Ok(Worker::new(&rt.runtime, client, options)?)
 }
 
 /// Runs `worker` until SIGINT or SIGTERM, then drains in-flight work and returns.
@@ -88,12 +162,18 @@ pub async fn run_until_signal(mut worker: Worker) -> anyhow::Result<()> {
 /// `Send`), for embedding a worker in another program or a test.
 pub struct WorkerThread {
     shutdown: Box<dyn Fn() + Send + Sync>,
+    /// Where its metrics are served (when its settings asked for them).
+    pub metrics_addr: Option<SocketAddr>,
     /// The worker's runtime: the shutdown must be asked for inside it.
     runtime: tokio::runtime::Handle,
     thread: Option<std::thread::JoinHandle<anyhow::Result<()>>>,
 }
 
-type Started = (Box<dyn Fn() + Send + Sync>, tokio::runtime::Handle);
+type Started = (
+    Box<dyn Fn() + Send + Sync>,
+    tokio::runtime::Handle,
+    Option<SocketAddr>,
+);
 
 impl WorkerThread {
     /// Connects with `temporal` and starts polling; returns once the worker is running.
@@ -112,7 +192,7 @@ impl WorkerThread {
                 rt.block_on(async move {
                     let started = async {
                         let client = temporal.connect("atg-worker-thread").await?;
-                        let runtime = Runtime::from_current_tokio(Default::default())?;
+                        let runtime = WorkerRuntime::new(settings.metrics_addr)?;
                         let worker = build_worker(&runtime, client, &settings)?;
                         anyhow::Ok((runtime, worker))
                     }
@@ -127,16 +207,18 @@ impl WorkerThread {
                     let _ = tx.send(Ok((
                         Box::new(worker.shutdown_handle()),
                         tokio::runtime::Handle::current(),
+                        _runtime.metrics_addr(),
                     )));
                     worker.run().await?;
                     Ok(())
                 })
             })?;
-        let (shutdown, runtime) = rx
+        let (shutdown, runtime, metrics_addr) = rx
             .recv()
             .map_err(|_| anyhow::anyhow!("the worker thread stopped before it started"))??;
         Ok(Self {
             shutdown,
+            metrics_addr,
             runtime,
             thread: Some(thread),
         })

@@ -11,10 +11,13 @@ use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::time::{Duration, SystemTime};
 
+use around_the_grounds::ai_client::WeatherQuery;
 use around_the_grounds::core::{
-    Brewery, BreweryRef, Clock, ErrorKind, FoodTruckEvent, Schedule, ScrapeError,
+    Brewery, BreweryRef, Clock, ErrorKind, FoodTruckEvent, Schedule, ScrapeError, SiteRef,
+    parse_as_of,
 };
 use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
 use temporalio_common::RetryPolicy;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::workflows::join_all;
@@ -120,10 +123,9 @@ impl FoodTruckWorkflow {
         if !ctx.patched(ONE_PIPELINE_PATCH) {
             return legacy::run(ctx, params).await;
         }
-        // "Today" is decided once, from workflow time, and handed to every activity.
-        let as_of = match today(ctx, &params) {
+        let pinned = match params.as_of.as_deref().map(parse_as_of).transpose() {
             Ok(d) => d,
-            Err(reason) => return Ok(failed(reason)),
+            Err(e) => return Ok(failed(format!("as_of {e}"))),
         };
         let plan = ctx
             .execute_activity(
@@ -131,6 +133,7 @@ impl FoodTruckWorkflow {
                 PlanInput {
                     config_path: params.config_path.clone(),
                     breweries_per_part: params.breweries_per_part(),
+                    site: params.site.clone(),
                 },
                 within(timeouts::LOAD_CONFIG, 3, &[failure_type::CONFIGURATION]),
             )
@@ -139,10 +142,15 @@ impl FoodTruckWorkflow {
             Ok(p) => p,
             Err(e) => return Ok(failed(root_cause(&e))),
         };
+        // "Today" is decided once, on the site's clock at the workflow's time, and handed to
+        // every activity.
+        let site = plan.site();
+        let clock = run_clock(ctx, pinned, site.timezone);
+        let as_of = clock.today();
         let parallel = params.max_parallel_scrapes.max(1) as usize;
         let (schedule, source) = match plan.inline.as_deref() {
             Some(breweries) => {
-                let s = scrape_part(ctx, breweries, as_of, parallel).await?;
+                let s = scrape_part(ctx, breweries, &site.reference(), as_of, parallel).await?;
                 (s.clone(), ScheduleSource::Inline(s))
             }
             None => match scrape_in_parts(ctx, &params, &plan, as_of, parallel).await? {
@@ -157,7 +165,7 @@ impl FoodTruckWorkflow {
         let haiku = if trucks.is_empty() {
             None
         } else {
-            haiku(ctx, trucks, as_of).await
+            haiku(ctx, trucks, clock, WeatherQuery::for_site(&site)).await
         };
         let published = ctx
             .execute_activity(
@@ -167,6 +175,7 @@ impl FoodTruckWorkflow {
                     as_of,
                     haiku,
                     repository_url: params.git_repository_url.clone(),
+                    site: Some(site),
                 },
                 publish_options(),
             )
@@ -207,17 +216,18 @@ impl FoodTruckPartWorkflow {
                 )
             })?;
         let parallel = params.max_parallel_scrapes.max(1) as usize;
-        scrape_part(ctx, &breweries, params.as_of, parallel).await
+        let site = params.site.unwrap_or_default();
+        scrape_part(ctx, &breweries, &site, params.as_of, parallel).await
     }
 }
 
-/// The day a run is about: the params' `as_of`, else the workflow's own time.
-fn today<W>(ctx: &WorkflowContext<W>, params: &WorkflowParams) -> Result<NaiveDate, String> {
-    match params.as_of.as_deref() {
-        Some(text) => around_the_grounds::core::parse_as_of(text).map_err(|e| format!("as_of {e}")),
+/// The run's clock in the site's zone: the params' `as_of` day, else the workflow's own time.
+fn run_clock<W>(ctx: &WorkflowContext<W>, pinned: Option<NaiveDate>, zone: Tz) -> Clock {
+    match pinned {
+        Some(day) => Clock::as_of_in(day, zone),
         None => {
             let now: DateTime<Utc> = ctx.workflow_time().unwrap_or(SystemTime::UNIX_EPOCH).into();
-            Ok(Clock::fixed(now).today())
+            Clock::fixed(now).in_zone(zone)
         }
     }
 }
@@ -305,6 +315,7 @@ pub fn breweries_per_scrape(breweries: usize, parallel: usize) -> usize {
 async fn scrape_part<W>(
     ctx: &WorkflowContext<W>,
     breweries: &[Brewery],
+    site: &SiteRef,
     as_of: NaiveDate,
     parallel: usize,
 ) -> Result<Schedule, WorkflowTermination> {
@@ -320,6 +331,7 @@ async fn scrape_part<W>(
             let input = ScrapeChunk {
                 breweries: chunks[i].to_vec(),
                 as_of,
+                timezone: site.timezone,
             };
             ctx.execute_activity(
                 FoodTruckActivities::scrape_breweries,
@@ -349,7 +361,7 @@ async fn scrape_part<W>(
             None => {}
         }
     }
-    let mut schedule = Schedule::merge(as_of, outcomes);
+    let mut schedule = Schedule::merge(site.clone(), as_of, outcomes);
     name_trucks_from_logos(ctx, &mut schedule, breweries).await;
     Ok(schedule)
 }
@@ -392,17 +404,21 @@ async fn name_trucks_from_logos<W>(
     schedule.events = around_the_grounds::core::sort_and_dedup(events, schedule.window());
 }
 
-/// Today's haiku from `trucks`, or `None`: the haiku never stops the schedule.
+/// Today's haiku from `trucks`, at the time on the site's clock and with its weather, or
+/// `None`: the haiku never stops the schedule.
 async fn haiku<W>(
     ctx: &WorkflowContext<W>,
     trucks: Vec<FoodTruckEvent>,
-    today: NaiveDate,
+    clock: Clock,
+    weather: Option<WeatherQuery>,
 ) -> Option<String> {
     ctx.execute_activity(
         FoodTruckActivities::generate_haiku,
         HaikuInput {
             events: trucks,
-            today,
+            today: clock.today(),
+            now: Some(clock.now_local().naive_local()),
+            weather,
         },
         within(timeouts::AI, 2, &[failure_type::CONFIGURATION]),
     )
@@ -423,6 +439,7 @@ async fn scrape_in_parts(
     parallel: usize,
 ) -> Result<Result<(Schedule, Vec<PartRun>), String>, WorkflowTermination> {
     let ranges = plan.parts(params.breweries_per_part());
+    let site = plan.site();
     let at_once = ranges.len().min(parallel).max(1);
     let per_part = u32::try_from((parallel / at_once).max(1)).unwrap_or(1);
     let cancel = ctx.cancellation_token();
@@ -439,9 +456,11 @@ async fn scrape_in_parts(
                     config_digest: plan.config_digest.clone(),
                     first,
                     count,
+                    site: params.site.clone(),
                 },
                 as_of,
                 max_parallel_scrapes: per_part,
+                site: Some(site.reference()),
             };
             let id = format!("{}-part-{}-of-{total}", ctx.workflow_id(), i + 1);
             async move {
@@ -480,7 +499,10 @@ async fn scrape_in_parts(
             Err(reason) => return Ok(Err(reason)),
         }
     }
-    Ok(Ok((Schedule::combine(as_of, schedules), runs)))
+    Ok(Ok((
+        Schedule::combine(site.reference(), as_of, schedules),
+        runs,
+    )))
 }
 
 /// What became of the deploy a run was asked for.

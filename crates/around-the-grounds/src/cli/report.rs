@@ -40,10 +40,23 @@ pub fn failed(target: &Target, e: &PublishError) -> String {
     }
 }
 
-/// Serves `dir` over HTTP until Ctrl-C.
-pub async fn serve(dir: &std::path::Path, addr: std::net::SocketAddr) -> anyhow::Result<()> {
+/// Serves `dir` (one site, or one directory per site) over HTTP until Ctrl-C.
+pub async fn serve(
+    dir: &std::path::Path,
+    sites: &[String],
+    addr: std::net::SocketAddr,
+) -> anyhow::Result<()> {
+    let pages: Vec<String> = if dir.join("index.html").is_file() {
+        vec![String::new()]
+    } else {
+        sites
+            .iter()
+            .filter(|k| dir.join(k).join("index.html").is_file())
+            .map(|k| format!("{k}/"))
+            .collect()
+    };
     anyhow::ensure!(
-        dir.join("index.html").is_file(),
+        !pages.is_empty(),
         "nothing to serve: {} has no index.html (run with --preview first)",
         dir.display()
     );
@@ -52,11 +65,12 @@ pub async fn serve(dir: &std::path::Path, addr: std::net::SocketAddr) -> anyhow:
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr()?;
     let app = axum::Router::new().fallback_service(tower_http::services::ServeDir::new(dir));
-    println!(
-        "🌐 Serving {} at http://{local}/ (Ctrl-C to stop)",
-        dir.display()
-    );
-    std::io::stdout().flush()?;
+    for page in &pages {
+        say(&format!(
+            "🌐 Serving {} at http://{local}/{page} (Ctrl-C to stop)",
+            dir.join(page).display()
+        ));
+    }
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -65,8 +79,27 @@ pub async fn serve(dir: &std::path::Path, addr: std::net::SocketAddr) -> anyhow:
         .context("the local server failed")
 }
 
+/// One line on stdout; a reader that has gone away (`| head`) is not an error.
+pub fn say(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+}
+
 /// The schedule on stdout: one JSON document (`json`), or the text for people.
 pub fn print_schedule(json: bool, schedule: &Schedule) -> anyhow::Result<()> {
+    match write_schedule(json, schedule) {
+        // A reader that stopped reading (`| head`) wanted no more.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+fn write_schedule(json: bool, schedule: &Schedule) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     if json {
         writeln!(out, "{}", Report::new(schedule).to_json()?)?;

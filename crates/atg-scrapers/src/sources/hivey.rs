@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde_json::Value;
 
 use crate::source::{ParseContext, ParseError, require_body};
-use crate::text::{clean_text, iso_to_pacific, name_from_image_url};
+use crate::text::{clean_text, name_from_image_url};
 use crate::timeparse::{parse_loose_date, parse_reading};
 
 const NOT_A_NAME: &[&str] = &["tbd", "tba", "to be announced", "unknown", "food truck"];
@@ -81,19 +81,19 @@ fn hivey_item(
     let first_date = item.get("eventDates").and_then(|d| d.get(0));
     let date = first_date
         .and_then(|d| str_field(d, "date"))
-        .and_then(|s| parse_loose_date(s, ctx.today))
+        .and_then(|s| parse_loose_date(s, ctx.today, ctx.zone))
         .or_else(|| {
             DATE_FIELDS
                 .iter()
                 .filter_map(|f| str_field(item, f))
-                .find_map(|s| parse_loose_date(s, ctx.today))
+                .find_map(|s| parse_loose_date(s, ctx.today, ctx.zone))
         })?;
     let mut ev = ctx.event(UNNAMED_VENDOR, date);
     match vendor_name(item, vendor_ids) {
         Some(n) => ev.vendor = n,
         None => ev.image_url = str_field(item, "eventImage").map(str::to_string),
     }
-    let at = |s: &str| time_on(s, date);
+    let at = |s: &str| time_on(s, date, ctx);
     let mut start = first_date
         .and_then(|d| str_field(d, "startTime"))
         .and_then(at);
@@ -167,11 +167,11 @@ fn vendor_name(item: &Value, vendor_ids: &[(String, String)]) -> Option<String> 
     named.or_else(|| str_field(item, "eventImage").and_then(name_from_image_url))
 }
 
-/// A time of day on `date`: ISO timestamps are converted to Pacific, `13:00` and `1:00 pm`
-/// read as written.
-fn time_on(raw: &str, date: NaiveDate) -> Option<NaiveDateTime> {
+/// A time of day on `date`: ISO timestamps are converted to the site's clock, `13:00` and
+/// `1:00 pm` read as written.
+fn time_on(raw: &str, date: NaiveDate, ctx: &ParseContext) -> Option<NaiveDateTime> {
     if raw.contains('T') || raw.contains('+') {
-        return iso_to_pacific(raw);
+        return ctx.wall_clock(raw);
     }
     Some(date.and_time(parse_reading(raw)?.as_24h()?))
 }

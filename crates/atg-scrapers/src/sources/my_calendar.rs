@@ -14,7 +14,7 @@ use scraper::{ElementRef, Html, Selector};
 use crate::fetch::{Fetcher, Request};
 use crate::source::{ParseContext, ParseError, Settings, SourceError, join_months, require_body};
 use crate::template::UrlTemplate;
-use crate::text::{element_text, iso_to_pacific};
+use crate::text::element_text;
 
 const MOBILE_UA: &str = "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Mobile Safari/537.36";
 const PLACEHOLDERS: &[&str] = &["year", "month", "month2", "month_name"];
@@ -137,7 +137,7 @@ fn article_event(
             let v = t.value();
             v.attr("datetime")
                 .or_else(|| v.attr("content"))
-                .and_then(iso_to_pacific)
+                .and_then(|raw| ctx.wall_clock(raw))
         }))
     };
     let mut ev = ctx.event(name, date);

@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::fetch::Request;
 use crate::source::{OnePage, ParseContext, ParseError, Settings, require_body};
 use crate::template::UrlTemplate;
-use crate::text::{clean_text, iso_to_pacific};
+use crate::text::clean_text;
 
 #[derive(Debug, Clone)]
 pub struct SeattleFoodTruck {
@@ -72,8 +72,8 @@ fn booking_event(event: &Value, ctx: &ParseContext) -> Option<FoodTruckEvent> {
         b.get("status").and_then(Value::as_str) == Some("approved") && b.get("truck").is_some()
     })?;
     let truck = booking.get("truck")?;
-    let start = iso_to_pacific(event.get("start_time")?.as_str()?)?;
-    let end = iso_to_pacific(event.get("end_time")?.as_str()?)?;
+    let start = ctx.wall_clock(event.get("start_time")?.as_str()?)?;
+    let end = ctx.wall_clock(event.get("end_time")?.as_str()?)?;
     if end <= start {
         return None;
     }

@@ -131,6 +131,7 @@ fn month_item(item: &Value, ctx: &ParseContext) -> Option<FoodTruckEvent> {
     if title.is_empty() {
         return None;
     }
+    let epoch_ms = |v: &Value| epoch_ms(v, ctx);
     let start = epoch_ms(item.get("startDate")?)?;
     let mut ev = ctx.event(title, start.date());
     ev.start_time = Some(start);
@@ -141,8 +142,8 @@ fn month_item(item: &Value, ctx: &ParseContext) -> Option<FoodTruckEvent> {
     Some(ev)
 }
 
-fn epoch_ms(v: &Value) -> Option<chrono::NaiveDateTime> {
+fn epoch_ms(v: &Value, ctx: &ParseContext) -> Option<chrono::NaiveDateTime> {
     // `as i64` saturates a float that does not fit (and makes NaN 0): no overflow either way.
     let ms = v.as_i64().or_else(|| v.as_f64().map(|f| f as i64))?;
-    Some(whole_seconds(crate::text::epoch_ms_to_pacific(ms)?))
+    Some(whole_seconds(ctx.epoch_ms(ms)?))
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::fetch::{Fetcher, Request};
 use crate::source::{ParseContext, ParseError, Settings, SourceError, require_body};
-use crate::text::{clean_text, element_text, iso_date, iso_to_pacific};
+use crate::text::{clean_text, element_text, iso_date};
 
 /// The WordPress host answers 403 to clients that do not look like a browser.
 const BROWSER_UA: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/138.0.0.0 Safari/537.36";
@@ -217,12 +217,17 @@ fn cell_event(cell: ElementRef<'_>, ctx: &ParseContext) -> Option<FoodTruckEvent
     }
     let times: Vec<_> = cell
         .select(&TIME)
-        .map(|t| t.value().attr("datetime").and_then(iso_to_pacific))
+        .map(|t| {
+            t.value()
+                .attr("datetime")
+                .and_then(|raw| ctx.wall_clock(raw))
+        })
         .collect();
     let start = times.first().copied().flatten().or_else(|| {
         let day: Value = serde_json::from_str(cell.value().attr("data-daydate")?).ok()?;
         let raw = day.pointer("/start_date/datetime")?.as_str()?;
-        iso_to_pacific(raw).or_else(|| iso_date(raw).map(|d| d.and_time(chrono::NaiveTime::MIN)))
+        ctx.wall_clock(raw)
+            .or_else(|| iso_date(raw).map(|d| d.and_time(chrono::NaiveTime::MIN)))
     })?;
     let mut ev = ctx.event(name, start.date());
     ev.start_time = Some(start);

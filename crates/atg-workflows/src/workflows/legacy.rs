@@ -4,13 +4,13 @@
 //! runs never come this way. It schedules exactly the activities, in exactly the order, that
 //! version did, and shares everything else with the current shape.
 
-use around_the_grounds::core::Schedule;
+use around_the_grounds::core::{PACIFIC, Schedule, SiteRef, parse_as_of};
 use temporalio_sdk::WorkflowContext;
 use temporalio_sdk::workflows::join_all;
 
 use super::{
     AI_PATCH, Deployment, FoodTruckWorkflow, completed, failed, haiku, name_trucks_from_logos,
-    outcome, root_cause, scrape_options, timeouts, today, within,
+    outcome, root_cause, run_clock, scrape_options, timeouts, within,
 };
 use crate::activities::{FoodTruckActivities, failure_type};
 use crate::types::{
@@ -21,10 +21,13 @@ pub(super) async fn run(
     ctx: &mut WorkflowContext<FoodTruckWorkflow>,
     params: WorkflowParams,
 ) -> temporalio_sdk::WorkflowResult<WorkflowResult> {
-    let as_of = match today(ctx, &params) {
+    // The legacy shape knew one site: the default, in Pacific time.
+    let pinned = match params.as_of.as_deref().map(parse_as_of).transpose() {
         Ok(d) => d,
-        Err(reason) => return Ok(failed(reason)),
+        Err(e) => return Ok(failed(format!("as_of {e}"))),
     };
+    let clock = run_clock(ctx, pinned, PACIFIC);
+    let as_of = clock.today();
     let breweries = match ctx
         .execute_activity(
             FoodTruckActivities::load_brewery_config,
@@ -53,7 +56,7 @@ pub(super) async fn run(
             outcomes.push(outcome(brewery, result));
         }
     }
-    let mut schedule = Schedule::merge(as_of, outcomes);
+    let mut schedule = Schedule::merge(SiteRef::default(), as_of, outcomes);
     // Runs recorded before the AI steps existed replay without them.
     let ai_steps = ctx.patched(AI_PATCH);
     if ai_steps {
@@ -66,7 +69,13 @@ pub(super) async fn run(
         return Ok(completed(&schedule, Deployment::NoEvents));
     }
     let haiku = if ai_steps {
-        haiku(ctx, around_the_grounds::ai::haiku_trucks(&schedule), as_of).await
+        haiku(
+            ctx,
+            around_the_grounds::ai::haiku_trucks(&schedule),
+            clock,
+            None,
+        )
+        .await
     } else {
         None
     };
