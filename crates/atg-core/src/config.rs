@@ -205,12 +205,24 @@ struct SiteFile {
     stale_after: Option<u32>,
     #[serde(default)]
     breweries: Vec<Brewery>,
+    /// A file of several sites has only this.
+    #[serde(default)]
+    sites: Option<Vec<SiteFile>>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SitesFile {
-    sites: Vec<SiteFile>,
+impl SiteFile {
+    /// Whether the file sets nothing but (perhaps) `sites`.
+    fn only_sites(&self) -> bool {
+        self.key.is_none()
+            && self.title.is_none()
+            && self.timezone.is_none()
+            && self.latitude.is_none()
+            && self.longitude.is_none()
+            && self.weather_url.is_none()
+            && self.publish == PublishSettings::default()
+            && self.stale_after.is_none()
+            && self.breweries.is_empty()
+    }
 }
 
 /// One site's validated brewery list, and where it came from.
@@ -375,23 +387,27 @@ impl SiteList {
         };
         let located = |e: serde_path_to_error::Error<serde_json::Error>| {
             let path = e.path().to_string();
-            let field = if path == "." {
+            let field = if path == "." || path == "?" {
                 "(top level)".to_string()
             } else {
                 path
             };
             invalid(field, e.into_inner().to_string())
         };
-        let value: Value =
-            serde_json::from_str(text).map_err(|e| invalid("(top level)".into(), e.to_string()))?;
-        let (files, prefix): (Vec<SiteFile>, bool) = if value.get("sites").is_some() {
-            let f: SitesFile = serde_path_to_error::deserialize(value).map_err(located)?;
-            (f.sites, true)
-        } else {
-            (
-                vec![serde_path_to_error::deserialize(value).map_err(located)?],
-                false,
-            )
+        // One pass over the text, straight into the types (a region's list is megabytes).
+        let mut file: SiteFile =
+            serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_str(text))
+                .map_err(located)?;
+        let (files, prefix): (Vec<SiteFile>, bool) = match file.sites.take() {
+            Some(_) if !file.only_sites() => {
+                return Err(invalid(
+                    "sites".into(),
+                    "a file with a `sites` list holds nothing else (put the settings in its sites)"
+                        .into(),
+                ));
+            }
+            Some(sites) => (sites, true),
+            None => (vec![file], false),
         };
         if files.is_empty() {
             return Err(invalid("sites".into(), "lists no site".into()));
@@ -403,6 +419,12 @@ impl SiteList {
             } else {
                 String::new()
             };
+            if file.sites.is_some() {
+                return Err(invalid(
+                    format!("{at}sites"),
+                    "a site cannot hold sites".into(),
+                ));
+            }
             let site = site(file, &at, prefix, origin)?;
             if sites.iter().any(|s| s.site.key == site.site.key) {
                 return Err(invalid(
@@ -530,7 +552,14 @@ fn site(
         None => None,
     };
     if let Some(p) = &file.publish.path {
-        let bad = p.starts_with('/') || p.contains('\\') || p.split('/').any(|part| part == "..");
+        let t = p.trim().trim_end_matches('/');
+        let bad = t != "."
+            && (t.is_empty()
+                || t.starts_with('/')
+                || t.contains('\\')
+                || t.split('/').any(|part| {
+                    matches!(part, "" | "." | "..") || part.eq_ignore_ascii_case(".git")
+                }));
         if bad {
             return Err(invalid(
                 "publish.path",
@@ -798,6 +827,19 @@ mod tests {
         assert_eq!(
             err(r#"{"sites": []}"#),
             "config file s.json: sites: lists no site"
+        );
+        assert_eq!(
+            err(r#"{"timezone": "America/New_York", "sites": [{"key": "a"}]}"#),
+            "config file s.json: sites: a file with a `sites` list holds nothing else (put the settings in its sites)"
+        );
+        assert_eq!(
+            err(r#"{"sites": [{"key": "a", "sites": []}]}"#),
+            "config file s.json: sites[0].sites: a site cannot hold sites"
+        );
+        let e = err("{not json");
+        assert!(
+            e.starts_with("config file s.json: (top level): key must be a string"),
+            "{e}"
         );
     }
 

@@ -1,21 +1,88 @@
 //! The rendered site: what the renderer makes and the publishers write, without either
-//! knowing the other.
+//! knowing the other. A large site lives on disk, file by file, so no step holds all of it in
+//! memory at once.
 
-/// One file of the site, at a path relative to the site's root (`data.json`, `events.ics`).
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// One file of the site, at a path relative to the site's root (`data.json`, `events.ics`):
+/// its bytes, or where they were written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SiteFile {
     pub path: String,
-    pub bytes: Vec<u8>,
+    body: Body,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Body {
+    Memory(Vec<u8>),
+    /// A file in a site's directory, which lives as long as any of its files does.
+    Disk(PathBuf, SiteDir),
 }
 
 impl SiteFile {
+    /// A file whose bytes are at hand.
     pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
         Self {
             path: path.into(),
-            bytes: bytes.into(),
+            body: Body::Memory(bytes.into()),
+        }
+    }
+
+    /// A file already written to `name` in `dir` (by the renderer).
+    pub fn on_disk(path: impl Into<String>, dir: &SiteDir, name: &str) -> Self {
+        Self {
+            path: path.into(),
+            body: Body::Disk(dir.path().join(name), dir.clone()),
+        }
+    }
+
+    /// How many bytes the file has.
+    pub fn size(&self) -> std::io::Result<u64> {
+        match &self.body {
+            Body::Memory(b) => Ok(b.len() as u64),
+            Body::Disk(at, _) => std::fs::metadata(at).map(|m| m.len()),
+        }
+    }
+
+    /// The file's bytes (read from disk for a file that is there).
+    pub fn bytes(&self) -> std::io::Result<Cow<'_, [u8]>> {
+        match &self.body {
+            Body::Memory(b) => Ok(Cow::Borrowed(b)),
+            Body::Disk(at, _) => std::fs::read(at)
+                .map(Cow::Owned)
+                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", at.display()))),
         }
     }
 }
+
+/// The temporary directory a site was rendered into, kept as long as a file of it is, removed
+/// after.
+#[derive(Debug, Clone)]
+pub struct SiteDir(Arc<tempfile::TempDir>);
+
+impl SiteDir {
+    /// A new directory under the system's temporary directory (`TMPDIR`).
+    pub fn new() -> std::io::Result<Self> {
+        tempfile::Builder::new()
+            .prefix("atg-site-")
+            .tempdir()
+            .map(|d| Self(Arc::new(d)))
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        self.0.path()
+    }
+}
+
+impl PartialEq for SiteDir {
+    fn eq(&self, other: &Self) -> bool {
+        self.path() == other.path()
+    }
+}
+
+impl Eq for SiteDir {}
 
 /// A rendered site: its files, and a digest of everything in them but the time it was made, so
 /// a publisher tells an unchanged schedule from a new one without reading any file back.
@@ -29,9 +96,22 @@ pub struct Site {
 }
 
 impl Site {
+    pub fn new(files: Vec<SiteFile>, digest: String, events: usize) -> Self {
+        Self {
+            files,
+            digest,
+            events,
+        }
+    }
+
     /// The one publishing rule: a site without events is never published, so an outage never
     /// replaces the last good site with an empty one.
     pub fn publishable(&self) -> bool {
         self.events > 0
+    }
+
+    /// The file at `path`, if the site has it.
+    pub fn file(&self, path: &str) -> Option<&SiteFile> {
+        self.files.iter().find(|f| f.path == path)
     }
 }

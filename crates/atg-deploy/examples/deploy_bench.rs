@@ -21,14 +21,13 @@ fn site(run: usize) -> Site {
     let events: Vec<String> = (0..25)
         .map(|i| format!("{{\"vendor\": \"Truck {i} of run {run}\"}}"))
         .collect();
-    files.push(SiteFile {
-        path: "data.json".into(),
-        bytes: format!(
+    files.push(SiteFile::new(
+        "data.json",
+        format!(
             "{{\"events\": [{}], \"updated\": \"{run}\"}}",
             events.join(",")
-        )
-        .into_bytes(),
-    });
+        ),
+    ));
     for f in [
         "events.ics",
         "events-a.ics",
@@ -39,16 +38,12 @@ fn site(run: usize) -> Site {
         "events-f.ics",
         "events-g.ics",
     ] {
-        files.push(SiteFile {
-            path: f.into(),
-            bytes: format!("BEGIN:VCALENDAR\r\nX-RUN:{run}\r\nEND:VCALENDAR\r\n").into_bytes(),
-        });
+        files.push(SiteFile::new(
+            f,
+            format!("BEGIN:VCALENDAR\r\nX-RUN:{run}\r\nEND:VCALENDAR\r\n"),
+        ));
     }
-    Site {
-        files,
-        digest: format!("run-{run}"),
-        events: 25,
-    }
+    Site::new(files, format!("run-{run}"), 25)
 }
 
 fn main() {

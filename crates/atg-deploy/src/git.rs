@@ -377,6 +377,14 @@ fn site_tree(
     dir: &str,
     files: &[SiteFile],
 ) -> Result<ObjectId, String> {
+    // The site's directory, like its files, is a plain path inside the repository (never
+    // `..`, `/…` or `.git`), whoever chose it.
+    if !dir.is_empty() {
+        safe_relative(dir).map_err(|e| format!("the site's directory: {e}"))?;
+        if dir.split('/').any(|part| part.eq_ignore_ascii_case(".git")) {
+            return Err(format!("the site's directory {dir:?} is inside .git"));
+        }
+    }
     let mut editor = repo.edit_tree(base).map_err(|e| e.to_string())?;
     if dir.is_empty() {
         let tree = repo.find_tree(base).map_err(|e| e.to_string())?;
@@ -392,7 +400,11 @@ fn site_tree(
     }
     for f in files {
         let rel = safe_relative(&f.path).map_err(|e| e.to_string())?;
-        let blob = repo.write_blob(&f.bytes).map_err(|e| e.to_string())?;
+        let bytes = f
+            .bytes()
+            .map_err(|e| format!("cannot read the rendered {}: {e}", f.path))?;
+        let blob = repo.write_blob(&*bytes).map_err(|e| e.to_string())?;
+        drop(bytes);
         let path = Path::new(dir).join(rel);
         let path = path
             .to_str()

@@ -149,7 +149,10 @@ fn write_all(root: &Path, files: &[SiteFile]) -> Result<(), LocalError> {
         if let Some(p) = target.parent() {
             std::fs::create_dir_all(p).map_err(io("cannot create", p))?;
         }
-        write_synced(&target, &f.bytes)?;
+        let bytes = f
+            .bytes()
+            .map_err(io("cannot read the rendered", Path::new(&f.path)))?;
+        write_synced(&target, &bytes)?;
     }
     let mut dirs: Vec<PathBuf> = files
         .iter()
@@ -178,10 +181,7 @@ mod tests {
     use super::*;
 
     fn file(p: &str, s: &str) -> SiteFile {
-        SiteFile {
-            path: p.into(),
-            bytes: s.as_bytes().to_vec(),
-        }
+        SiteFile::new(p, s)
     }
 
     #[test]

@@ -64,28 +64,17 @@ pub fn site(vendors: &[&str], updated: &str) -> Site {
         vendors.len()
     );
     let files = vec![
-        SiteFile {
-            path: "index.html".into(),
-            bytes: b"<!doctype html><title>t</title>".to_vec(),
-        },
-        SiteFile {
-            path: "data.json".into(),
-            bytes: data.into_bytes(),
-        },
-        SiteFile {
-            path: "events.ics".into(),
-            bytes: format!(
+        SiteFile::new("index.html", "<!doctype html><title>t</title>"),
+        SiteFile::new("data.json", data),
+        SiteFile::new(
+            "events.ics",
+            format!(
                 "BEGIN:VCALENDAR\r\n{}END:VCALENDAR\r\n",
                 vendors.join("\r\n")
-            )
-            .into_bytes(),
-        },
+            ),
+        ),
     ];
-    Site {
-        files,
-        digest: vendors.join("|"),
-        events: vendors.len(),
-    }
+    Site::new(files, vendors.join("|"), vendors.len())
 }
 
 pub fn job(url: &str, branch: &str, token: Option<&str>, time: i64) -> GitDeploy {

@@ -171,3 +171,37 @@ fn a_refused_push_is_reported_with_gits_reason() {
     assert!(e.to_string().contains("branch is protected"), "{e}");
     assert_eq!(commits(&remote, "main"), ["seed"]);
 }
+
+#[test]
+fn sites_in_their_own_directories_share_a_repository_and_a_bad_directory_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let remote = bare_remote(tmp.path(), true);
+    let url = remote.to_str().unwrap();
+    let in_dir = |dir: &str| {
+        let mut j = job(url, "main", None, 1_764_100_000);
+        j.target.dir = dir.into();
+        j
+    };
+    let brooklyn = site(&["Pierogi Wagon"], "2026-11-25T20:00:00+00:00");
+    deploy_site(
+        &in_dir("public"),
+        &site(&["Woodshop BBQ"], "2026-11-25T20:00:00+00:00"),
+    )
+    .unwrap();
+    deploy_site(&in_dir("sites/brooklyn"), &brooklyn).unwrap();
+    let mut f = files(&remote, "main");
+    f.sort();
+    assert!(f.contains(&"public/data.json".to_string()), "{f:?}");
+    assert!(f.contains(&"sites/brooklyn/data.json".to_string()), "{f:?}");
+    // Each directory keeps its own digest: the second site again is no change.
+    assert_eq!(
+        deploy_site(&in_dir("sites/brooklyn"), &brooklyn).unwrap(),
+        Deployed::NoChanges
+    );
+    let before = commits(&remote, "main").len();
+    for bad in ["../outside", "/etc", "a/../../b", ".git/hooks", "sub/.GIT"] {
+        let e = deploy_site(&in_dir(bad), &brooklyn).unwrap_err();
+        assert!(e.to_string().contains("the site's directory"), "{bad}: {e}");
+    }
+    assert_eq!(commits(&remote, "main").len(), before);
+}

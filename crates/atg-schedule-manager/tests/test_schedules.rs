@@ -109,6 +109,8 @@ async fn the_whole_life_of_a_schedule() {
             "--paused",
             "--config",
             "/srv/breweries.json",
+            "--site",
+            "brooklyn",
         ],
     )
     .await;
@@ -133,6 +135,7 @@ async fn the_whole_life_of_a_schedule() {
     let params: Option<WorkflowParams> = action.args().await.unwrap();
     let params = params.unwrap();
     assert_eq!(params.config_path.as_deref(), Some("/srv/breweries.json"));
+    assert_eq!(params.site.as_deref(), Some("brooklyn"));
     assert!(params.deploy, "deploy defaults to on, as the original's");
     assert_eq!(params.max_parallel_scrapes, 10);
 

@@ -98,6 +98,8 @@ async fn the_starter_prints_the_result_and_exits_0_2_or_1() {
             Mirror::AS_OF,
             "--workflow-id",
             "starter-ok",
+            "--site",
+            "ballard",
         ],
     )
     .await;
@@ -140,6 +142,14 @@ async fn the_starter_prints_the_result_and_exits_0_2_or_1() {
     assert!(
         err.contains("--temporal-address is deprecated") && err.contains("set TEMPORAL_ADDRESS="),
         "{err}"
+    );
+
+    // A site the config does not have: the workflow fails saying which it has; exit 1.
+    let (code, out, _) = starter(&addr, &q, &["--config", good, "--site", "queens"]).await;
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(r#"no site "queens" (sites: ballard)"#),
+        "{out}"
     );
 
     // A failed workflow (a config outside what the worker reads): exit 1.

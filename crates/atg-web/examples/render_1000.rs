@@ -53,7 +53,7 @@ fn main() {
         let started = Instant::now();
         let site = render_site(&schedule, None, Utc::now()).unwrap();
         walls.push(started.elapsed().as_secs_f64());
-        bytes = site.files.iter().map(|f| f.bytes.len()).sum::<usize>();
+        bytes = site.files.iter().map(|f| f.size().unwrap()).sum::<u64>();
     }
     println!("{{\"walls\": {walls:?}, \"bytes\": {bytes}}}");
 }

@@ -49,10 +49,12 @@ fn zone_note(zone: Tz, label: &str) -> String {
     )
 }
 
-/// The whole document, fields in the original's order.
+/// The whole document, fields in the original's order. Its events are a list (`WebData`, as
+/// read and as the original's activities pass it), or made one at a time as the document is
+/// written ([`WebData::streamed`]: a region's schedule is never in memory twice).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WebData {
-    pub events: Vec<WebEvent>,
+pub struct WebData<E = Vec<WebEvent>> {
+    pub events: E,
     /// When the data was made, UTC (`2025-07-05T20:55:57.499687+00:00`).
     pub updated: String,
     pub total_events: usize,
@@ -237,12 +239,60 @@ impl WebEvent {
     }
 }
 
+/// The events of a schedule as `data.json` writes them, each made when it is written.
+#[derive(Debug, Clone, Copy)]
+pub struct EventsOf<'a> {
+    events: &'a [FoodTruckEvent],
+    label: &'a str,
+}
+
+impl Serialize for EventsOf<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.events.iter().map(|e| WebEvent::new(e, self.label)))
+    }
+}
+
 impl WebData {
     /// The `data.json` of `schedule`, made at `updated`, with today's haiku if there is one.
     pub fn new(schedule: &Schedule, haiku: Option<&str>, updated: DateTime<Utc>) -> Self {
+        let label = zone_label(schedule.site.timezone, schedule.as_of);
+        let events = schedule
+            .events
+            .iter()
+            .map(|e| WebEvent::new(e, &label))
+            .collect();
+        WebData::with_events(schedule, haiku, updated, &label, events)
+    }
+}
+
+impl<'a> WebData<EventsOf<'a>> {
+    /// [`WebData::new`], its events made as they are written; `label` is
+    /// [`zone_label`] of the schedule's zone and first day.
+    pub fn streamed(
+        schedule: &'a Schedule,
+        haiku: Option<&str>,
+        updated: DateTime<Utc>,
+        label: &'a str,
+    ) -> Self {
+        let events = EventsOf {
+            events: &schedule.events,
+            label,
+        };
+        WebData::with_events(schedule, haiku, updated, label, events)
+    }
+}
+
+impl<E> WebData<E> {
+    /// Everything of `schedule`'s `data.json` but its events, which are `events`.
+    fn with_events(
+        schedule: &Schedule,
+        haiku: Option<&str>,
+        updated: DateTime<Utc>,
+        label: &str,
+        events: E,
+    ) -> Self {
         let window = schedule.window();
         let zone = schedule.site.timezone;
-        let label = zone_label(zone, schedule.as_of);
         let mut trucks: Vec<WebTruck> = schedule
             .events
             .iter()
@@ -255,15 +305,11 @@ impl WebData {
         trucks.sort_by(|a, b| a.feed.cmp(&b.feed).then(a.name.cmp(&b.name)));
         trucks.dedup_by(|a, b| a.feed == b.feed);
         Self {
-            events: schedule
-                .events
-                .iter()
-                .map(|e| WebEvent::new(e, &label))
-                .collect(),
+            events,
             updated: python_isoformat_utc(updated),
             total_events: schedule.events.len(),
-            timezone: label.clone(),
-            timezone_note: zone_note(zone, &label),
+            timezone: label.to_string(),
+            timezone_note: zone_note(zone, label),
             errors: schedule.user_messages(),
             haiku: haiku.map(str::to_string),
             window: Some(Window {
@@ -283,7 +329,7 @@ impl WebData {
                 key: schedule.site.key.clone(),
                 title: schedule.site.title.clone(),
                 timezone: zone.name().to_string(),
-                timezone_label: label,
+                timezone_label: label.to_string(),
             }),
             trucks,
             stale: Vec::new(),
@@ -303,7 +349,9 @@ impl WebData {
             .collect();
         self
     }
+}
 
+impl WebData {
     /// Pretty JSON (two-space indent), UTF-8, no trailing newline.
     pub fn to_json(&self) -> Result<String, serde_json::Error> {
         serde_json::to_string_pretty(self)

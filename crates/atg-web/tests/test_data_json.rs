@@ -14,6 +14,19 @@ fn snapshot_of_a_week() {
 }
 
 #[test]
+fn the_rendered_site_writes_the_same_data_json_as_the_document() {
+    // The site streams its events as it writes data.json: byte for byte the document's JSON.
+    let schedule = schedule(&week(), &errors());
+    let haiku = Some("a\nb\nc");
+    let site = atg_web::render_site(&schedule, haiku, updated()).unwrap();
+    let written = site.file("data.json").unwrap().bytes().unwrap();
+    let document = atg_web::WebData::new(&schedule, haiku, updated())
+        .to_json()
+        .unwrap();
+    assert_eq!(std::str::from_utf8(&written).unwrap(), document);
+}
+
+#[test]
 fn same_events_same_bytes_apart_from_updated() {
     let a = web_data(&week(), &errors(), None, updated())
         .to_json()

@@ -136,7 +136,8 @@ fn the_site_has_the_page_data_and_one_feed_per_brewery() {
         .iter()
         .find(|f| f.path == "events-truck-night-owl-tacos-etc.ics")
         .unwrap();
-    let owl_text = std::str::from_utf8(&owl.bytes).unwrap();
+    let owl_bytes = owl.bytes().unwrap();
+    let owl_text = std::str::from_utf8(&owl_bytes).unwrap();
     assert!(
         owl_text.contains("X-WR-CALNAME:Night Owl\\; Tacos\\, Etc.: where to find it"),
         "{owl_text}"
@@ -144,7 +145,7 @@ fn the_site_has_the_page_data_and_one_feed_per_brewery() {
     // A truck's feed has the same event, with the same UID, as the brewery's and the main one.
     let uids = |name: &str| {
         let f = files.iter().find(|f| f.path == name).unwrap();
-        events_of(&parse(std::str::from_utf8(&f.bytes).unwrap()))
+        events_of(&parse(std::str::from_utf8(&f.bytes().unwrap()).unwrap()))
             .iter()
             .filter_map(|e| e.get_uid().map(str::to_string))
             .collect::<Vec<_>>()
@@ -157,13 +158,21 @@ fn the_site_has_the_page_data_and_one_feed_per_brewery() {
         .iter()
         .find(|f| f.path == "events-wheelie-pop.ics")
         .unwrap();
-    assert!(events_of(&parse(std::str::from_utf8(&wheelie.bytes).unwrap())).is_empty());
+    assert!(
+        events_of(&parse(
+            std::str::from_utf8(&wheelie.bytes().unwrap()).unwrap()
+        ))
+        .is_empty()
+    );
     let stoup = files
         .iter()
         .find(|f| f.path == "events-stoup-ballard.ics")
         .unwrap();
     assert_eq!(
-        events_of(&parse(std::str::from_utf8(&stoup.bytes).unwrap())).len(),
+        events_of(&parse(
+            std::str::from_utf8(&stoup.bytes().unwrap()).unwrap()
+        ))
+        .len(),
         2
     );
     // No file of the site refers to another host for anything it loads.
@@ -171,7 +180,8 @@ fn the_site_has_the_page_data_and_one_feed_per_brewery() {
         .iter()
         .filter(|f| ["index.html", "style.css"].contains(&f.path.as_str()))
     {
-        let s = std::str::from_utf8(&f.bytes).unwrap();
+        let bytes = f.bytes().unwrap();
+        let s = std::str::from_utf8(&bytes).unwrap();
         assert!(
             !s.contains("src=\"http")
                 && !s.contains("href=\"http")

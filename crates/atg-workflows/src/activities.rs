@@ -96,6 +96,9 @@ pub struct FoodTruckActivities {
     trust: WorkerTrust,
     /// [`STALE_METRIC`], when the worker serves metrics.
     stale: Option<(Arc<dyn CoreMeter>, Counter)>,
+    /// One configuration read at a time: the parts of a split run all read theirs at once,
+    /// and a region's list is megabytes.
+    config_reads: tokio::sync::Semaphore,
 }
 
 impl FoodTruckActivities {
@@ -122,6 +125,7 @@ impl FoodTruckActivities {
             ))),
             trust,
             stale,
+            config_reads: tokio::sync::Semaphore::new(1),
         }
     }
 
@@ -153,6 +157,11 @@ impl FoodTruckActivities {
         site: Option<String>,
     ) -> Result<BreweryConfig, ActivityError> {
         let dir = self.trust.config_dir.clone();
+        let _one_at_a_time = self
+            .config_reads
+            .acquire()
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         tokio::task::spawn_blocking(move || {
             around_the_grounds::load_sites_within(requested.as_deref(), dir.as_deref())?
                 .site(site.as_deref())

@@ -148,23 +148,23 @@ impl FoodTruckWorkflow {
         let clock = run_clock(ctx, pinned, site.timezone);
         let as_of = clock.today();
         let parallel = params.max_parallel_scrapes.max(1) as usize;
-        let (schedule, source) = match plan.inline.as_deref() {
+        let (outcome, source) = match plan.inline.as_deref() {
             Some(breweries) => {
                 let s = scrape_part(ctx, breweries, &site.reference(), as_of, parallel).await?;
-                (s.clone(), ScheduleSource::Inline(s))
+                (Outcome::of(&s), ScheduleSource::Inline(s))
             }
             None => match scrape_in_parts(ctx, &params, &plan, as_of, parallel).await? {
-                Ok((s, runs)) => (s, ScheduleSource::Parts(runs)),
+                Ok((o, runs)) => (o, ScheduleSource::Parts(runs)),
                 Err(reason) => return Ok(failed(reason)),
             },
         };
         if !params.deploy {
-            return Ok(completed(&schedule, Deployment::NotAsked));
+            return Ok(completed(&outcome, Deployment::NotAsked));
         }
-        let trucks = around_the_grounds::ai::haiku_trucks(&schedule);
-        let haiku = if trucks.is_empty() {
+        let haiku = if outcome.haiku_trucks.is_empty() {
             None
         } else {
+            let trucks = outcome.haiku_trucks.clone();
             haiku(ctx, trucks, clock, WeatherQuery::for_site(&site)).await
         };
         let published = ctx
@@ -185,7 +185,46 @@ impl FoodTruckWorkflow {
             Ok(PublishReport::Skipped) => Deployment::NoEvents,
             Err(e) => Deployment::Failed(root_cause(&e)),
         };
-        Ok(completed(&schedule, deployment))
+        Ok(completed(&outcome, deployment))
+    }
+}
+
+/// What a workflow keeps of its run's schedule: its size, its failures, and the trucks today's
+/// haiku is written from. A split run's schedule is never whole in the workflow (nor in one
+/// payload): each part is summed up as it comes back.
+pub(crate) struct Outcome {
+    events: usize,
+    errors: Vec<ScrapeError>,
+    haiku_trucks: Vec<FoodTruckEvent>,
+}
+
+impl Outcome {
+    pub(crate) fn of(schedule: &Schedule) -> Self {
+        Self {
+            events: schedule.events.len(),
+            errors: schedule.errors.clone(),
+            haiku_trucks: around_the_grounds::ai::haiku_trucks(schedule),
+        }
+    }
+
+    /// The parts' outcomes, in the run's order: the first trucks of today across all of them
+    /// (each part's first are enough: the parts are sorted as the whole would be).
+    fn combine(parts: Vec<Outcome>, as_of: NaiveDate) -> Self {
+        let mut all = Self {
+            events: 0,
+            errors: Vec::new(),
+            haiku_trucks: Vec::new(),
+        };
+        for p in parts {
+            all.events += p.events;
+            all.errors.extend(p.errors);
+            all.haiku_trucks.extend(p.haiku_trucks);
+        }
+        let window = around_the_grounds::core::ScheduleWindow::starting(as_of);
+        let mut trucks = around_the_grounds::core::sort_and_dedup(all.haiku_trucks, window);
+        trucks.truncate(around_the_grounds::ai_client::HAIKU_TRUCKS);
+        all.haiku_trucks = trucks;
+        all
     }
 }
 
@@ -428,16 +467,17 @@ async fn haiku<W>(
 }
 
 /// A run too big for one part: one child workflow per part, never more than `parallel`
-/// scrapes in flight across them. The schedule is merged here (for the result and the haiku);
-/// the publish step reads the parts from their runs, so the whole schedule never travels in
-/// one payload. A part that fails fails the run: a partial site would drop breweries.
+/// scrapes in flight across them. Each part is summed up here as it ends (for the result and
+/// the haiku); the publish step reads the parts from their runs, so the whole schedule never
+/// travels in one payload nor sits in the workflow. A part that fails fails the run: a partial
+/// site would drop breweries.
 async fn scrape_in_parts(
     ctx: &WorkflowContext<FoodTruckWorkflow>,
     params: &WorkflowParams,
     plan: &RunPlan,
     as_of: NaiveDate,
     parallel: usize,
-) -> Result<Result<(Schedule, Vec<PartRun>), String>, WorkflowTermination> {
+) -> Result<Result<(Outcome, Vec<PartRun>), String>, WorkflowTermination> {
     let ranges = plan.parts(params.breweries_per_part());
     let site = plan.site();
     let at_once = ranges.len().min(parallel).max(1);
@@ -480,7 +520,7 @@ async fn scrape_in_parts(
                     .result()
                     .await
                     .map_err(|e| format!("part {} of {total} failed: {e}", i + 1))?;
-                Ok::<_, String>((schedule, run))
+                Ok::<_, String>((Outcome::of(&schedule), run))
             }
         },
     )
@@ -488,21 +528,18 @@ async fn scrape_in_parts(
     if cancel.is_cancelled() {
         return Err(WorkflowTermination::cancelled());
     }
-    let mut schedules = Vec::with_capacity(total);
+    let mut outcomes = Vec::with_capacity(total);
     let mut runs = Vec::with_capacity(total);
     for part in parts.into_iter().flatten() {
         match part {
-            Ok((s, r)) => {
-                schedules.push(s);
+            Ok((o, r)) => {
+                outcomes.push(o);
                 runs.push(r);
             }
             Err(reason) => return Ok(Err(reason)),
         }
     }
-    Ok(Ok((
-        Schedule::combine(site.reference(), as_of, schedules),
-        runs,
-    )))
+    Ok(Ok((Outcome::combine(outcomes, as_of), runs)))
 }
 
 /// What became of the deploy a run was asked for.
@@ -514,8 +551,8 @@ enum Deployment {
 }
 
 /// The result of a run that completed (spec §9.3's message, plus why it was not deployed).
-fn completed(schedule: &Schedule, deployment: Deployment) -> WorkflowResult {
-    let count = u32::try_from(schedule.events.len()).unwrap_or(u32::MAX);
+fn completed(outcome: &Outcome, deployment: Deployment) -> WorkflowResult {
+    let count = u32::try_from(outcome.events).unwrap_or(u32::MAX);
     let mut message = format!("Workflow completed successfully. Found {count} events.");
     match &deployment {
         Deployment::NoEvents => {
@@ -528,7 +565,7 @@ fn completed(schedule: &Schedule, deployment: Deployment) -> WorkflowResult {
         success: true,
         message,
         events_count: Some(count),
-        errors: Some(schedule.errors.iter().map(ToString::to_string).collect()),
+        errors: Some(outcome.errors.iter().map(ToString::to_string).collect()),
         deployed: matches!(deployment, Deployment::Done),
     }
 }

@@ -9,8 +9,8 @@ use temporalio_sdk::WorkflowContext;
 use temporalio_sdk::workflows::join_all;
 
 use super::{
-    AI_PATCH, Deployment, FoodTruckWorkflow, completed, failed, haiku, name_trucks_from_logos,
-    outcome, root_cause, run_clock, scrape_options, timeouts, within,
+    AI_PATCH, Deployment, FoodTruckWorkflow, Outcome, completed, failed, haiku,
+    name_trucks_from_logos, outcome, root_cause, run_clock, scrape_options, timeouts, within,
 };
 use crate::activities::{FoodTruckActivities, failure_type};
 use crate::types::{
@@ -63,10 +63,10 @@ pub(super) async fn run(
         name_trucks_from_logos(ctx, &mut schedule, &breweries).await;
     }
     if !params.deploy {
-        return Ok(completed(&schedule, Deployment::NotAsked));
+        return Ok(completed(&Outcome::of(&schedule), Deployment::NotAsked));
     }
     if schedule.events.is_empty() {
-        return Ok(completed(&schedule, Deployment::NoEvents));
+        return Ok(completed(&Outcome::of(&schedule), Deployment::NoEvents));
     }
     let haiku = if ai_steps {
         haiku(
@@ -84,7 +84,7 @@ pub(super) async fn run(
         Ok(false) => Deployment::NoEvents,
         Err(reason) => Deployment::Failed(reason),
     };
-    Ok(completed(&schedule, deployment))
+    Ok(completed(&Outcome::of(&schedule), deployment))
 }
 
 /// `generate_web_data`, then `deploy_to_git`; the reason when it did not happen.
