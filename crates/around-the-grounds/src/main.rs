@@ -97,6 +97,11 @@ enum Command {
     Probe {
         /// The address to try (http, https or webcal).
         url: String,
+        /// The venue's time zone: the week shown, and the zone of times a feed or page gives
+        /// without one.
+        #[arg(long, value_name = "ZONE", value_parser = cli::parse_zone,
+              default_value = "America/Los_Angeles")]
+        timezone: chrono_tz::Tz,
     },
 }
 
@@ -120,9 +125,12 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    if let Some(Command::Probe { url }) = &cli.command {
-        let clock = cli.as_of.map_or_else(Clock::system, Clock::as_of);
-        return rt.block_on(cli::probe::run(url, clock.today()));
+    if let Some(Command::Probe { url, timezone }) = &cli.command {
+        let clock = cli.as_of.map_or_else(
+            || Clock::system().in_zone(*timezone),
+            |d| Clock::as_of_in(d, *timezone),
+        );
+        return rt.block_on(cli::probe::run(url, clock.today(), *timezone));
     }
     let options = RunOptions {
         config: cli.config.clone(),

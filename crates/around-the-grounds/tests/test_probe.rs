@@ -79,6 +79,34 @@ async fn probe_names_the_source_of_each_kind_of_venue_and_the_entry_to_paste() {
     );
     assert_eq!(entries(&r.stdout)[0]["parser"], "ical");
 
+    // The same feed for a venue in New York: its Pacific times read on New York's clocks.
+    let url = format!("{base}/feed.ics");
+    let r = run(&[
+        "probe",
+        &url,
+        "--as-of",
+        "2026-10-29",
+        "--timezone",
+        "America/New_York",
+    ])
+    .await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("2026-10-29 20:00-23:00: Food Truck: Marination Mobile @"),
+        "{}",
+        r.stdout
+    );
+    let r = run(&["probe", &url, "--timezone", "Mars/Olympus"]).await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("\"Mars/Olympus\" is not a tz database zone"),
+        "{}",
+        r.stderr
+    );
+
     // A page with schema.org events.
     let r = probe("/events").await;
     assert_eq!(r.code, 0, "{}", r.stderr);

@@ -64,13 +64,31 @@ pub fn render_calendar(name: &str, events: &[FoodTruckEvent]) -> String {
 }
 
 /// A calendar named `name` with one VEVENT per event, its times in `zone` (the site's), which
-/// the feed describes in a `VTIMEZONE`. Written line by line, folded as it goes.
+/// the feed describes in a `VTIMEZONE` ([`write_calendar_in`], into a string).
 pub fn render_calendar_in<'e>(
     name: &str,
     zone: Tz,
     events: impl IntoIterator<Item = &'e FoodTruckEvent>,
 ) -> String {
-    let mut out = Feed(String::new());
+    let mut out = Vec::new();
+    // Writing into a Vec cannot fail, and every line written is a str.
+    let _ = write_calendar_in(&mut out, name, zone, events);
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// [`render_calendar_in`] written to `out` line by line, folded as it goes: a feed of a whole
+/// region is never one string in memory.
+pub fn write_calendar_in<'e>(
+    out: impl std::io::Write,
+    name: &str,
+    zone: Tz,
+    events: impl IntoIterator<Item = &'e FoodTruckEvent>,
+) -> std::io::Result<()> {
+    let mut out = Feed {
+        out,
+        line: String::new(),
+        failed: None,
+    };
     for line in [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -103,15 +121,30 @@ pub fn render_calendar_in<'e>(
         out.vevent(e, &id, zone);
     }
     out.line("END:VCALENDAR");
-    out.0
+    match out.failed {
+        Some(e) => Err(e),
+        None => out.out.flush(),
+    }
 }
 
-/// A feed being written: each line folded at 75 octets and CRLF-terminated as it is added.
-struct Feed(String);
+/// A feed being written: each line folded at 75 octets and CRLF-terminated as it is added; the
+/// first write that fails is kept, and nothing more is written.
+struct Feed<W> {
+    out: W,
+    line: String,
+    failed: Option<std::io::Error>,
+}
 
-impl Feed {
+impl<W: std::io::Write> Feed<W> {
     fn line(&mut self, l: &str) {
-        fold_into(&mut self.0, l);
+        if self.failed.is_some() {
+            return;
+        }
+        self.line.clear();
+        fold_into(&mut self.line, l);
+        if let Err(e) = self.out.write_all(self.line.as_bytes()) {
+            self.failed = Some(e);
+        }
     }
 
     fn vevent(&mut self, e: &FoodTruckEvent, uid: &str, zone: Tz) {

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::data_json::{WebData, zone_label};
 use crate::health::{HEALTH_FILE, Health};
-use crate::ics::{ALL_FEED, brewery_feed_name, render_calendar_in, truck_feed_name};
+use crate::ics::{ALL_FEED, brewery_feed_name, truck_feed_name, write_calendar_in};
 
 /// The page's files, as in `public/`.
 pub const ASSETS: &[(&str, &str)] = &[
@@ -45,6 +45,7 @@ pub fn render_site(
         WebData::streamed(schedule, haiku, updated, &label),
         schedule,
         None,
+        IN_MEMORY,
     )
 }
 
@@ -59,22 +60,23 @@ pub fn render_site_with_health(
     let label = zone_label(schedule.site.timezone, schedule.as_of);
     let data =
         WebData::streamed(schedule, haiku, updated, &label).with_health(health, schedule.as_of);
-    assemble(data, schedule, Some(health))
+    assemble(data, schedule, Some(health), IN_MEMORY)
 }
 
 /// The site of a `data.json` made elsewhere (the original's `deploy_to_git` activity is given
 /// one): published as it is, with the feeds of the events it describes.
 pub fn render_data(data: WebData) -> Result<Site, RenderError> {
     let schedule = data.to_schedule();
-    assemble(data, &schedule, None)
+    assemble(data, &schedule, None, IN_MEMORY)
 }
 
 fn assemble<E: serde::Serialize>(
     mut data: WebData<E>,
     schedule: &Schedule,
     health: Option<&Health>,
+    budget: usize,
 ) -> Result<Site, RenderError> {
-    let mut out = Output::new()?;
+    let mut out = Output::new(budget);
     for (p, body) in ASSETS {
         out.put(p, body.as_bytes())?;
     }
@@ -94,10 +96,7 @@ fn assemble<E: serde::Serialize>(
     }
 
     let zone = schedule.site.timezone;
-    out.put(
-        ALL_FEED,
-        render_calendar_in(&calendar_name(schedule), zone, &schedule.events).as_bytes(),
-    )?;
+    out.put_feed(ALL_FEED, &calendar_name(schedule), zone, &schedule.events)?;
     let mut by_brewery: HashMap<&str, Vec<&FoodTruckEvent>> = HashMap::new();
     let mut by_truck: BTreeMap<String, (&str, Vec<&FoodTruckEvent>)> = BTreeMap::new();
     for e in &schedule.events {
@@ -115,65 +114,115 @@ fn assemble<E: serde::Serialize>(
     }
     for b in &schedule.breweries {
         let own = by_brewery.remove(b.key.as_str()).unwrap_or_default();
-        let feed = render_calendar_in(&format!("Food trucks at {}", b.name), zone, own);
-        out.put(&brewery_feed_name(&b.key), feed.as_bytes())?;
+        let title = format!("Food trucks at {}", b.name);
+        out.put_feed(&brewery_feed_name(&b.key), &title, zone, own)?;
     }
     for (feed, (vendor, events)) in by_truck {
-        let ics = render_calendar_in(&format!("{vendor}: where to find it"), zone, events);
-        out.put(&feed, ics.as_bytes())?;
+        let title = format!("{vendor}: where to find it");
+        out.put_feed(&feed, &title, zone, events)?;
     }
     Ok(out.finish(schedule.events.len()))
 }
 
-/// The site as it is written: each file to the site's temporary directory as soon as it is
-/// rendered (so the whole site is never in memory at once), and into the digest.
+/// How much of a site stays in memory: a city's whole site (a few hundred KB, 1,000 events
+/// about 2 MB) is rendered and published without touching the disk; past this, each file is
+/// written to the site's temporary directory as it is rendered, so a region's site (tens of
+/// MB) is never in memory at once.
+const IN_MEMORY: usize = 4 << 20;
+
+/// The site as it is written, file by file, and its digest.
 struct Output {
-    dir: SiteDir,
+    /// Created when the first file spills.
+    dir: Option<SiteDir>,
     files: Vec<SiteFile>,
     digest: Sha256,
+    /// Bytes of the files kept in memory, and how many may be.
+    kept: usize,
+    budget: usize,
 }
 
 impl Output {
-    fn new() -> Result<Self, RenderError> {
-        Ok(Self {
-            dir: SiteDir::new()?,
+    fn new(budget: usize) -> Self {
+        Self {
+            dir: None,
             files: Vec::new(),
             digest: Sha256::new(),
-        })
+            kept: 0,
+            budget,
+        }
     }
 
-    /// The name in the directory of the next file: its number, whatever its name in the site.
-    fn next(&self) -> String {
-        self.files.len().to_string()
+    /// A writer for the next file: in memory while the site's budget lasts, then on disk (its
+    /// number is its name in the directory, whatever its name in the site).
+    fn writer(&mut self) -> Spill<'_> {
+        Spill {
+            name_in_dir: self.files.len().to_string(),
+            limit: self.budget.saturating_sub(self.kept),
+            dir: &mut self.dir,
+            memory: Vec::new(),
+            file: None,
+        }
+    }
+
+    fn push(&mut self, name: &str, written: Written) {
+        let file = match written {
+            Written::Memory(bytes) => {
+                self.kept += bytes.len();
+                SiteFile::new(name, bytes)
+            }
+            Written::Disk(dir, name_in_dir) => SiteFile::on_disk(name, &dir, &name_in_dir),
+        };
+        self.files.push(file);
     }
 
     /// A file, hashed with its name and bytes.
     fn put(&mut self, name: &str, bytes: &[u8]) -> Result<(), RenderError> {
-        let name_in_dir = self.next();
-        std::fs::write(self.dir.path().join(&name_in_dir), bytes)?;
+        self.put_with(name, |w| w.write_all(bytes))
+    }
+
+    /// A calendar feed, streamed (hashed as [`Output::put`] hashes).
+    fn put_feed<'e>(
+        &mut self,
+        name: &str,
+        title: &str,
+        zone: chrono_tz::Tz,
+        events: impl IntoIterator<Item = &'e FoodTruckEvent>,
+    ) -> Result<(), RenderError> {
+        self.put_with(name, |w| write_calendar_in(w, title, zone, events))
+    }
+
+    /// A file streamed by `write`, and into the digest after its name.
+    fn put_with(
+        &mut self,
+        name: &str,
+        write: impl FnOnce(&mut Tee<'_, '_>) -> std::io::Result<()>,
+    ) -> Result<(), RenderError> {
         self.digest.update(name.as_bytes());
         self.digest.update([0]);
-        self.digest.update(bytes);
+        let mut digest = std::mem::take(&mut self.digest);
+        let mut tee = Tee {
+            out: self.writer(),
+            digest: &mut digest,
+        };
+        let written = write(&mut tee).and_then(|()| tee.out.finish());
+        self.digest = digest;
         self.digest.update([0]);
-        self.files
-            .push(SiteFile::on_disk(name, &self.dir, &name_in_dir));
+        self.push(name, written?);
         Ok(())
     }
 
-    /// A JSON file streamed to disk by `write`; the caller hashes it (without its time).
+    /// A JSON file streamed by `write`; the caller hashes it (without its time).
     fn put_json(
         &mut self,
         name: &str,
-        write: impl FnOnce(&mut BufWriter<File>) -> serde_json::Result<()>,
+        write: impl FnOnce(&mut Spill<'_>) -> serde_json::Result<()>,
     ) -> Result<(), RenderError> {
-        let name_in_dir = self.next();
-        let mut file = BufWriter::new(File::create(self.dir.path().join(&name_in_dir))?);
-        write(&mut file)?;
-        file.flush()?;
+        let mut out = self.writer();
+        write(&mut out)?;
+        let written = out.finish()?;
         self.digest.update(name.as_bytes());
         self.digest.update([0, 0]);
-        self.files
-            .push(SiteFile::on_disk(name, &self.dir, &name_in_dir));
+        self.push(name, written);
         Ok(())
     }
 
@@ -185,6 +234,80 @@ impl Output {
             .map(|b| format!("{b:02x}"))
             .collect();
         Site::new(self.files, digest, events)
+    }
+}
+
+/// Where a file went.
+enum Written {
+    Memory(Vec<u8>),
+    Disk(SiteDir, String),
+}
+
+/// One file being written: into memory up to `limit` bytes, then (what it had so far too) to
+/// its file in the site's directory.
+struct Spill<'o> {
+    name_in_dir: String,
+    limit: usize,
+    dir: &'o mut Option<SiteDir>,
+    memory: Vec<u8>,
+    file: Option<BufWriter<File>>,
+}
+
+impl Spill<'_> {
+    fn finish(mut self) -> std::io::Result<Written> {
+        match (self.file.take(), self.dir.as_ref()) {
+            (Some(mut file), Some(dir)) => {
+                file.flush()?;
+                Ok(Written::Disk(dir.clone(), self.name_in_dir))
+            }
+            _ => Ok(Written::Memory(self.memory)),
+        }
+    }
+}
+
+impl Write for Spill<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.file.is_none() && self.memory.len() + buf.len() > self.limit {
+            let dir = match self.dir {
+                Some(dir) => dir,
+                None => self.dir.insert(SiteDir::new()?),
+            };
+            let mut file = BufWriter::new(File::create(dir.path().join(&self.name_in_dir))?);
+            file.write_all(&std::mem::take(&mut self.memory))?;
+            self.file = Some(file);
+        }
+        match &mut self.file {
+            Some(file) => file.write(buf),
+            None => {
+                self.memory.extend_from_slice(buf);
+                Ok(buf.len())
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match &mut self.file {
+            Some(file) => file.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Writes a file and into a hash.
+struct Tee<'o, 'h> {
+    out: Spill<'o>,
+    digest: &'h mut Sha256,
+}
+
+impl Write for Tee<'_, '_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.digest.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
     }
 }
 
@@ -208,5 +331,63 @@ impl std::io::Write for HashWriter<'_> {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use atg_core::{BreweryRef, SiteRef};
+    use chrono::NaiveDate;
+
+    fn schedule() -> Schedule {
+        let day = NaiveDate::from_ymd_opt(2026, 10, 29).unwrap_or_default();
+        let breweries = (0..5).map(|b| {
+            let key = format!("brewery-{b}");
+            let name = format!("Brewery {b}");
+            let events = (0..40)
+                .map(|i| {
+                    let mut e = FoodTruckEvent::new(&key, &name, format!("Truck {b}-{i}"), day);
+                    e.start_time = day.and_hms_opt(11 + i % 8, 0, 0);
+                    e
+                })
+                .collect();
+            (BreweryRef { key, name }, Ok(events))
+        });
+        Schedule::merge(SiteRef::default(), day, breweries)
+    }
+
+    fn render_within(budget: usize) -> Site {
+        let schedule = schedule();
+        let now = Utc::now();
+        let health = Health::next(None, &schedule, 3, now);
+        let data = WebData::streamed(&schedule, Some("a\nb\nc"), now, "PT");
+        assemble(data, &schedule, Some(&health), budget).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn a_site_past_its_memory_budget_spills_to_disk_with_the_same_bytes_and_digest() {
+        let memory = render_within(usize::MAX);
+        let budget = 20_000;
+        let spilled = render_within(budget);
+        assert_eq!(memory.digest, spilled.digest);
+        assert_eq!(memory.files.len(), spilled.files.len());
+        let mut kept = 0;
+        for (m, s) in memory.files.iter().zip(&spilled.files) {
+            assert_eq!(m.path, s.path);
+            assert!(!m.is_on_disk(), "{}", m.path);
+            let (mb, sb) = (m.bytes().unwrap_or_default(), s.bytes().unwrap_or_default());
+            // data.json and health.json say when they were made; the rest are the same bytes.
+            if !m.path.ends_with(".json") {
+                assert_eq!(mb, sb, "{}", m.path);
+            }
+            if !s.is_on_disk() {
+                kept += sb.len();
+            }
+        }
+        assert!(kept <= budget, "{kept} bytes kept in memory");
+        let on_disk = spilled.files.iter().filter(|f| f.is_on_disk()).count();
+        assert!(on_disk > spilled.files.len() / 2, "{on_disk} files on disk");
+        assert!(spilled.file("data.json").is_some_and(SiteFile::is_on_disk));
     }
 }

@@ -132,6 +132,12 @@ fn the_site_has_the_page_data_and_one_feed_per_brewery() {
         .count();
     assert_eq!(trucks, 7, "{names:?}");
     assert_eq!(names.len(), 5 + 7 + trucks);
+    // The feeds are streamed to disk as they are written: byte for byte the rendered text.
+    let all = files.iter().find(|f| f.path == "events.ics").unwrap();
+    assert_eq!(
+        std::str::from_utf8(&all.bytes().unwrap()).unwrap(),
+        render_calendar("Ballard Food Trucks", &week())
+    );
     let owl = files
         .iter()
         .find(|f| f.path == "events-truck-night-owl-tacos-etc.ics")

@@ -12,12 +12,6 @@ use atg_workflows::health;
 use atg_workflows::worker::{WorkerRuntime, WorkerSettings, build_worker, run_until_signal};
 use clap::Parser;
 
-/// mimalloc, not the C library's allocator: a worker runs for months with bursts of parallel
-/// activities, and glibc's per-thread arenas keep what a burst freed (a 10,000-brewery run
-/// peaked at 104 MB with it, 8x MB with mimalloc; docs/BENCHMARKS.md).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// Run the Around the Grounds Temporal worker.
 #[derive(Debug, Parser)]
 #[command(name = "atg-worker", version, about)]

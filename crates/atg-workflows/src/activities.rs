@@ -497,8 +497,15 @@ impl FoodTruckActivities {
             tracing::warn!(site = %info.key, brewery = %stale.key, runs = stale.runs_without_events, "{}", stale.warning(schedule.as_of));
             self.count_stale(&info.key, &stale.key);
         }
-        let site = around_the_grounds::render(&schedule, input.haiku.as_deref(), &health, now)
-            .map_err(|e| failure(e.to_string(), failure_type::CONFIGURATION, true))?;
+        // Rendered off the async threads (a region's site is thousands of files); the schedule
+        // and the health records go with it, so the git step holds only the file list.
+        let haiku = input.haiku;
+        let site = tokio::task::spawn_blocking(move || {
+            around_the_grounds::render(&schedule, haiku.as_deref(), &health, now)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("rendering the site stopped: {e}"))?
+        .map_err(|e| failure(e.to_string(), failure_type::CONFIGURATION, true))?;
         self.publish(&ctx, &site, &target, now).await
     }
 

@@ -81,6 +81,13 @@ pub fn parse_date(s: &str) -> Result<chrono::NaiveDate, String> {
     atg_core::parse_as_of(s).map_err(|e| e.to_string())
 }
 
+/// A tz database zone name (`America/New_York`), as a clap value parser.
+pub fn parse_zone(s: &str) -> Result<chrono_tz::Tz, String> {
+    s.trim()
+        .parse()
+        .map_err(|_| format!("{s:?} is not a tz database zone (like America/New_York)"))
+}
+
 /// A number of seconds in (0, 3600], as a clap value parser.
 pub fn parse_seconds(s: &str) -> Result<Duration, String> {
     match s.parse::<f64>() {

@@ -8,7 +8,7 @@ pub mod probe;
 mod report;
 mod run;
 
-pub use args::{parse_args, parse_date, parse_seconds, runtime, start};
+pub use args::{parse_args, parse_date, parse_seconds, parse_zone, runtime, start};
 pub use logging::{LogFormat, init_logging, init_logging_with};
 pub use report::{failed, print_schedule, published, say, serve};
 pub use run::{RunOptions, run};

@@ -5,12 +5,13 @@ use std::io::Write;
 use atg_scrapers::probe::{Finding, probe};
 use atg_scrapers::{FetchOptions, Fetcher};
 use chrono::NaiveDate;
+use chrono_tz::Tz;
 
-/// Probes `url` for the week of `today` and prints what reads it; exit 0 when something
-/// does, 1 (with one line) when nothing does.
-pub async fn run(url: &str, today: NaiveDate) -> anyhow::Result<u8> {
+/// Probes `url` for the week of `today` in `zone` and prints what reads it; exit 0 when
+/// something does, 1 (with one line) when nothing does.
+pub async fn run(url: &str, today: NaiveDate, zone: Tz) -> anyhow::Result<u8> {
     let http = Fetcher::new(FetchOptions::default())?;
-    let found = probe(&http, url, today, atg_core::PACIFIC).await?;
+    let found = probe(&http, url, today, zone).await?;
     let mut out = std::io::stdout().lock();
     if found.is_empty() {
         anyhow::bail!(
