@@ -56,6 +56,23 @@ async fn two_sites_in_two_zones_are_published_to_their_own_repositories() {
         r.stdout
     );
 
+    // Each commit says when it was made on its site's clock.
+    for (repo, zone) in [
+        (&seattle, chrono_tz::America::Los_Angeles),
+        (&new_york, chrono_tz::America::New_York),
+    ] {
+        let log = git(repo, &["log", "-1", "--format=%s%n%ct", "main"]);
+        let (subject, time) = log.trim().split_once('\n').unwrap();
+        let at = chrono::DateTime::from_timestamp(time.parse().unwrap(), 0).unwrap();
+        assert_eq!(
+            subject,
+            format!(
+                "🚚 Update food truck data - {}",
+                at.with_timezone(&zone).format("%Y-%m-%d %H:%M")
+            )
+        );
+    }
+
     // Seattle: public/ of its repository, Pacific times, the night market outside its window.
     let data = json(&git(&seattle, &["show", "main:public/data.json"]));
     assert_eq!(data["site"]["key"], "seattle");

@@ -98,6 +98,8 @@ pub struct Site {
     pub digest: String,
     /// How many events the site shows.
     pub events: usize,
+    /// The site's time zone (its commit messages are on its clock).
+    pub zone: chrono_tz::Tz,
 }
 
 impl Site {
@@ -106,7 +108,13 @@ impl Site {
             files,
             digest,
             events,
+            zone: crate::PACIFIC,
         }
+    }
+
+    /// The same site, on the clock of `zone`.
+    pub fn in_zone(self, zone: chrono_tz::Tz) -> Self {
+        Self { zone, ..self }
     }
 
     /// The one publishing rule: a site without events is never published, so an outage never

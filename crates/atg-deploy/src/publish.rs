@@ -284,12 +284,11 @@ impl GitSettings {
     }
 }
 
-/// The original's commit message, in Pacific time.
-pub fn commit_message(now: DateTime<Utc>) -> String {
+/// The original's commit message, on the site's clock (the original's is Pacific).
+pub fn commit_message(now: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
     format!(
         "🚚 Update food truck data - {}",
-        now.with_timezone(&atg_core::PACIFIC)
-            .format("%Y-%m-%d %H:%M")
+        now.with_timezone(&zone).format("%Y-%m-%d %H:%M")
     )
 }
 
@@ -300,7 +299,8 @@ pub async fn deploy(
     now: DateTime<Utc>,
 ) -> Result<Deployed, DeployError> {
     tracing::info!(target = %settings.summary(), "deploying");
-    git_work(settings, now, move |job| deploy_site(job, &site)).await
+    let message = commit_message(now, site.zone);
+    git_work(settings, now, message, move |job| deploy_site(job, &site)).await
 }
 
 /// The bytes of `file` in the site directory of the target branch, if it is there (the
@@ -311,7 +311,11 @@ pub async fn read_published(
     now: DateTime<Utc>,
 ) -> Result<Option<Vec<u8>>, DeployError> {
     let file = file.to_string();
-    git_work(settings, now, move |job| read_published_file(job, &file)).await
+    // A read makes no commit: no message.
+    git_work(settings, now, String::new(), move |job| {
+        read_published_file(job, &file)
+    })
+    .await
 }
 
 /// `work` on the target repository off the async runtime, with the deploy's credentials and
@@ -320,6 +324,7 @@ pub async fn read_published(
 async fn git_work<T: Send + 'static>(
     settings: &GitSettings,
     now: DateTime<Utc>,
+    message: String,
     work: impl FnOnce(&GitDeploy) -> Result<T, GitError> + Send + 'static,
 ) -> Result<T, DeployError> {
     let token = tokio::time::timeout(settings.timeout, settings.token(now))
@@ -330,7 +335,7 @@ async fn git_work<T: Send + 'static>(
         target: settings.target.clone(),
         token,
         identity: settings.identity.clone(),
-        message: commit_message(now),
+        message,
         time: now.timestamp(),
         max_attempts: settings.max_attempts,
         workdir: settings.workdir.clone(),
@@ -475,11 +480,15 @@ mod tests {
     }
 
     #[test]
-    fn commit_message_is_pacific() {
+    fn commit_message_is_on_the_sites_clock() {
         let t = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 26, 6, 30, 0).unwrap();
         assert_eq!(
-            commit_message(t),
+            commit_message(t, atg_core::PACIFIC),
             "🚚 Update food truck data - 2026-11-25 22:30"
+        );
+        assert_eq!(
+            commit_message(t, chrono_tz::America::New_York),
+            "🚚 Update food truck data - 2026-11-26 01:30"
         );
     }
 }

@@ -121,7 +121,9 @@ fn assemble<E: serde::Serialize>(
         let title = format!("{vendor}: where to find it");
         out.put_feed(&feed, &title, zone, events)?;
     }
-    Ok(out.finish(schedule.events.len()))
+    Ok(out
+        .finish(schedule.events.len())
+        .in_zone(schedule.site.timezone))
 }
 
 /// How much of a site stays in memory: a city's whole site (a few hundred KB, 1,000 events
