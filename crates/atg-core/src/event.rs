@@ -100,8 +100,13 @@ pub fn sort_and_dedup(events: Vec<FoodTruckEvent>, window: ScheduleWindow) -> Ve
             &b.vendor,
         ))
     });
-    let mut seen = HashSet::new();
-    events.retain(|e| seen.insert(e.clone()));
+    // Which to keep, judged by reference (a region's schedule is not copied to dedup it).
+    let keep: Vec<bool> = {
+        let mut seen = HashSet::with_capacity(events.len());
+        events.iter().map(|e| seen.insert(e)).collect()
+    };
+    let mut keep = keep.into_iter();
+    events.retain(|_| keep.next().unwrap_or(true));
     events
 }
 

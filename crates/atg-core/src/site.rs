@@ -3,7 +3,6 @@
 //! memory at once.
 
 use std::borrow::Cow;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 /// One file of the site, at a path relative to the site's root (`data.json`, `events.ics`):
@@ -17,8 +16,8 @@ pub struct SiteFile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Body {
     Memory(Vec<u8>),
-    /// A file in a site's directory, which lives as long as any of its files does.
-    Disk(PathBuf, SiteDir),
+    /// A file (its name) in a site's directory, which lives as long as any of its files does.
+    Disk(Box<str>, SiteDir),
 }
 
 impl SiteFile {
@@ -34,7 +33,7 @@ impl SiteFile {
     pub fn on_disk(path: impl Into<String>, dir: &SiteDir, name: &str) -> Self {
         Self {
             path: path.into(),
-            body: Body::Disk(dir.path().join(name), dir.clone()),
+            body: Body::Disk(name.into(), dir.clone()),
         }
     }
 
@@ -47,7 +46,7 @@ impl SiteFile {
     pub fn size(&self) -> std::io::Result<u64> {
         match &self.body {
             Body::Memory(b) => Ok(b.len() as u64),
-            Body::Disk(at, _) => std::fs::metadata(at).map(|m| m.len()),
+            Body::Disk(name, dir) => std::fs::metadata(dir.path().join(&**name)).map(|m| m.len()),
         }
     }
 
@@ -55,9 +54,12 @@ impl SiteFile {
     pub fn bytes(&self) -> std::io::Result<Cow<'_, [u8]>> {
         match &self.body {
             Body::Memory(b) => Ok(Cow::Borrowed(b)),
-            Body::Disk(at, _) => std::fs::read(at)
-                .map(Cow::Owned)
-                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", at.display()))),
+            Body::Disk(name, dir) => {
+                let at = dir.path().join(&**name);
+                std::fs::read(&at)
+                    .map(Cow::Owned)
+                    .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", at.display())))
+            }
         }
     }
 }
