@@ -99,6 +99,8 @@ pub fn demo() -> Result<()> {
             ui_port: Some(8233),
             db: Some(dir.join("temporal.db")),
             log_level: "error",
+            // The demo's server is at the address the README gives, or not at all.
+            another_port_if_taken: false,
         };
         Some(DevServer::start(&temporal_cli()?, &options)?)
     };

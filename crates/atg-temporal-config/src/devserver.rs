@@ -22,6 +22,8 @@ pub enum DevServerError {
     Spawn { cli: String, detail: String },
     #[error("the Temporal dev server did not answer on {0} within 60 s")]
     NotUp(SocketAddr),
+    #[error("the Temporal dev server on {0} stopped as it started ({1}); is the port taken?")]
+    Exited(SocketAddr, String),
 }
 
 /// The `temporal` CLI: `TEMPORAL_CLI`, then `<project>/.tools/pypi/bin/temporal`, then `PATH`.
@@ -98,6 +100,9 @@ pub struct DevServerOptions {
     /// Keep the data in this file; in memory when `None`.
     pub db: Option<PathBuf>,
     pub log_level: &'static str,
+    /// When the server stops as it starts (another process took a port between the choice and
+    /// the server's bind), try again on another free port, up to three times.
+    pub another_port_if_taken: bool,
 }
 
 impl Default for DevServerOptions {
@@ -107,6 +112,7 @@ impl Default for DevServerOptions {
             ui_port: None,
             db: None,
             log_level: "error",
+            another_port_if_taken: true,
         }
     }
 }
@@ -122,6 +128,17 @@ impl DevServer {
     /// Starts the server and waits until its frontend reports healthy (a port that accepts
     /// connections is not enough: the frontend answers "not healthy yet" for a moment longer).
     pub fn start(cli: &Path, o: &DevServerOptions) -> Result<Self, DevServerError> {
+        let mut port = o.port;
+        for _ in 1..3 {
+            match Self::start_on(cli, o, port) {
+                Err(DevServerError::Exited(..)) if o.another_port_if_taken => port = free_port(),
+                done => return done,
+            }
+        }
+        Self::start_on(cli, o, port)
+    }
+
+    fn start_on(cli: &Path, o: &DevServerOptions, port: u16) -> Result<Self, DevServerError> {
         let mut cmd = Command::new(cli);
         cmd.args([
             "server",
@@ -131,7 +148,7 @@ impl DevServer {
             "--log-level",
             o.log_level,
         ])
-        .args(["--port", &o.port.to_string()]);
+        .args(["--port", &port.to_string()]);
         match o.ui_port {
             Some(p) => cmd.args(["--ui-port", &p.to_string()]),
             None => cmd.arg("--headless"),
@@ -148,13 +165,17 @@ impl DevServer {
                 cli: cli.display().to_string(),
                 detail: e.to_string(),
             })?;
-        let server = Self {
+        let mut server = Self {
             child: Some(child),
-            port: o.port,
+            port,
         };
         let addr = server.socket_addr();
         let started = Instant::now();
         while !answers(addr) || !healthy(cli, &server.address()) {
+            if let Some(Ok(Some(status))) = server.child.as_mut().map(Child::try_wait) {
+                server.child = None;
+                return Err(DevServerError::Exited(addr, status.to_string()));
+            }
             if started.elapsed() > Duration::from_secs(60) {
                 return Err(DevServerError::NotUp(addr));
             }

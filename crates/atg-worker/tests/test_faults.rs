@@ -53,6 +53,12 @@ async fn the_worker_keeps_going_when_the_server_restarts() {
         worker.try_wait().unwrap().is_none(),
         "the worker waits for the server"
     );
+    // The same port as before (the first start may have moved off a taken one).
+    let options = DevServerOptions {
+        port: server.port,
+        another_port_if_taken: false,
+        ..options
+    };
     let _server = DevServer::start(&temporal_cli(), &options).unwrap();
 
     let client = settings.connect("test").await.unwrap();
@@ -66,4 +72,28 @@ async fn the_worker_keeps_going_when_the_server_restarts() {
     assert_eq!(r.unwrap().events_count, Some(21));
     worker.kill().unwrap();
     worker.wait().unwrap();
+}
+
+#[test]
+fn a_dev_server_whose_port_is_taken_moves_to_another_or_says_so() {
+    // Another process holds the port: the server exits as it starts, and a new port is tried.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let options = DevServerOptions {
+        port,
+        ..DevServerOptions::default()
+    };
+    let server = DevServer::start(&temporal_cli(), &options).unwrap();
+    assert_ne!(server.port, port);
+    drop(server);
+    // Told to stay on its port, it says so instead of waiting out the minute.
+    let err = DevServer::start(
+        &temporal_cli(),
+        &DevServerOptions {
+            another_port_if_taken: false,
+            ..options
+        },
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("stopped as it started"), "{err}");
 }
