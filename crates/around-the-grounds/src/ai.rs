@@ -64,6 +64,18 @@ pub fn haiku_trucks(schedule: &Schedule) -> Vec<FoodTruckEvent> {
         .collect()
 }
 
+/// [`haiku_trucks`] of a schedule made of parts, from each part's own: the same trucks, as
+/// the parts are sorted as the whole would be.
+pub fn haiku_trucks_of_parts(
+    parts: impl IntoIterator<Item = Vec<FoodTruckEvent>>,
+    as_of: chrono::NaiveDate,
+) -> Vec<FoodTruckEvent> {
+    let all = parts.into_iter().flatten().collect();
+    let mut trucks = atg_core::sort_and_dedup(all, atg_core::ScheduleWindow::starting(as_of));
+    trucks.truncate(HAIKU_TRUCKS);
+    trucks
+}
+
 /// Today's haiku for a site, at the time on its clock, with its weather when the prompt asks
 /// for it; or `None` (no truck today, AI off, an error: the schedule never waits on it).
 pub async fn todays_haiku(

@@ -553,14 +553,7 @@ fn site(
     };
     if let Some(p) = &file.publish.path {
         let t = p.trim().trim_end_matches('/');
-        let bad = t != "."
-            && (t.is_empty()
-                || t.starts_with('/')
-                || t.contains('\\')
-                || t.split('/').any(|part| {
-                    matches!(part, "" | "." | "..") || part.eq_ignore_ascii_case(".git")
-                }));
-        if bad {
+        if t != "." && !crate::is_site_directory(t) {
             return Err(invalid(
                 "publish.path",
                 format!("{p:?} must be a directory inside the repository (or \".\" for its root)"),

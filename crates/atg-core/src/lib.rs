@@ -29,4 +29,4 @@ pub use error::{ErrorKind, ScrapeError, user_message_for};
 pub use event::{FoodTruckEvent, UNNAMED_VENDOR, sort_and_dedup};
 pub use schedule::{BreweryOutcome, BreweryRef, RunStatus, Schedule};
 pub use secret::Secret;
-pub use site::{Site, SiteDir, SiteFile};
+pub use site::{Site, SiteDir, SiteFile, is_site_directory};

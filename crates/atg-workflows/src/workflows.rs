@@ -207,24 +207,21 @@ impl Outcome {
         }
     }
 
-    /// The parts' outcomes, in the run's order: the first trucks of today across all of them
-    /// (each part's first are enough: the parts are sorted as the whole would be).
+    /// The parts' outcomes, in the run's order.
     fn combine(parts: Vec<Outcome>, as_of: NaiveDate) -> Self {
-        let mut all = Self {
-            events: 0,
-            errors: Vec::new(),
-            haiku_trucks: Vec::new(),
-        };
+        let mut events = 0;
+        let mut errors = Vec::new();
+        let mut trucks = Vec::with_capacity(parts.len());
         for p in parts {
-            all.events += p.events;
-            all.errors.extend(p.errors);
-            all.haiku_trucks.extend(p.haiku_trucks);
+            events += p.events;
+            errors.extend(p.errors);
+            trucks.push(p.haiku_trucks);
         }
-        let window = around_the_grounds::core::ScheduleWindow::starting(as_of);
-        let mut trucks = around_the_grounds::core::sort_and_dedup(all.haiku_trucks, window);
-        trucks.truncate(around_the_grounds::ai_client::HAIKU_TRUCKS);
-        all.haiku_trucks = trucks;
-        all
+        Self {
+            events,
+            errors,
+            haiku_trucks: around_the_grounds::ai::haiku_trucks_of_parts(trucks, as_of),
+        }
     }
 }
 
