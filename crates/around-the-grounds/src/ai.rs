@@ -8,6 +8,10 @@ use atg_ai::{
 };
 use atg_core::{Brewery, Clock, FoodTruckEvent, Schedule, SiteInfo};
 
+/// At most this many images are sent to the AI in one run unless `ATG_VISION_MAX_PER_RUN`
+/// says otherwise.
+pub const DEFAULT_VISION_MAX_PER_RUN: usize = 20;
+
 /// Vendor names the brewery configs already know (Hivey's vendor ids), as hints for vision.
 pub fn known_vendors(breweries: &[Brewery]) -> Vec<String> {
     let mut names: Vec<String> = breweries
@@ -21,22 +25,32 @@ pub fn known_vendors(breweries: &[Brewery]) -> Vec<String> {
 }
 
 /// Reads the names of trucks known only by an image, marking them AI-read, and keeps the
-/// answers in `cache` (saved to its file). A failure leaves that event as it was (`TBD`);
-/// returns how many names were read.
+/// answers in `cache` (saved to its file). At most `max_per_run` images are sent (each costs
+/// a request, and a hostile page can list thousands); the cache answers the rest when it can.
+/// A failure leaves that event as it was (`TBD`); returns how many names were read.
 pub async fn read_vendor_images(
     events: &mut [FoodTruckEvent],
     client: &AiClient,
     cache: &mut VisionCache,
     known: &[String],
+    max_per_run: usize,
 ) -> usize {
     if !events.iter().any(FoodTruckEvent::awaits_vision) {
         return 0;
     }
     let mut read = 0;
+    let mut sent = 0usize;
     for e in events.iter_mut().filter(|e| e.awaits_vision()) {
         let Some(url) = e.image_url.clone() else {
             continue;
         };
+        if cache.get(&url).is_none() {
+            if sent >= max_per_run {
+                tracing::warn!(%url, max_per_run, "vision: the run's image budget is spent; the truck stays unnamed");
+                continue;
+            }
+            sent += 1;
+        }
         match read_vendor_name(client, cache, &url, known).await {
             Ok(Some(name)) => {
                 e.vendor = name;

@@ -23,6 +23,7 @@ pub mod pipeline;
 
 pub use atg_core::{RunStatus, Schedule, Site};
 pub use pipeline::{
-    PublishError, Published, Target, health, load_config, load_config_within, load_sites,
-    load_sites_within, previous_health, publish, render, scrape,
+    PublishError, PublishOutcome, PublishPlan, Published, Target, Vision, health, load_config,
+    load_config_within, load_sites, load_sites_within, previous_health, publish, publish_schedule,
+    render, scrape,
 };

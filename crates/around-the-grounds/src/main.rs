@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use around_the_grounds::cli::{self, RunOptions};
 use around_the_grounds::core::Clock;
-use around_the_grounds::scrapers::{FetchOptions, ScrapeOptions};
+use around_the_grounds::scrapers::{FetchOptions, Limits, ScrapeOptions};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -67,6 +67,18 @@ struct Cli {
     /// Largest response body accepted, in bytes.
     #[arg(long, value_name = "BYTES", env = "ATG_MAX_BODY_BYTES", default_value_t = 5 * 1024 * 1024)]
     max_body_bytes: usize,
+    /// A brewery listing more events than this in the week fails (a flood, not a venue).
+    #[arg(long, value_name = "N", env = "ATG_MAX_EVENTS_PER_BREWERY", default_value_t = 500,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    max_events_per_brewery: u64,
+    /// A brewery naming more different vendors than this in the week fails.
+    #[arg(long, value_name = "N", env = "ATG_MAX_VENDORS_PER_BREWERY", default_value_t = 200,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    max_vendors_per_brewery: u64,
+    /// At most this many truck logos sent to the AI for a name, per site and run.
+    #[arg(long, value_name = "N", env = "ATG_VISION_MAX_PER_RUN",
+          default_value_t = around_the_grounds::ai::DEFAULT_VISION_MAX_PER_RUN)]
+    vision_max_per_run: usize,
     /// Write the whole site (page, data.json, calendar feeds) into --out, when there are events.
     #[arg(short, long)]
     preview: bool,
@@ -146,6 +158,11 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
                 max_body_bytes: cli.max_body_bytes,
                 ..FetchOptions::default()
             },
+            limits: Limits {
+                events_per_week: cli.max_events_per_brewery,
+                vendors_per_week: cli.max_vendors_per_brewery,
+                ..Limits::default()
+            },
         },
         preview: cli.preview,
         out: cli.out.clone(),
@@ -153,6 +170,7 @@ fn run(cli: &Cli) -> anyhow::Result<u8> {
         deploy: cli.deploy,
         git_repo: cli.git_repo.clone(),
         git_branch: cli.git_branch.clone(),
+        vision_max_per_run: cli.vision_max_per_run,
     };
     cli::run(&options, &rt)
 }

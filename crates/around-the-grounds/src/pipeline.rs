@@ -121,8 +121,10 @@ pub enum Target {
     Git(Box<GitSettings>),
 }
 
-/// What a publish did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a publish did (on the wire as `{"published": "committed", "commit": …}`, the shape
+/// the workflow's `publish_site` has always returned).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "published")]
 pub enum Published {
     /// The directory holds the site.
     Written,
@@ -140,6 +142,19 @@ pub enum PublishError {
     Local(#[from] LocalError),
     #[error(transparent)]
     Git(#[from] DeployError),
+    /// The site's health record (`health.json` where it is published) could not be read:
+    /// nothing was published over it. The text is the reading's own error.
+    #[error("{0}")]
+    Record(String),
+    #[error("the site cannot be rendered: {0}")]
+    Render(String),
+}
+
+impl PublishError {
+    /// Whether trying again cannot help (credentials that do not work).
+    pub fn is_settings(&self) -> bool {
+        matches!(self, Self::Git(DeployError::Auth(_)))
+    }
 }
 
 /// Publishes `site` to `target`, when it is [publishable](Site::publishable).
@@ -162,5 +177,132 @@ pub async fn publish(
                 Deployed::NoChanges => Published::Unchanged,
             },
         ),
+    }
+}
+
+/// What the one publish step is given besides the schedule.
+pub struct PublishPlan<'a> {
+    /// The site: its zone, `stale_after`, where it goes.
+    pub site: &'a atg_core::SiteInfo,
+    /// Where it is published; the first git target (else the first) keeps the health record.
+    pub targets: &'a [Target],
+    /// Today's haiku, if one was written.
+    pub haiku: Option<String>,
+    /// Names for trucks known only by a logo (`ANTHROPIC_API_KEY`): the client, the cache,
+    /// the names the config knows, and at most how many images one run may send.
+    pub vision: Option<Vision<'a>>,
+    pub now: DateTime<Utc>,
+}
+
+/// The AI's reading of logos, for [`publish_schedule`].
+pub struct Vision<'a> {
+    pub client: &'a atg_ai::AiClient,
+    pub cache: &'a mut atg_ai::VisionCache,
+    pub known: Vec<String>,
+    /// `ATG_VISION_MAX_PER_RUN`.
+    pub max_per_run: usize,
+}
+
+/// What [`publish_schedule`] did: each target's outcome, in order, and the breweries the
+/// health record flagged.
+#[derive(Debug)]
+pub struct PublishOutcome {
+    pub targets: Vec<Result<Published, PublishError>>,
+    pub stale: Vec<atg_web::health::SourceHealth>,
+    /// The events of the site that was published.
+    pub events: usize,
+}
+
+impl PublishOutcome {
+    /// Whether every target got the site (or was rightly left alone: no events).
+    pub fn all_published(&self) -> bool {
+        self.targets.iter().all(Result::is_ok)
+    }
+}
+
+/// The one publish step, for the CLI and the worker alike: a schedule without events is never
+/// published (and nothing is read for it); otherwise the trucks known only by a logo are
+/// named, the week is sorted again (a name changes the order), the health record is carried on
+/// from the one the site has, and the site is rendered once (off the async threads) and
+/// published to each target. A record that cannot be read fails every target: a run never
+/// replaces a record it could not see.
+pub async fn publish_schedule(mut schedule: Schedule, plan: PublishPlan<'_>) -> PublishOutcome {
+    if schedule.events.is_empty() {
+        return PublishOutcome {
+            targets: plan
+                .targets
+                .iter()
+                .map(|_| Ok(Published::Skipped))
+                .collect(),
+            stale: Vec::new(),
+            events: 0,
+        };
+    }
+    if let Some(v) = plan.vision {
+        let named = crate::ai::read_vendor_images(
+            &mut schedule.events,
+            v.client,
+            v.cache,
+            &v.known,
+            v.max_per_run,
+        )
+        .await;
+        if named > 0 {
+            let events = std::mem::take(&mut schedule.events);
+            schedule.events = atg_core::sort_and_dedup(events, schedule.window());
+        }
+    }
+    let fail_all = |e: PublishError| {
+        let why = e.to_string();
+        PublishOutcome {
+            targets: plan
+                .targets
+                .iter()
+                .map(|_| Err(PublishError::Record(why.clone())))
+                .collect(),
+            stale: Vec::new(),
+            events: 0,
+        }
+    };
+    let record = plan
+        .targets
+        .iter()
+        .find(|t| matches!(t, Target::Git(_)))
+        .or(plan.targets.first());
+    let previous = match record {
+        Some(t) => match previous_health(t, plan.now).await {
+            Ok(found) => found,
+            Err(e) => return fail_all(e),
+        },
+        None => None,
+    };
+    let health = health(
+        previous.as_ref(),
+        &schedule,
+        plan.site.stale_after,
+        plan.now,
+    );
+    let stale: Vec<_> = health.stale().cloned().collect();
+    let events = schedule.events.len();
+    let now = plan.now;
+    let haiku = plan.haiku;
+    // Rendered off the async threads (a region's site is thousands of files); the schedule
+    // and the health records go with it, so publishing holds only the file list.
+    let rendered =
+        tokio::task::spawn_blocking(move || render(&schedule, haiku.as_deref(), &health, now))
+            .await;
+    let site = match rendered {
+        Ok(Ok(site)) => site,
+        Ok(Err(e)) => return fail_all(PublishError::Render(e.to_string())),
+        Err(e) => return fail_all(PublishError::Render(format!("rendering stopped: {e}"))),
+    };
+    let mut targets = Vec::with_capacity(plan.targets.len());
+    for t in plan.targets {
+        targets.push(publish(&site, t, plan.now).await);
+    }
+    PublishOutcome {
+        targets,
+        stale,
+        events,
     }
 }

@@ -189,7 +189,7 @@ async fn deploy_needs_a_repository_and_a_usable_key() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_failed_deploy_is_reported_and_the_exit_code_still_tells_the_scrape() {
+async fn a_failed_deploy_is_reported_and_fails_the_run() {
     let mirror = Mirror::start(Duration::ZERO).await;
     let cfg = write_config("deploy-fail", &mirror.config());
     let r = run_with_env(
@@ -205,7 +205,10 @@ async fn a_failed_deploy_is_reported_and_the_exit_code_still_tells_the_scrape() 
         &[],
     )
     .await;
-    assert_eq!(r.code, 0);
+    assert_eq!(
+        r.code, 1,
+        "every brewery answered, but the deploy asked for failed"
+    );
     assert!(
         r.stderr
             .contains("❌ Deploy failed: cannot fetch /nonexistent/site.git"),

@@ -90,7 +90,8 @@ async fn preview_never_replaces_a_directory_it_did_not_write() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("index.html"), "my own page").unwrap();
     let r = preview_run(&cfg, tmp.path(), &[], &[]).await;
-    assert_eq!(r.code, 0, "a failed preview does not change the exit code");
+    // A publish that was asked for and failed is the run's failure (exit 1), with its reason.
+    assert_eq!(r.code, 1, "a failed preview fails the run");
     assert!(
         r.stderr.contains("❌ Preview failed: refusing to replace"),
         "{}",
@@ -183,6 +184,7 @@ fn browser_site(dir: &Path) -> Vec<FoodTruckEvent> {
             kind: ErrorKind::HttpStatus,
             message: "HTTP 500".into(),
             retryable: true,
+            limit: None,
         }],
     };
     let now = chrono::Utc::now();

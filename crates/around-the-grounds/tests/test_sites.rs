@@ -113,7 +113,9 @@ async fn two_sites_in_two_zones_are_published_to_their_own_repositories() {
     assert!(ics.contains("X-WR-CALNAME:New York Food Trucks"), "{ics}");
     let files = git(&new_york, &["ls-tree", "--name-only", "main"]);
     assert!(
-        files.lines().any(|f| f == "events-truck-dumpling-cart.ics"),
+        files
+            .lines()
+            .any(|f| f == atg_web::ics::truck_feed_name("Dumpling Cart")),
         "{files}"
     );
 

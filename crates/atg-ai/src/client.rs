@@ -127,11 +127,14 @@ pub struct AiClient {
 
 impl AiClient {
     pub fn new(settings: AiSettings) -> Result<Self, AiError> {
-        let http = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .user_agent(concat!("around-the-grounds/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| AiError::Network(e.to_string()))?;
+        // The operator's endpoint (Anthropic's, or the one they set) is the only host named.
+        let http = atg_http::Outbound {
+            internal: atg_http::InternalHosts::of([settings.base_url.as_str()]),
+            ..atg_http::Outbound::default()
+        }
+        .with_timeout(settings.timeout)
+        .client()
+        .map_err(|e| AiError::Network(e.to_string()))?;
         Ok(Self { http, settings })
     }
 

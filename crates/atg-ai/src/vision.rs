@@ -8,10 +8,13 @@ use serde_json::json;
 
 use crate::client::{AiClient, AiError};
 
-/// Whether a URL looks like an image the model can be pointed at.
+/// Whether a URL looks like an image the model can be pointed at: http(s), on a public host
+/// (a page that names an internal address gets nothing sent anywhere), with an image's name.
 pub fn is_image_url(url: &str) -> bool {
     let lower = url.trim().to_lowercase();
-    (lower.starts_with("http://") || lower.starts_with("https://"))
+    let public = url::Url::parse(url.trim()).is_ok_and(|u| !atg_http::is_internal_host(&u));
+    public
+        && (lower.starts_with("http://") || lower.starts_with("https://"))
         && [
             ".jpg",
             ".jpeg",
@@ -165,7 +168,14 @@ mod tests {
         ] {
             assert!(is_image_url(ok), "{ok}");
         }
-        for bad in ["not-a-url", "", "ftp://x.test/a.jpg", "https://x.test/page"] {
+        for bad in [
+            "not-a-url",
+            "",
+            "ftp://x.test/a.jpg",
+            "https://x.test/page",
+            "http://169.254.169.254/logo.png",
+            "http://localhost:8080/a.jpg",
+        ] {
             assert!(!is_image_url(bad), "{bad}");
         }
     }

@@ -113,11 +113,17 @@ pub async fn fetch_weather(
         url: url.to_string(),
         message: e.without_url().to_string(),
     };
-    let http = reqwest::Client::builder()
-        .timeout(WEATHER_TIMEOUT)
-        .user_agent(concat!("around-the-grounds/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(network)?;
+    // The config's forecast URL is the operator's; where it redirects to is held to the rule.
+    let outbound = atg_http::Outbound {
+        internal: atg_http::InternalHosts::of([url]),
+        ..atg_http::Outbound::default()
+    }
+    .with_timeout(WEATHER_TIMEOUT);
+    outbound.check(url).map_err(|why| WeatherError::Network {
+        url: url.to_string(),
+        message: why.0,
+    })?;
+    let http = outbound.client().map_err(network)?;
     let mut resp = http
         .get(url)
         .query(&[

@@ -57,15 +57,37 @@ impl Brewery {
     pub fn parser_key(&self) -> &str {
         self.parser.as_deref().unwrap_or(&self.key)
     }
+
+    /// Every address this brewery's entry names: its `url` and each http(s) setting (the hosts
+    /// its source may ask, as the operator wrote them).
+    pub fn urls(&self) -> impl Iterator<Item = &str> {
+        let settings = self
+            .parser_config
+            .values()
+            .filter_map(|v| v.as_str())
+            .filter(|v| {
+                let v = v.trim_start();
+                v.get(..7)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("http://"))
+                    || v.get(..8)
+                        .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
+            });
+        std::iter::once(self.url.as_str()).chain(settings)
+    }
 }
 
 /// Where a site is published: its repository, branch, and directory inside it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PublishSettings {
-    /// The target repository (else the operator's `--git-repo` / `GIT_REPOSITORY_URL`).
+    /// The target repository (else the operator's `--git-repo` / `GIT_REPOSITORY_URL`), with
+    /// any credential written into it taken out when the configuration is loaded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub repository: Option<String>,
+    /// The credential the configuration wrote into `repository` (for that host only). Never
+    /// serialized: a payload, a log or a history never carries it.
+    #[serde(skip)]
+    pub credential: Option<crate::Secret>,
     /// The branch (else `--git-branch` / `GIT_BRANCH`, else `main`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch: Option<String>,
@@ -297,6 +319,13 @@ impl SiteList {
     /// The sites at `path`: a file, or a directory whose `*.json` files are read in name order;
     /// without a path, the embedded configuration.
     pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::load_inside(path, None)
+    }
+
+    /// [`SiteList::load`], every file of a directory checked to be inside `base` once its
+    /// symlinks are resolved (a link in the worker's config directory to a file outside it
+    /// is refused, and named, never read).
+    fn load_inside(path: Option<&Path>, base: Option<&Path>) -> Result<Self, ConfigError> {
         let Some(p) = path else {
             return Self::parse(EMBEDDED_CONFIG, EMBEDDED_CONFIG_NAME);
         };
@@ -321,6 +350,17 @@ impl SiteList {
             });
         }
         files.sort();
+        if let Some(base) = base {
+            for f in &files {
+                let inside = f.canonicalize().is_ok_and(|real| real.starts_with(base));
+                if !inside {
+                    return Err(ConfigError::NotPermitted {
+                        requested: f.display().to_string(),
+                        reason: "a link to a file outside the worker's config directory".into(),
+                    });
+                }
+            }
+        }
         let mut all = Self { sites: Vec::new() };
         for f in files {
             let more = Self::parse(&read_bounded(&f)?, &f.display().to_string())?;
@@ -349,33 +389,49 @@ impl SiteList {
 
     /// A configuration someone else named (a workflow's `config_path`): read only from inside
     /// `dir`, the directory the worker's operator allowed (`ATG_CONFIG_DIR`), after symlinks
-    /// are resolved; without a `dir`, only the embedded configuration. A relative `requested`
-    /// is taken inside `dir`.
+    /// are resolved (a directory's files too); without a `dir`, only the embedded
+    /// configuration. A relative `requested` is taken inside `dir`.
     pub fn load_within(requested: Option<&str>, dir: Option<&Path>) -> Result<Self, ConfigError> {
-        let Some(req) = requested.map(str::trim).filter(|r| !r.is_empty()) else {
-            return Self::load(None);
-        };
-        let refuse = |reason: &str| ConfigError::NotPermitted {
-            requested: req.to_string(),
-            reason: reason.to_string(),
-        };
-        let Some(dir) = dir else {
-            return Err(refuse(
-                "this worker reads only its built-in configuration (its operator can allow a directory of configs with ATG_CONFIG_DIR)",
-            ));
-        };
-        let base = dir.canonicalize().map_err(|source| ConfigError::Read {
-            path: dir.display().to_string(),
-            source,
-        })?;
-        let real = base
-            .join(req)
-            .canonicalize()
-            .map_err(|_| refuse("no such file in the worker's config directory"))?;
-        if !real.starts_with(&base) {
-            return Err(refuse("outside the worker's config directory"));
+        match resolve_within(requested, dir)? {
+            None => Self::load(None),
+            Some((real, base)) => Self::load_inside(Some(&real), Some(&base)),
         }
-        Self::load(Some(&real))
+    }
+
+    /// What the files of the configuration [`SiteList::load_within`] would read are now (each
+    /// file's path, size and modification time): the same stamp means the same configuration,
+    /// without reading it again.
+    pub fn stamp_within(
+        requested: Option<&str>,
+        dir: Option<&Path>,
+    ) -> Result<Vec<FileStamp>, ConfigError> {
+        let Some((real, _)) = resolve_within(requested, dir)? else {
+            return Ok(Vec::new());
+        };
+        let stamp = |p: &Path| {
+            let m = std::fs::metadata(p).ok();
+            (
+                p.to_path_buf(),
+                m.as_ref().map_or(0, std::fs::Metadata::len),
+                m.and_then(|m| m.modified().ok()),
+            )
+        };
+        if !real.is_dir() {
+            return Ok(vec![stamp(&real)]);
+        }
+        let mut files: Vec<FileStamp> = std::fs::read_dir(&real)
+            .map_err(|source| ConfigError::Read {
+                path: real.display().to_string(),
+                source,
+            })?
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|f| f.extension().is_some_and(|x| x == "json"))
+            .take(MAX_SITE_FILES + 1)
+            .map(|f| stamp(&f))
+            .collect();
+        files.sort();
+        Ok(files)
     }
 
     /// Parses and validates configuration text; `origin` names it in errors.
@@ -615,12 +671,56 @@ fn site(
             timezone,
             coordinates,
             weather_url,
-            publish: file.publish,
+            publish: {
+                let mut publish = file.publish;
+                if let Some(raw) = publish.repository.take() {
+                    let split = crate::split_credentials(&raw);
+                    publish.repository = Some(split.url);
+                    publish.credential = split.credential;
+                }
+                publish
+            },
             stale_after: file.stale_after.unwrap_or(DEFAULT_STALE_AFTER).max(1),
         },
         breweries,
         origin: origin.to_string(),
     })
+}
+
+/// A configuration file's path, size and modification time.
+pub type FileStamp = (std::path::PathBuf, u64, Option<std::time::SystemTime>);
+
+/// Where a configuration someone else named is, inside `dir` (the directory the worker's
+/// operator allowed) after symlinks are resolved, with that directory; `None` for the
+/// embedded configuration. A relative `requested` is taken inside `dir`.
+fn resolve_within(
+    requested: Option<&str>,
+    dir: Option<&Path>,
+) -> Result<Option<(std::path::PathBuf, std::path::PathBuf)>, ConfigError> {
+    let Some(req) = requested.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    let refuse = |reason: &str| ConfigError::NotPermitted {
+        requested: req.to_string(),
+        reason: reason.to_string(),
+    };
+    let Some(dir) = dir else {
+        return Err(refuse(
+            "this worker reads only its built-in configuration (its operator can allow a directory of configs with ATG_CONFIG_DIR)",
+        ));
+    };
+    let base = dir.canonicalize().map_err(|source| ConfigError::Read {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let real = base
+        .join(req)
+        .canonicalize()
+        .map_err(|_| refuse("no such file in the worker's config directory"))?;
+    if !real.starts_with(&base) {
+        return Err(refuse("outside the worker's config directory"));
+    }
+    Ok(Some((real, base)))
 }
 
 /// A regular file of at most [`MAX_CONFIG_BYTES`], as UTF-8 text.
@@ -634,10 +734,23 @@ fn read_bounded(p: &Path) -> Result<String, ConfigError> {
         path: path.clone(),
         problem,
     };
-    let file = std::fs::File::open(p).map_err(read_err)?;
-    let meta = file.metadata().map_err(read_err)?;
-    if !meta.is_file() {
-        return Err(unusable("is not a regular file".into()));
+    // Only a regular file is opened: a FIFO or a device would block the open or never end
+    // (checked before the open, and again on what was opened, which is opened without
+    // blocking in case the path was swapped in between).
+    let not_regular = || unusable("is not a regular file".into());
+    if !std::fs::metadata(p).map_err(read_err)?.is_file() {
+        return Err(not_regular());
+    }
+    let file = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
+            .open(p)
+            .map_err(read_err)?
+    };
+    if !file.metadata().map_err(read_err)?.is_file() {
+        return Err(not_regular());
     }
     let mut bytes = Vec::new();
     file.take(MAX_CONFIG_BYTES + 1)
@@ -993,5 +1106,46 @@ mod tests {
             EMBEDDED_CONFIG_NAME
         );
         std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn a_config_directory_reads_only_its_own_regular_files() {
+        let root = tempfile::tempdir().unwrap();
+        let allowed = root.path().join("configs");
+        std::fs::create_dir(&allowed).unwrap();
+        let site = r#"{"key": "ballard", "breweries": []}"#;
+        std::fs::write(allowed.join("a.json"), site).unwrap();
+        let secret = root.path().join("secret.json");
+        std::fs::write(&secret, r#"{"token": "s3cr3t-value"}"#).unwrap();
+        // A directory with a link to a file outside: refused, the link named, nothing read.
+        std::os::unix::fs::symlink(&secret, allowed.join("b.json")).unwrap();
+        let e = SiteList::load_within(Some("."), Some(&allowed))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("b.json") && e.contains("outside the worker's config directory"),
+            "{e}"
+        );
+        assert!(!e.contains("s3cr3t"), "{e}");
+        std::fs::remove_file(allowed.join("b.json")).unwrap();
+        // A FIFO is refused before it is opened (an open would block for ever).
+        nix::unistd::mkfifo(&allowed.join("c.json"), nix::sys::stat::Mode::S_IRWXU).unwrap();
+        let started = std::time::Instant::now();
+        let e = SiteList::load_within(Some("."), Some(&allowed))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("c.json: is not a regular file"), "{e}");
+        let e = SiteList::load_within(Some("c.json"), Some(&allowed))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("is not a regular file"), "{e}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        std::fs::remove_file(allowed.join("c.json")).unwrap();
+        assert_eq!(
+            SiteList::load_within(Some("."), Some(&allowed))
+                .unwrap()
+                .keys(),
+            ["ballard"]
+        );
     }
 }

@@ -22,11 +22,11 @@ pub use clock::{
 };
 pub use config::{
     Brewery, BreweryConfig, ConfigError, DEFAULT_SITE_DIR, DEFAULT_SITE_KEY, DEFAULT_SITE_TITLE,
-    EMBEDDED_CONFIG, EMBEDDED_CONFIG_NAME, MAX_CONFIG_BYTES, PublishSettings, SiteInfo, SiteList,
-    SiteRef, check_absolute_url, key_slug, tz_name, webcal_as_https,
+    EMBEDDED_CONFIG, EMBEDDED_CONFIG_NAME, FileStamp, MAX_CONFIG_BYTES, PublishSettings, SiteInfo,
+    SiteList, SiteRef, check_absolute_url, key_slug, tz_name, webcal_as_https,
 };
-pub use error::{ErrorKind, ScrapeError, user_message_for};
+pub use error::{ErrorKind, Limit, ScrapeError, thousands, user_message_for};
 pub use event::{FoodTruckEvent, UNNAMED_VENDOR, sort_and_dedup};
 pub use schedule::{BreweryOutcome, BreweryRef, RunStatus, Schedule};
-pub use secret::Secret;
+pub use secret::{RepositoryUrl, Secret, split_credentials};
 pub use site::{Site, SiteDir, SiteFile, is_site_directory};

@@ -207,6 +207,8 @@ struct WireError {
     message: String,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     retryable: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    limit: Option<crate::Limit>,
 }
 
 impl Serialize for Schedule {
@@ -234,6 +236,7 @@ impl Serialize for Schedule {
                     kind: e.kind,
                     message: e.message.clone(),
                     retryable: e.retryable,
+                    limit: e.limit,
                 };
                 (e.brewery_key.as_str(), wire)
             })
@@ -289,6 +292,7 @@ impl<'de> Deserialize<'de> for Schedule {
                     kind: e.kind,
                     message: e.message,
                     retryable: e.retryable,
+                    limit: e.limit,
                 }),
                 None => Ok(b
                     .events
@@ -340,6 +344,7 @@ mod tests {
             kind: ErrorKind::HttpStatus,
             message: "HTTP 500".into(),
             retryable: true,
+            limit: None,
         }
     }
 

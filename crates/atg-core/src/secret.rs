@@ -46,6 +46,53 @@ impl std::fmt::Display for Secret {
     }
 }
 
+/// A repository URL with any credentials taken out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepositoryUrl {
+    /// The URL without user name or password.
+    pub url: String,
+    /// The password, or the user name alone (`https://TOKEN@github.com/…`), when there was one.
+    pub credential: Option<Secret>,
+}
+
+/// Takes the credentials out of `raw`. Anything that is not a URL with a host (a local path,
+/// `git@host:owner/repo`) is kept as written.
+pub fn split_credentials(raw: &str) -> RepositoryUrl {
+    let raw = raw.trim();
+    let plain = |url: &str| RepositoryUrl {
+        url: url.to_string(),
+        credential: None,
+    };
+    let Ok(mut u) = url::Url::parse(raw) else {
+        return plain(raw);
+    };
+    if u.host().is_none() || (u.username().is_empty() && u.password().is_none()) {
+        return plain(raw);
+    }
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8()
+            .ok()
+            .filter(|s| !s.is_empty())
+            .map(|s| Secret::new(s.into_owned()))
+    };
+    // An ssh user (`ssh://git@host/…`) is a name, not a credential.
+    let credential = match u.password() {
+        Some(p) => decode(p),
+        None if u.scheme() == "ssh" => None,
+        None => decode(u.username()),
+    };
+    if credential.is_none() {
+        return plain(raw);
+    }
+    let _ = u.set_password(None);
+    let _ = u.set_username("");
+    RepositoryUrl {
+        url: u.to_string(),
+        credential,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

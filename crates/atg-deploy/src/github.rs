@@ -115,14 +115,16 @@ impl GitHubApp {
     ) -> Result<Secret, AuthError> {
         let jwt = self.jwt(now)?;
         let base = api_base.trim_end_matches('/');
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .user_agent(concat!("around-the-grounds/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| AuthError::Network {
-                base: base.to_string(),
-                detail: e.to_string(),
-            })?;
+        let http = atg_http::Outbound {
+            internal: atg_http::InternalHosts::of([base]),
+            ..atg_http::Outbound::default()
+        }
+        .with_timeout(Duration::from_secs(30))
+        .client()
+        .map_err(|e| AuthError::Network {
+            base: base.to_string(),
+            detail: e.to_string(),
+        })?;
         let full = format!("{owner}/{repo}");
         let what = format!("GET /repos/{full}/installation");
         let resp = call(

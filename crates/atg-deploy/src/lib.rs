@@ -20,8 +20,8 @@ pub use git::{
 pub use github::{AuthError, GitHubApp, github_repo};
 pub use local::{LocalError, MARKER, publish_dir};
 pub use publish::{
-    Auth, DEFAULT_GIT_TIMEOUT, DeployError, GitSettings, SettingsError, commit_message, deploy,
-    read_published,
+    Auth, DEFAULT_GIT_TIMEOUT, DeployEnv, DeployError, GitSettings, SettingsError, commit_message,
+    deploy, read_published,
 };
 pub use trust::{
     ORIGINAL_DEFAULT_REPOSITORY, Origin, PolicyError, RepositoryPolicy, split_credentials,

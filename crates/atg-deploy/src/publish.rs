@@ -73,6 +73,71 @@ pub enum DeployError {
     Task(String),
 }
 
+/// The deploy settings of the environment, read once at start-up: the variables a deploy uses,
+/// with a GitHub App key file (`GITHUB_APP_PRIVATE_KEY_PATH`) read then too, so a bad key or
+/// setting stops the worker when it starts, not at its first deploy.
+#[derive(Clone, Default)]
+pub struct DeployEnv(std::collections::BTreeMap<&'static str, String>);
+
+impl std::fmt::Debug for DeployEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.keys()).finish()
+    }
+}
+
+impl DeployEnv {
+    /// Every variable a deploy reads.
+    pub const VARS: &'static [&'static str] = &[
+        "GIT_REPOSITORY_URL",
+        "GIT_BRANCH",
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GITHUB_APP_ID",
+        "GITHUB_APP_PRIVATE_KEY_B64",
+        "GITHUB_APP_PRIVATE_KEY_PATH",
+        "GITHUB_TOKEN",
+        "GITHUB_API_URL",
+        "GITHUB_HOST",
+        "ATG_GIT_TIMEOUT",
+        "ATG_ALLOWED_REPOSITORIES",
+    ];
+
+    /// The deploy variables of `env`, checked: the settings a deploy would use are built once
+    /// (a key file that cannot be read, a key that is not a key, a bad timeout is an error
+    /// here).
+    pub fn read(env: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let mut vars = std::collections::BTreeMap::new();
+        for k in Self::VARS {
+            if let Some(v) = non_empty(env(k)) {
+                vars.insert(*k, v);
+            }
+        }
+        if !vars.contains_key("GITHUB_APP_PRIVATE_KEY_B64")
+            && let Some(path) = vars.remove("GITHUB_APP_PRIVATE_KEY_PATH")
+        {
+            let pem = std::fs::read(&path).map_err(|e| SettingsError::Invalid {
+                var: "GITHUB_APP_PRIVATE_KEY_PATH",
+                detail: format!("cannot read {path}: {e}"),
+            })?;
+            vars.insert(
+                "GITHUB_APP_PRIVATE_KEY_B64",
+                base64::engine::general_purpose::STANDARD.encode(pem),
+            );
+        }
+        let this = Self(vars);
+        let repo = this
+            .get("GIT_REPOSITORY_URL")
+            .unwrap_or_else(|| "https://github.com/example/site.git".into());
+        GitSettings::from_env(Some(repo), None, |k| this.get(k))?;
+        Ok(this)
+    }
+
+    /// A variable as it was at start-up.
+    pub fn get(&self, k: &str) -> Option<String> {
+        self.0.get(k).cloned()
+    }
+}
+
 fn non_empty(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
@@ -100,6 +165,32 @@ impl GitSettings {
             .or_else(|| get("GIT_REPOSITORY_URL"))
             .ok_or(SettingsError::NoRepository)?;
         Self::build(&operator, &operator, branch, &env)
+    }
+
+    /// The deploy of a site whose configuration names its own repository (`site_repo`), by
+    /// the CLI: the operator's token (`GITHUB_TOKEN`, or one written into `--git-repo` /
+    /// `GIT_REPOSITORY_URL`) goes only to the host of the repository the operator named that
+    /// way (github.com when they named none), never to a host only a config file names.
+    /// A credential the site's configuration wrote into its repository URL (split out when
+    /// it was loaded) is used for that repository's host only.
+    pub fn for_site(
+        site: &atg_core::PublishSettings,
+        operator_repo: Option<String>,
+        branch: Option<String>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, SettingsError> {
+        let get = |k: &str| non_empty(env(k));
+        let operator = non_empty(operator_repo).or_else(|| get("GIT_REPOSITORY_URL"));
+        let target = non_empty(site.repository.clone())
+            .or_else(|| operator.clone())
+            .ok_or(SettingsError::NoRepository)?;
+        let operator = operator.unwrap_or_else(|| "https://github.com/".to_string());
+        let mut settings = Self::build(&target, &operator, branch, &env)?;
+        if let (Some(own), Some(_)) = (&site.credential, &site.repository) {
+            settings.credential_scope = Origin::of(&settings.target.url);
+            settings.auth = Auth::Token(own.clone());
+        }
+        Ok(settings)
     }
 
     /// A deploy a workflow asked for: `requested` is honoured only when the worker's

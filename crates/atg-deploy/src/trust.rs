@@ -7,59 +7,12 @@
 //!   [`Secret`], so a token written into a URL is never printed, logged or put in argv.
 //! - [`Origin`] and [`may_carry_credentials`]: the one check before a token is attached.
 
-use atg_core::Secret;
-
 /// What the original's starter sends as `git_repository_url` when its user gave none: it means
 /// "the default", so this worker reads it as "my own repository".
 pub const ORIGINAL_DEFAULT_REPOSITORY: &str =
     "https://github.com/steveandroulakis/ballard-food-trucks.git";
 
-/// A repository URL with any credentials taken out.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RepositoryUrl {
-    /// The URL without user name or password.
-    pub url: String,
-    /// The password, or the user name alone (`https://TOKEN@github.com/…`), when there was one.
-    pub credential: Option<Secret>,
-}
-
-/// Takes the credentials out of `raw`. Anything that is not a URL with a host (a local path,
-/// `git@host:owner/repo`) is kept as written.
-pub fn split_credentials(raw: &str) -> RepositoryUrl {
-    let raw = raw.trim();
-    let plain = |url: &str| RepositoryUrl {
-        url: url.to_string(),
-        credential: None,
-    };
-    let Ok(mut u) = url::Url::parse(raw) else {
-        return plain(raw);
-    };
-    if u.host().is_none() || (u.username().is_empty() && u.password().is_none()) {
-        return plain(raw);
-    }
-    let decode = |s: &str| {
-        percent_encoding::percent_decode_str(s)
-            .decode_utf8()
-            .ok()
-            .filter(|s| !s.is_empty())
-            .map(|s| Secret::new(s.into_owned()))
-    };
-    // An ssh user (`ssh://git@host/…`) is a name, not a credential.
-    let credential = match u.password() {
-        Some(p) => decode(p),
-        None if u.scheme() == "ssh" => None,
-        None => decode(u.username()),
-    };
-    if credential.is_none() {
-        return plain(raw);
-    }
-    let _ = u.set_password(None);
-    let _ = u.set_username("");
-    RepositoryUrl {
-        url: u.to_string(),
-        credential,
-    }
-}
+pub use atg_core::{RepositoryUrl, split_credentials};
 
 /// Two spellings of one repository: credentials, a trailing `/` or `.git`, and the case of the
 /// scheme and host do not matter.
@@ -70,8 +23,10 @@ pub fn same_repository(a: &str, b: &str) -> bool {
             Ok(u) if u.host().is_some() => u.to_string(),
             _ => url,
         };
-        url.trim_end_matches('/')
-            .trim_end_matches(".git")
+        // One `.git` at most: `/srv/x.git.git` is another repository than `/srv/x.git`.
+        let url = url.trim_end_matches('/');
+        url.strip_suffix(".git")
+            .unwrap_or(url)
             .trim_end_matches('/')
             .to_string()
     }
@@ -236,6 +191,13 @@ mod tests {
         assert!(!same_repository(
             "https://github.com/a/b",
             "https://evil.example/a/b"
+        ));
+        // One `.git` is a spelling; two are another repository.
+        assert!(same_repository("/srv/x.git", "/srv/x"));
+        assert!(!same_repository("/srv/x.git.git", "/srv/x.git"));
+        assert!(!same_repository(
+            "https://h.test/x.git.git",
+            "https://h.test/x"
         ));
     }
 

@@ -230,10 +230,12 @@ async fn a_triggered_run_appears_and_completes_on_a_worker() {
         WorkerSettings {
             task_queue: q.clone(),
             // The config this test names is in the temporary directory.
-            trust: atg_workflows::activities::WorkerTrust {
-                config_dir: Some(std::env::temp_dir()),
-                ..Default::default()
-            },
+            activities: atg_workflows::activities::ActivitySettings::for_test(
+                atg_workflows::activities::WorkerTrust {
+                    config_dir: Some(std::env::temp_dir()),
+                    ..Default::default()
+                },
+            ),
             ..WorkerSettings::default()
         },
     )

@@ -1,15 +1,19 @@
 //! Runs the sources: all breweries at once (up to a limit), each under a deadline; a failure is
 //! an error entry for that brewery and never stops the others.
 
-use std::time::Duration;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use atg_core::{
-    Brewery, BreweryRef, Clock, FoodTruckEvent, Schedule, ScrapeError, SiteRef, sort_and_dedup,
+    Brewery, BreweryRef, Clock, FoodTruckEvent, Limit, Schedule, ScrapeError, SiteRef,
+    sort_and_dedup,
 };
 use std::panic::AssertUnwindSafe;
 
 use futures::{FutureExt, StreamExt};
 
+use crate::budget::{Budget, Limits, StopOnDrop};
 use crate::fetch::{FetchError, FetchOptions, Fetcher};
 use crate::source::{ParseContext, ParseError, SourceError};
 use crate::sources::Source;
@@ -28,9 +32,12 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 pub struct ScrapeOptions {
     /// Breweries scraped at the same time.
     pub concurrency: usize,
-    /// The most one brewery may take, retries included.
+    /// The most one brewery may take, retries included (its parse too: it stops at the
+    /// deadline).
     pub source_deadline: Duration,
     pub fetch: FetchOptions,
+    /// What one brewery's source may make the worker do, and yield ([`Limits`]).
+    pub limits: Limits,
 }
 
 impl Default for ScrapeOptions {
@@ -39,6 +46,7 @@ impl Default for ScrapeOptions {
             concurrency: 10,
             source_deadline: Duration::from_secs(20),
             fetch: FetchOptions::default(),
+            limits: Limits::default(),
         }
     }
 }
@@ -63,10 +71,22 @@ impl Coordinator {
         brewery: &Brewery,
         clock: Clock,
     ) -> Result<Vec<FoodTruckEvent>, ScrapeError> {
+        // The brewery's entry is the operator's: the hosts it names may be on their network
+        // (a local mirror), however the scrape was asked for.
+        self.options.fetch.internal.add_urls(brewery.urls());
         let result = match Source::for_brewery(brewery) {
             Ok(source) => {
-                let ctx = ParseContext::new(brewery, clock.today()).in_zone(clock.zone());
                 let deadline = self.options.source_deadline;
+                let budget = Arc::new(Budget::new(
+                    self.options.limits,
+                    Instant::now().checked_add(deadline),
+                ));
+                // However the scrape ends (done, its deadline, the run cancelled), a parse
+                // still running on its blocking thread stops at its next check.
+                let _stop = StopOnDrop(budget.clone());
+                let ctx = ParseContext::new(brewery, clock.today())
+                    .in_zone(clock.zone())
+                    .with_budget(budget);
                 // A parser that panics on a page is that brewery's parse error, never the end
                 // of the run (release builds unwind; see docs/ARCHITECTURE.md).
                 let guarded = AssertUnwindSafe(source.scrape(&self.http, &ctx)).catch_unwind();
@@ -83,10 +103,14 @@ impl Coordinator {
             }
             Err(e) => Err(e),
         };
+        let result = result.and_then(|events| {
+            within_week_limits(sort_and_dedup(events, clock.window()), &self.options.limits)
+                .map_err(SourceError::from)
+        });
         match result {
             Ok(events) => {
                 tracing::debug!(brewery = %brewery.key, count = events.len(), "scraped");
-                Ok(sort_and_dedup(events, clock.window()))
+                Ok(events)
             }
             Err(e) => {
                 let err = e.for_brewery(brewery);
@@ -124,4 +148,21 @@ impl Coordinator {
                 .zip(results.into_iter().map(|(_, r)| r)),
         )
     }
+}
+
+/// A brewery's week, refused when it lists more events or different vendors than any venue
+/// does ([`Limits::events_per_week`], [`Limits::vendors_per_week`]): a feed that floods the
+/// schedule fails alone, before its events reach a payload, a page or a file name.
+pub fn within_week_limits(
+    events: Vec<FoodTruckEvent>,
+    limits: &Limits,
+) -> Result<Vec<FoodTruckEvent>, ParseError> {
+    if events.len() as u64 > limits.events_per_week {
+        return Err(Budget::over(Limit::Events, limits.events_per_week));
+    }
+    let vendors: HashSet<String> = events.iter().map(|e| e.vendor.to_lowercase()).collect();
+    if vendors.len() as u64 > limits.vendors_per_week {
+        return Err(Budget::over(Limit::Vendors, limits.vendors_per_week));
+    }
+    Ok(events)
 }

@@ -8,11 +8,7 @@ use bytes::BytesMut;
 use reqwest::{Method, StatusCode, header::HeaderMap};
 
 /// The User-Agent of requests that set none of their own.
-pub const USER_AGENT: &str = concat!(
-    "Around-the-Grounds/",
-    env!("CARGO_PKG_VERSION"),
-    " (food-truck schedule tracker)"
-);
+pub use atg_http::USER_AGENT;
 
 /// How requests are made. The defaults suit the real sources.
 #[derive(Debug, Clone)]
@@ -30,6 +26,9 @@ pub struct FetchOptions {
     pub backoff_max: Duration,
     /// Host names pinned to addresses, as `curl --resolve` does (a test, a mirror).
     pub resolve: Vec<(String, std::net::SocketAddr)>,
+    /// Internal hosts the operator's configuration names: the only ones on this machine or a
+    /// private network a request may go to.
+    pub internal: InternalHosts,
 }
 
 impl Default for FetchOptions {
@@ -43,6 +42,7 @@ impl Default for FetchOptions {
             backoff_base: Duration::from_millis(250),
             backoff_max: Duration::from_secs(4),
             resolve: Vec::new(),
+            internal: InternalHosts::default(),
         }
     }
 }
@@ -91,62 +91,12 @@ impl FetchError {
     }
 }
 
-/// Why a redirect from `previous` (first requested as `first`) to `next` is not followed: a
-/// downgrade from https to http, or a jump to a loopback, link-local, private or unique-local
-/// address, which a public site has no business sending us to (unless the brewery's own URL is
-/// such an address: a local mirror). `None` when it may be followed.
-pub fn redirect_refusal(first: &url::Url, previous: &url::Url, next: &url::Url) -> Option<String> {
-    if previous.scheme() == "https" && next.scheme() != "https" {
-        return Some(format!(
-            "refused a redirect from https to {}: {}",
-            next.scheme(),
-            next.host_str().unwrap_or("")
-        ));
-    }
-    if !matches!(next.scheme(), "http" | "https") {
-        return Some(format!("refused a redirect to a {} URL", next.scheme()));
-    }
-    if is_internal_host(next) && !is_internal_host(first) {
-        return Some(format!(
-            "refused a redirect to the internal address {}",
-            next.host_str().unwrap_or("")
-        ));
-    }
-    None
-}
+pub use atg_http::{InternalHosts, is_internal_host};
 
-/// The URL names this machine or a private network: `localhost`, a loopback, link-local,
-/// private (RFC 1918), shared (100.64/10), unspecified or unique-local (fc00::/7) address.
-pub fn is_internal_host(u: &url::Url) -> bool {
-    use std::net::{IpAddr, Ipv4Addr};
-    let v4 = |ip: Ipv4Addr| {
-        ip.is_loopback()
-            || ip.is_private()
-            || ip.is_link_local()
-            || ip.is_unspecified()
-            || ip.is_broadcast()
-            || (ip.octets()[0] == 100 && (ip.octets()[1] & 0xc0) == 64)
-    };
-    let ip = match u.host() {
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
-        Some(url::Host::Domain(d)) => {
-            let d = d.trim_end_matches('.').to_ascii_lowercase();
-            return d == "localhost" || d.ends_with(".localhost");
-        }
-        None => return false,
-    };
-    match ip {
-        IpAddr::V4(ip) => v4(ip),
-        IpAddr::V6(ip) => {
-            let seg = ip.segments();
-            ip.is_loopback()
-                || ip.is_unspecified()
-                || (seg[0] & 0xfe00) == 0xfc00
-                || (seg[0] & 0xffc0) == 0xfe80
-                || ip.to_ipv4_mapped().is_some_and(v4)
-        }
-    }
+/// Why a redirect from `previous` (first requested as `first`) to `next` is not followed,
+/// under the default policy ([`atg_http::Outbound::redirect_refusal`]).
+pub fn redirect_refusal(first: &url::Url, previous: &url::Url, next: &url::Url) -> Option<String> {
+    atg_http::Outbound::default().redirect_refusal(first, previous, next)
 }
 
 /// One request: a method, an absolute URL used exactly as written, headers and a form body.
@@ -191,44 +141,41 @@ pub struct Response {
     pub body: String,
 }
 
+impl FetchOptions {
+    /// The project's outbound policy with these timeouts and hosts.
+    pub fn outbound(&self) -> atg_http::Outbound {
+        atg_http::Outbound {
+            timeout: self.request_timeout,
+            connect_timeout: self.connect_timeout,
+            max_redirects: self.max_redirects,
+            user_agent: USER_AGENT.to_string(),
+            internal: self.internal.clone(),
+            resolve: self.resolve.clone(),
+        }
+    }
+}
+
 /// The shared HTTP client. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
+    outbound: atg_http::Outbound,
     options: FetchOptions,
 }
 
 impl Fetcher {
     pub fn new(options: FetchOptions) -> Result<Self, FetchError> {
-        let max_redirects = options.max_redirects;
-        let policy = reqwest::redirect::Policy::custom(move |attempt| {
-            let chain = attempt.previous();
-            if chain.len() > max_redirects {
-                return attempt.error(format!("more than {max_redirects} redirects"));
-            }
-            let (Some(first), Some(previous)) = (chain.first(), chain.last()) else {
-                return attempt.follow();
-            };
-            match redirect_refusal(first, previous, attempt.url()) {
-                Some(why) => attempt.error(why),
-                None => attempt.follow(),
-            }
-        });
-        let mut builder = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .timeout(options.request_timeout)
-            .connect_timeout(options.connect_timeout)
-            .redirect(policy)
-            .pool_idle_timeout(Duration::from_secs(30));
-        for (host, addr) in &options.resolve {
-            builder = builder.resolve(host, *addr);
-        }
-        let client = builder.build().map_err(|e| FetchError::Network {
+        let outbound = options.outbound();
+        let client = outbound.client().map_err(|e| FetchError::Network {
             url: String::new(),
             detail: format!("cannot build the HTTP client: {e}"),
             retryable: false,
         })?;
-        Ok(Self { client, options })
+        Ok(Self {
+            client,
+            outbound,
+            options,
+        })
     }
 
     /// Sends `req`, retrying transient failures; a non-2xx status is an error.
@@ -258,6 +205,13 @@ impl Fetcher {
     }
 
     async fn send_once(&self, req: &Request) -> Result<Response, FetchError> {
+        self.outbound
+            .check(&req.url)
+            .map_err(|why| FetchError::Network {
+                url: req.url.clone(),
+                detail: why.0,
+                retryable: false,
+            })?;
         let mut builder = self.client.request(req.method.clone(), &req.url);
         let mut headers = HeaderMap::new();
         for (name, value) in &req.headers {

@@ -4,6 +4,8 @@
 //!
 //! Not here: the schedule's outputs (atg-web), publishing (atg-deploy), Temporal.
 
+pub mod bounded;
+pub mod budget;
 pub mod coordinator;
 pub mod fetch;
 mod patterns;
@@ -16,6 +18,7 @@ pub mod testkit;
 pub mod text;
 pub mod timeparse;
 
+pub use budget::{Budget, Limits};
 pub use coordinator::{Coordinator, ScrapeOptions};
 pub use fetch::{FetchError, FetchOptions, Fetcher};
 pub use source::{ParseContext, ParseError, Settings, SourceError};

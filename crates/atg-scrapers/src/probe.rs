@@ -5,16 +5,19 @@
 //! embeds) and, on a WordPress site, The Events Calendar's REST API are tried too. Each source
 //! that finds events comes back with the config entry that reads it.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
+use std::time::{Duration, Instant};
 
 use atg_core::{Brewery, FoodTruckEvent, ScheduleWindow, sort_and_dedup};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
-use scraper::{Html, Selector};
+use scraper::Selector;
 use serde_json::{Map, Value};
 
+use crate::bounded::html_document;
+use crate::budget::{Budget, Limits, StopOnDrop};
 use crate::fetch::{FetchError, Fetcher, Request};
-use crate::source::ParseContext;
+use crate::source::{ParseContext, off_runtime};
 use crate::sources::{Source, SourceKind, ical, json_ld, squarespace_list};
 
 /// A source that reads the venue, what it found this week, and the entry to paste.
@@ -38,6 +41,9 @@ pub enum ProbeError {
     },
 }
 
+/// How long one reading of the page or of a feed it names may take.
+pub const PROBE_DEADLINE: Duration = Duration::from_secs(20);
+
 static TITLE: LazyLock<Selector> = LazyLock::new(|| crate::patterns::css("title"));
 static FEED_LINK: LazyLock<Selector> = LazyLock::new(|| {
     crate::patterns::css(
@@ -53,8 +59,15 @@ struct PageFacts {
     wordpress: bool,
 }
 
-fn facts(page: &url::Url, body: &str) -> PageFacts {
-    let doc = Html::parse_document(body);
+fn facts(page: &url::Url, body: &str, budget: &Budget) -> PageFacts {
+    let wordpress = body.contains("wp-content") || body.contains("api.w.org");
+    let Ok(doc) = html_document(body, budget) else {
+        return PageFacts {
+            title: None,
+            feeds: Vec::new(),
+            wordpress,
+        };
+    };
     let title = doc
         .select(&TITLE)
         .next()
@@ -86,7 +99,7 @@ fn facts(page: &url::Url, body: &str) -> PageFacts {
     PageFacts {
         title,
         feeds,
-        wordpress: body.contains("wp-content") || body.contains("api.w.org"),
+        wordpress,
     }
 }
 
@@ -129,7 +142,58 @@ pub async fn probe(
         })?;
     let body = reply.body;
     let key = key_for(&page);
-    let about = facts(&page, &body);
+    // A stranger's page: read under the same limits and deadline as a brewery's.
+    let budget = || {
+        Arc::new(Budget::new(
+            Limits::default(),
+            Instant::now().checked_add(PROBE_DEADLINE),
+        ))
+    };
+    let ctx = ParseContext::named(&key, &key, today)
+        .in_zone(zone)
+        .with_budget(budget());
+    let (about, here) = {
+        let page = page.clone();
+        off_runtime(&ctx, move |ctx| {
+            let about = facts(&page, &body, &ctx.budget);
+            let name = about
+                .title
+                .clone()
+                .unwrap_or_else(|| ctx.brewery_key.clone());
+            let ctx = ParseContext {
+                brewery_name: name,
+                ..ctx.clone()
+            };
+            // The page itself, as each source that needs nothing but its address.
+            let here = [
+                (SourceKind::Ical, ical::parse(&body, &ctx).ok()),
+                (
+                    SourceKind::JsonLd,
+                    json_ld::parse(&body, json_ld::VendorField::Name, &ctx).ok(),
+                ),
+                (
+                    SourceKind::SquarespaceList,
+                    squarespace_list::parse(&body, &ctx).ok(),
+                ),
+            ];
+            Ok((about, here))
+        })
+        .await
+        .unwrap_or_else(|_| {
+            (
+                PageFacts {
+                    title: None,
+                    feeds: Vec::new(),
+                    wordpress: false,
+                },
+                [
+                    (SourceKind::Ical, None),
+                    (SourceKind::JsonLd, None),
+                    (SourceKind::SquarespaceList, None),
+                ],
+            )
+        })
+    };
     let name = about.title.clone().unwrap_or_else(|| key.clone());
     let window = ScheduleWindow::starting(today);
     let ctx = ParseContext::named(&key, &name, today).in_zone(zone);
@@ -145,18 +209,6 @@ pub async fn probe(
         }
     };
 
-    // The page itself, as each source that needs nothing but its address.
-    let here = [
-        (SourceKind::Ical, ical::parse(&body, &ctx).ok()),
-        (
-            SourceKind::JsonLd,
-            json_ld::parse(&body, json_ld::VendorField::Name, &ctx).ok(),
-        ),
-        (
-            SourceKind::SquarespaceList,
-            squarespace_list::parse(&body, &ctx).ok(),
-        ),
-    ];
     for (kind, read) in here {
         if let Some(events) = read {
             keep(kind, entry(kind, &url, &key, &name), events);
@@ -185,7 +237,14 @@ pub async fn probe(
         let Ok(source) = Source::for_brewery(&candidate) else {
             continue;
         };
-        match source.scrape(http, &ctx).await {
+        let ctx = ctx.clone().with_budget(budget());
+        let _stop = StopOnDrop(ctx.budget.clone());
+        let read = tokio::time::timeout(PROBE_DEADLINE, source.scrape(http, &ctx)).await;
+        let Ok(read) = read else {
+            tracing::info!(url = %target, "not read as {} within {PROBE_DEADLINE:?}", kind.name());
+            continue;
+        };
+        match read {
             Ok(events) => keep(kind, candidate, events),
             Err(e) => tracing::info!(url = %target, error = %e, "not read as {}", kind.name()),
         }
@@ -218,7 +277,7 @@ mod tests {
             <iframe src="https://calendar.google.com/calendar/embed?src=taproom%40group.calendar.google.com&amp;ctz=America%2FLos_Angeles"></iframe>
             <iframe src="https://www.youtube.com/embed/x"></iframe>
             <p>wp-content</p></body></html>"#;
-        let f = facts(&page, html);
+        let f = facts(&page, html, &Budget::default());
         assert_eq!(f.title.as_deref(), Some("Taproom Brewing"));
         assert_eq!(
             f.feeds,

@@ -4,12 +4,13 @@
 
 use std::sync::Arc;
 
-use atg_core::{Brewery, ErrorKind, FoodTruckEvent, ScrapeError};
+use atg_core::{Brewery, ErrorKind, FoodTruckEvent, Limit, ScrapeError};
 use chrono::{Datelike, Months, NaiveDate};
 use chrono_tz::Tz;
 use regex::{Regex, RegexBuilder};
 use serde_json::{Map, Value};
 
+use crate::budget::Budget;
 use crate::fetch::{FetchError, Fetcher, Request};
 
 /// What a parser knows besides the body: whose events these are, what day it is and in
@@ -25,6 +26,8 @@ pub struct ParseContext {
     pub zone: Tz,
     /// The brewery's `include`, `exclude` and `vendor_from` settings.
     pub rules: Arc<EventRules>,
+    /// What this brewery's parse may still spend, and when it must stop.
+    pub budget: Arc<Budget>,
 }
 
 impl ParseContext {
@@ -41,6 +44,7 @@ impl ParseContext {
             today,
             zone: atg_core::PACIFIC,
             rules: Arc::default(),
+            budget: Arc::default(),
         }
     }
 
@@ -52,6 +56,11 @@ impl ParseContext {
     /// This context with `rules`.
     pub fn with_rules(self, rules: Arc<EventRules>) -> Self {
         Self { rules, ..self }
+    }
+
+    /// This context with `budget`.
+    pub fn with_budget(self, budget: Arc<Budget>) -> Self {
+        Self { budget, ..self }
     }
 
     /// An event of this brewery.
@@ -165,24 +174,61 @@ pub trait OnePage {
     fn parse(&self, body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, ParseError>;
 }
 
-/// Fetches a [`OnePage`] source's request and parses the reply.
-pub async fn read_one(
+/// Fetches a [`OnePage`] source's request and parses the reply off the async runtime.
+pub async fn read_one<S: OnePage + Clone + Send + 'static>(
     http: &Fetcher,
-    source: &impl OnePage,
+    source: &S,
     ctx: &ParseContext,
 ) -> Result<Vec<FoodTruckEvent>, SourceError> {
     let reply = http.send(&source.request(ctx)).await?;
-    Ok(source.parse(&reply.body, ctx)?)
+    let source = source.clone();
+    Ok(off_runtime(ctx, move |ctx| source.parse(&reply.body, ctx)).await?)
 }
 
-/// A parse failure: the body came but is not what the source serves.
+/// Runs a parse on a blocking thread, so that a page that costs seconds of CPU cannot hold an
+/// async worker thread (the heartbeats, the deadline's timer and every other brewery run
+/// there). When the scrape is given up (its deadline, a cancelled run), the parse is told to
+/// stop through the context's [`Budget`] and ends at its next check; a panic in it is this
+/// brewery's parse error.
+pub async fn off_runtime<T: Send + 'static>(
+    ctx: &ParseContext,
+    parse: impl FnOnce(&ParseContext) -> Result<T, ParseError> + Send + 'static,
+) -> Result<T, ParseError> {
+    let on_thread = ctx.clone();
+    match tokio::task::spawn_blocking(move || parse(&on_thread)).await {
+        Ok(result) => result,
+        Err(e) if e.is_panic() => Err(ParseError::new(format!(
+            "the parser failed on this page ({})",
+            crate::coordinator::panic_message(e.into_panic().as_ref())
+        ))),
+        Err(_) => Err(ParseError::new("the parse was cancelled")),
+    }
+}
+
+/// A parse failure: the body came but is not what the source serves, or it goes over a limit
+/// on untrusted input ([`crate::budget`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct ParseError(pub String);
+#[error("{message}")]
+pub struct ParseError {
+    pub message: String,
+    /// The limit the source went over, when that is the failure.
+    pub limit: Option<Limit>,
+}
 
 impl ParseError {
     pub fn new(msg: impl Into<String>) -> Self {
-        Self(msg.into())
+        Self {
+            message: msg.into(),
+            limit: None,
+        }
+    }
+
+    /// Going over `limit`.
+    pub fn over(limit: Limit, msg: impl Into<String>) -> Self {
+        Self {
+            message: msg.into(),
+            limit: Some(limit),
+        }
     }
 }
 
@@ -224,20 +270,26 @@ impl SourceError {
             kind: self.kind(),
             message: self.to_string(),
             retryable: self.retryable(),
+            limit: match self {
+                Self::Parse(p) => p.limit,
+                _ => None,
+            },
         }
     }
 }
 
-/// What every source's events go through: control characters out of the text a reader sees,
-/// invalid events dropped, and a date outside [`atg_core::SANE_YEARS`] (which the date helpers
+/// What every source's events go through: control and format characters out of the text a
+/// reader sees, names and descriptions cut to their limits, invalid events dropped, and a date outside [`atg_core::SANE_YEARS`] (which the date helpers
 /// already refuse) is a parse error rather than a value later arithmetic could overflow on.
 pub(crate) fn checked_events(
     events: Vec<FoodTruckEvent>,
+    limits: &crate::budget::Limits,
 ) -> Result<Vec<FoodTruckEvent>, SourceError> {
-    let clean = |s: &mut String| {
+    let clean = |s: &mut String, max: usize| {
         if let std::borrow::Cow::Owned(c) = crate::text::strip_controls(s) {
             *s = c;
         }
+        crate::budget::cut(s, max);
     };
     let mut kept = Vec::with_capacity(events.len());
     for mut e in events {
@@ -258,10 +310,10 @@ pub(crate) fn checked_events(
             ))
             .into());
         }
-        clean(&mut e.vendor);
-        clean(&mut e.brewery_name);
+        clean(&mut e.vendor, limits.vendor_chars);
+        clean(&mut e.brewery_name, usize::MAX);
         if let Some(d) = e.description.as_mut() {
-            clean(d);
+            clean(d, limits.description_chars);
         }
         if e.is_valid() {
             kept.push(e);

@@ -314,3 +314,191 @@ impl Mirror {
         mirror_config(&self.uri())
     }
 }
+
+/// Feeds written the way an attacker writes them, one of each kind the limits stop (issue N),
+/// for the week of [`Mirror::AS_OF`]: each is served at `/{name}` and read by a brewery of
+/// [`HostileFeeds::breweries`]. Each but `long-name` fails alone with a named limit; the
+/// long name is published cut, its feed's file name bounded.
+pub mod hostile_feeds {
+    /// `(name, parser, body, what it is)`.
+    pub fn all() -> Vec<(&'static str, &'static str, String, &'static str)> {
+        vec![
+            (
+                "deep.ics",
+                "ical",
+                deep_calendar(20_000),
+                "components nested 20,000 deep",
+            ),
+            (
+                "rrule-bomb.ics",
+                "ical",
+                rrule_bomb(),
+                "a daily rule with every hour, minute and second since 1970",
+            ),
+            (
+                "rdate-exdate.ics",
+                "ical",
+                rdates_and_exdates(40_000),
+                "40,000 RDATEs against 40,000 EXDATEs",
+            ),
+            (
+                "flood.ics",
+                "ical",
+                flood(15_000),
+                "15,000 all-day events covering the whole week",
+            ),
+            (
+                "long-name.ics",
+                "ical",
+                long_name(),
+                "a 300-letter vendor with a right-to-left override",
+            ),
+            (
+                "nested.html",
+                "html-selectors",
+                nested_elements(40_000),
+                "40,000 nested elements every selector matches",
+            ),
+            (
+                "deep.json",
+                "tribe-events",
+                deep_json(100_000),
+                "JSON nested 100,000 deep",
+            ),
+        ]
+    }
+
+    /// The vendor `long-name.ics` lists (300 letters, a U+202E inside).
+    pub fn long_vendor() -> String {
+        format!("Truck\u{202E}{}", "x".repeat(295))
+    }
+
+    fn calendar(body: &str) -> String {
+        format!(
+            "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//hostile//EN\r\n{body}END:VCALENDAR\r\n"
+        )
+    }
+
+    pub fn deep_calendar(levels: usize) -> String {
+        let mut s = String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n");
+        for _ in 0..levels {
+            s.push_str("BEGIN:VEVENT\r\n");
+        }
+        for _ in 0..levels {
+            s.push_str("END:VEVENT\r\n");
+        }
+        s.push_str("END:VCALENDAR\r\n");
+        s
+    }
+
+    pub fn rrule_bomb() -> String {
+        let list = |n: u32| (0..n).map(|i| i.to_string()).collect::<Vec<_>>().join(",");
+        calendar(&format!(
+            "BEGIN:VEVENT\r\nUID:bomb\r\nDTSTART:19700101T000000Z\r\nSUMMARY:Bomb\r\nRRULE:FREQ=DAILY;BYHOUR={};BYMINUTE={};BYSECOND={}\r\nEND:VEVENT\r\n",
+            list(24),
+            list(60),
+            list(60)
+        ))
+    }
+
+    pub fn rdates_and_exdates(n: usize) -> String {
+        let at = |i: usize| {
+            let t = chrono::NaiveDate::from_ymd_opt(2025, 7, 30)
+                .and_then(|d| d.and_hms_opt(0, 0, 0))
+                .unwrap_or_default()
+                + chrono::Duration::seconds(i as i64 * 7);
+            t.format("%Y%m%dT%H%M%SZ").to_string()
+        };
+        let rdates: Vec<String> = (0..n).map(at).collect();
+        let exdates: Vec<String> = (0..n).map(|i| at(n + i)).collect();
+        calendar(&format!(
+            "BEGIN:VEVENT\r\nUID:many\r\nDTSTART:20250730T000000Z\r\nSUMMARY:Many\r\nRDATE:{}\r\nEXDATE:{}\r\nEND:VEVENT\r\n",
+            rdates.join(","),
+            exdates.join(",")
+        ))
+    }
+
+    pub fn flood(n: usize) -> String {
+        let mut body = String::new();
+        for i in 0..n {
+            body.push_str(&format!(
+                "BEGIN:VEVENT\r\nUID:f{i}\r\nDTSTART;VALUE=DATE:20250729\r\nDTEND;VALUE=DATE:20250808\r\nSUMMARY:Truck {i}\r\nEND:VEVENT\r\n"
+            ));
+        }
+        calendar(&body)
+    }
+
+    pub fn long_name() -> String {
+        calendar(&format!(
+            "BEGIN:VEVENT\r\nUID:long\r\nDTSTART:20250731T000000Z\r\nDTEND:20250731T030000Z\r\nSUMMARY:{}\r\nEND:VEVENT\r\n",
+            long_vendor()
+        ))
+    }
+
+    pub fn nested_elements(n: usize) -> String {
+        let mut s = String::from("<html><body>");
+        for _ in 0..n {
+            s.push_str("<div class=\"e\"><span class=\"v\">Truck</span><span class=\"d\">2025-07-31</span>");
+        }
+        s.push_str(&"</div>".repeat(n));
+        s.push_str("</body></html>");
+        s
+    }
+
+    pub fn deep_json(n: usize) -> String {
+        format!("{{\"events\": {}{}}}", "[".repeat(n), "]".repeat(n))
+    }
+}
+
+/// A server of every [`hostile_feeds`] feed.
+pub struct HostileFeeds {
+    pub server: MockServer,
+}
+
+impl HostileFeeds {
+    pub async fn start() -> Self {
+        let server = MockServer::start().await;
+        for (name, _, body, _) in hostile_feeds::all() {
+            let ctype = if name.ends_with(".ics") {
+                "text/calendar"
+            } else if name.ends_with(".json") {
+                "application/json"
+            } else {
+                "text/html"
+            };
+            Mock::given(path(format!("/{name}")))
+                .respond_with(ResponseTemplate::new(200).set_body_raw(body.into_bytes(), ctype))
+                .mount(&server)
+                .await;
+        }
+        Self { server }
+    }
+
+    /// One brewery per feed (`hostile-deep-ics`, …), as config entries.
+    pub fn breweries(&self) -> Vec<serde_json::Value> {
+        hostile_feeds::all()
+            .into_iter()
+            .map(|(name, parser, _, _)| {
+                let key = format!("hostile-{}", name.replace('.', "-"));
+                let mut b = serde_json::json!({
+                    "key": key, "name": format!("Hostile {name}"), "parser": parser,
+                    "url": format!("{}/{name}", self.server.uri()),
+                });
+                if parser == "html-selectors" {
+                    b["parser_config"] =
+                        serde_json::json!({"event": "div.e", "vendor": ".v", "date": ".d"});
+                }
+                b
+            })
+            .collect()
+    }
+
+    /// `config` (a one-site `breweries.json`) with these breweries added after its own.
+    pub fn added_to(&self, config: &str) -> String {
+        let mut v: serde_json::Value = serde_json::from_str(config).unwrap_or_default();
+        if let Some(list) = v.get_mut("breweries").and_then(|b| b.as_array_mut()) {
+            list.extend(self.breweries());
+        }
+        v.to_string()
+    }
+}

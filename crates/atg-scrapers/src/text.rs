@@ -8,6 +8,14 @@ pub fn collapse_ws(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// The text of a piece of markup (a description written as HTML), read under `budget`:
+/// markup over it gives no text.
+pub fn markup_text(markup: &str, budget: &crate::budget::Budget) -> Option<String> {
+    let doc = crate::bounded::html_fragment(markup, budget).ok()?;
+    let text = collapse_ws(&doc.root_element().text().collect::<String>());
+    (!text.is_empty()).then_some(text)
+}
+
 /// Decodes HTML entities once (`Tacos &amp; Beer` → `Tacos & Beer`) and normalises spaces.
 pub fn clean_text(s: &str) -> String {
     collapse_ws(&html_escape::decode_html_entities(s))
@@ -83,16 +91,19 @@ pub fn epoch_ms_in_zone(ms: i64, zone: chrono_tz::Tz) -> Option<NaiveDateTime> {
 }
 
 /// Strips control characters (C0, DEL, C1: `&#27;` decodes to ESC) that would reach a terminal
-/// or a feed; tabs and newlines become spaces.
+/// or a feed, and format characters (Unicode's `Cf`: bidi overrides such as U+202E that turn a
+/// name around on the page, zero-width spaces, soft hyphens); tabs and newlines become spaces.
 pub fn strip_controls(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(char::is_control) {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    let unseen = |c: char| c.is_control() || c.general_category() == GeneralCategory::Format;
+    if !s.chars().any(unseen) {
         return std::borrow::Cow::Borrowed(s);
     }
     std::borrow::Cow::Owned(
         s.chars()
             .filter_map(|c| match c {
                 '\t' | '\n' | '\r' => Some(' '),
-                c if c.is_control() => None,
+                c if unseen(c) => None,
                 c => Some(c),
             })
             .collect(),

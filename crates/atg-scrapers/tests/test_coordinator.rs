@@ -22,6 +22,7 @@ fn options() -> ScrapeOptions {
             backoff_max: Duration::from_millis(50),
             ..FetchOptions::default()
         },
+        ..ScrapeOptions::default()
     }
 }
 

@@ -27,6 +27,7 @@ fn options() -> ScrapeOptions {
             backoff_max: Duration::from_millis(10),
             ..FetchOptions::default()
         },
+        ..ScrapeOptions::default()
     }
 }
 

@@ -52,7 +52,7 @@ fn a_page_without_the_calendar_is_an_error() {
         &ctx(day(2025, 7, 30)),
     )
     .unwrap_err();
-    assert!(e.0.contains(CAL), "{e}");
+    assert!(e.message.contains(CAL), "{e}");
     let empty = format!(r#"<div id="{CAL}"><p>No events this month</p></div>"#);
     assert!(
         parse(&empty, CAL, "mc_food-truck", &ctx(day(2025, 7, 30)))

@@ -95,8 +95,50 @@ fn shaped() -> impl Strategy<Value = String> {
     prop::collection::vec(piece, 0..40).prop_map(|v| v.concat())
 }
 
+/// What an attacker writes: one opening repeated until it nests deeper than any parser may
+/// recurse, or one piece repeated past every count a loop could take (the limits of issue N
+/// must refuse both without a stack overflow, a hang or a flood).
+fn hostile() -> impl Strategy<Value = String> {
+    let opening = prop_oneof![
+        Just("<div class=\"e\">"),
+        Just("<section>"),
+        Just("["),
+        Just("{\"@graph\":["),
+        Just("{\"a\":"),
+        Just("BEGIN:VEVENT\r\n"),
+        Just("BEGIN:VCALENDAR\r\n"),
+        Just("<li id=\"list-2025-07-30\" class=\"mc-events\"><ul class=\"mc-list\">"),
+        Just("<div class=\"sugar-calendar-block__event-cell\">"),
+    ];
+    let repeated = prop_oneof![
+        Just(
+            "BEGIN:VEVENT\r\nUID:x\r\nDTSTART;VALUE=DATE:20250729\r\nDTEND;VALUE=DATE:20250808\r\nSUMMARY:T\r\nEND:VEVENT\r\n"
+        ),
+        Just("RDATE:20250730T120000Z\r\n"),
+        Just("EXDATE:20250730T120000Z,20250731T120000Z\r\n"),
+        Just(
+            "<div class=\"food-truck-day\"><div class='lunch-truck-info'><h4>Wed 07.30</h4><div class='truck'>T</div></div></div>"
+        ),
+        Just("{\"title\":\"T\",\"startDate\":1753900000000},"),
+        Just("Food Truck,Dinner: T\n"),
+        Just(
+            "<script type=\"application/ld+json\">{\"@type\":\"FoodEvent\",\"name\":\"T\",\"startDate\":\"2025-07-30\"}</script>"
+        ),
+    ];
+    prop_oneof![
+        (opening, 300usize..60_000).prop_map(|(o, n)| format!(
+            "BEGIN:VCALENDAR\r\n<html><body>{}",
+            o.repeat(n)
+        )),
+        (repeated, 1_000usize..30_000).prop_map(|(r, n)| format!(
+            "BEGIN:VCALENDAR\r\n[{}BEGIN:VEVENT\r\nUID:x\r\nDTSTART:20250730T120000Z\r\nRRULE:FREQ=DAILY\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+            r.repeat(n)
+        )),
+    ]
+}
+
 fn input() -> impl Strategy<Value = String> {
-    prop_oneof![any::<String>(), shaped()]
+    prop_oneof![4 => any::<String>(), 4 => shaped(), 1 => hostile()]
 }
 
 // proptest's default configuration: 256 cases per target, or PROPTEST_CASES (the bench's long
@@ -111,7 +153,7 @@ proptest! {
     #[test]
     fn squarespace_never_panics(body in input(), c in ctx_any()) {
         let _ = squarespace::parse_month(&body, &c);
-        let _ = squarespace::collection_id(&body);
+        let _ = squarespace::collection_id(&body, &c.budget);
     }
 
     #[test]

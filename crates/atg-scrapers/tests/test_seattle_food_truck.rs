@@ -37,16 +37,21 @@ fn reply_shapes() {
     assert!(
         parse(r#"{"events":"nope"}"#, &c)
             .unwrap_err()
-            .0
+            .message
             .contains("not a list")
     );
     assert!(
         parse("[1,2]", &c)
             .unwrap_err()
-            .0
+            .message
             .contains("not a JSON object")
     );
-    assert!(parse("<html>", &c).unwrap_err().0.contains("not JSON"));
+    assert!(
+        parse("<html>", &c)
+            .unwrap_err()
+            .message
+            .contains("not JSON")
+    );
 }
 
 #[test]

@@ -1,3 +1,4 @@
+use atg_scrapers::Budget;
 use atg_scrapers::sources::squarespace::{collection_id, parse_month};
 
 use crate::support::*;
@@ -6,7 +7,7 @@ use crate::support::*;
 fn collection_id_from_the_real_page() {
     let page = fixture("original/html/bale_breaker_sample.html");
     assert_eq!(
-        collection_id(&page).as_deref(),
+        collection_id(&page, &Budget::default()).unwrap().as_deref(),
         Some("61328af17400707612fccbc6")
     );
 }
@@ -14,10 +15,21 @@ fn collection_id_from_the_real_page() {
 #[test]
 fn collection_id_from_block_json_script_or_nowhere() {
     let block = r#"<div class="calendar-block" data-block-json="{&quot;collectionId&quot;:&quot;test123&quot;}"></div>"#;
-    assert_eq!(collection_id(block).as_deref(), Some("test123"));
+    assert_eq!(
+        collection_id(block, &Budget::default()).unwrap().as_deref(),
+        Some("test123")
+    );
     let script = r#"<script>var x = {"collectionId":"script456"};</script>"#;
-    assert_eq!(collection_id(script).as_deref(), Some("script456"));
-    assert_eq!(collection_id("<html><body>nothing</body></html>"), None);
+    assert_eq!(
+        collection_id(script, &Budget::default())
+            .unwrap()
+            .as_deref(),
+        Some("script456")
+    );
+    assert_eq!(
+        collection_id("<html><body>nothing</body></html>", &Budget::default()).unwrap(),
+        None
+    );
 }
 
 #[test]
@@ -66,13 +78,13 @@ fn bad_replies_are_parse_errors_and_empty_is_no_events() {
     assert!(
         parse_month("<html>oops</html>", &c)
             .unwrap_err()
-            .0
+            .message
             .contains("not JSON")
     );
     assert!(
         parse_month(r#"{"items":[]}"#, &c)
             .unwrap_err()
-            .0
+            .message
             .contains("not a JSON array")
     );
 }

@@ -125,7 +125,7 @@ fn hivey_shapes() {
     assert!(
         parse_hivey("<html>", &[], &c)
             .unwrap_err()
-            .0
+            .message
             .contains("not JSON")
     );
 }

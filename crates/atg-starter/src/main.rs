@@ -77,20 +77,22 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<u8> {
     let mut settings = TemporalSettings::from_process_env();
     if let Some(addr) = cli.temporal_address.as_deref() {
-        eprintln!(
-            "⚠️  --temporal-address is deprecated and will be removed: set TEMPORAL_ADDRESS={addr} instead"
-        );
+        eprintln!("⚠️  --temporal-address is deprecated and will be removed in a future version.");
+        eprintln!("⚠️  Set TEMPORAL_ADDRESS={addr} in the environment (or .env) instead.");
         settings.address = addr.to_string();
     }
     settings
         .validate()
         .map_err(|e| anyhow::anyhow!("Configuration validation failed: {e}"))?;
+    eprintln!("✅ Configuration validation passed");
+    eprintln!("{}", settings.connecting_block());
     if let Some(d) = cli.as_of.as_deref() {
         around_the_grounds::core::parse_as_of(d).map_err(|e| anyhow::anyhow!("--as-of {e}"))?;
     }
     let client = settings
         .connect(&format!("atg-starter@{}", std::process::id()))
         .await?;
+    eprintln!("✅ Connected to Temporal successfully");
     let params = WorkflowParams {
         config_path: cli.config.clone(),
         deploy: cli.deploy,
@@ -108,6 +110,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
         .workflow_id
         .clone()
         .unwrap_or_else(|| workflow_id(chrono::Utc::now()));
+    eprintln!("🚀 Starting workflow: {id}");
     let (started, result) = start(&client, &settings.task_queue, &id, params, !cli.no_wait).await?;
     let link = ui_link(
         &settings,

@@ -50,10 +50,12 @@ fn spawn_worker(server: &TestServer, q: &str) -> WorkerThread {
         WorkerSettings {
             task_queue: q.into(),
             // Every config these tests name is in the temporary directory.
-            trust: atg_workflows::activities::WorkerTrust {
-                config_dir: Some(std::env::temp_dir()),
-                ..Default::default()
-            },
+            activities: atg_workflows::activities::ActivitySettings::for_test(
+                atg_workflows::activities::WorkerTrust {
+                    config_dir: Some(std::env::temp_dir()),
+                    ..Default::default()
+                },
+            ),
             ..WorkerSettings::default()
         },
     )
@@ -139,8 +141,18 @@ async fn the_starter_prints_the_result_and_exits_0_2_or_1() {
         out.contains("⚠️  1 errors occurred:\n   • Obec Brewing: Network Error"),
         "{out}"
     );
+    // Two lines, as the original warned.
+    assert_eq!(
+        err.lines()
+            .filter(|l| l.starts_with("⚠️  ")
+                && (l.contains("--temporal-address") || l.contains("TEMPORAL_ADDRESS=")))
+            .count(),
+        2,
+        "{err}"
+    );
+    assert!(err.contains("🚀 Starting workflow: "), "{err}");
     assert!(
-        err.contains("--temporal-address is deprecated") && err.contains("set TEMPORAL_ADDRESS="),
+        err.contains("✅ Connected to Temporal successfully"),
         "{err}"
     );
 
@@ -204,11 +216,21 @@ async fn the_starter_fails_in_one_line_without_a_server() {
     let port = free_port();
     let (code, _, err) = starter(&format!("127.0.0.1:{port}"), "q", &[]).await;
     assert_eq!(code, 1);
+    // The original's start-up lines, then the one line that says what went wrong.
     assert!(
-        err.starts_with("❌ Starter failed: cannot reach the Temporal server at 127.0.0.1:"),
+        err.starts_with("✅ Configuration validation passed\n🔗 Connecting to Temporal server:\n   Address: 127.0.0.1:"),
         "{err}"
     );
-    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    let last = err.trim().lines().last().unwrap();
+    assert!(
+        last.starts_with("❌ Starter failed: cannot reach the Temporal server at 127.0.0.1:"),
+        "{err}"
+    );
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("❌")).count(),
+        1,
+        "{err}"
+    );
     let out = tokio::process::Command::new(starter_bin())
         .env("TEMPORAL_TLS_CERT", "/x.pem")
         .output()

@@ -320,6 +320,30 @@ impl TemporalSettings {
         }
     }
 
+    /// The original's "connecting" block, for people (stderr): address, namespace, task queue,
+    /// mode, the API key masked, and how the connection authenticates.
+    pub fn connecting_block(&self) -> String {
+        let mut lines = vec![
+            "🔗 Connecting to Temporal server:".to_string(),
+            format!("   Address: {}", self.address),
+            format!("   Namespace: {}", self.namespace),
+            format!("   Task Queue: {}", self.task_queue),
+            format!("   Mode: {}", self.mode()),
+        ];
+        if let Some(key) = &self.api_key {
+            lines.push(format!("   API Key: {}", key.masked()));
+        }
+        lines.push(format!(
+            "   Authentication: {}",
+            match self.auth_method() {
+                AuthMethod::ApiKey => "API key (TLS)",
+                AuthMethod::Mtls => "mTLS client certificate",
+                AuthMethod::None => "none",
+            }
+        ));
+        lines.join("\n")
+    }
+
     /// `Local development (no authentication)` for the default local address.
     pub fn mode(&self) -> &'static str {
         if self.address == DEFAULT_ADDRESS && self.auth_method() == AuthMethod::None {

@@ -105,7 +105,7 @@ pub struct WebSite {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WebTruck {
     pub name: String,
-    /// `events-truck-<slug>.ics`.
+    /// `events-truck-<slug>-<hash>.ics` ([`crate::ics::truck_feed_name`]).
     pub feed: String,
 }
 

@@ -17,24 +17,46 @@ pub fn brewery_feed_name(key: &str) -> String {
     format!("events-{}.ics", atg_core::key_slug(key))
 }
 
-/// `events-truck-<slug>.ics`: the feed of one truck, wherever it parks. The slug is the name's
-/// letters and digits (`Tacos & Beer` → `tacos-beer`), or a hash of a name that has none.
+/// How many characters of a truck's name its feed's file name keeps.
+pub const TRUCK_SLUG_CHARS: usize = 40;
+
+/// `events-truck-<slug>-<hash>.ics`: the feed of one truck, wherever it parks. The slug is the
+/// name's ASCII letters and digits, lower-cased, other runs as `-` (`Tacos & Beer` →
+/// `tacos-beer`), at most [`TRUCK_SLUG_CHARS`] of them; the hash (8 hex digits of SHA-256) is
+/// of the whole name lower-cased with its punctuation folded, so names that differ only in
+/// case or punctuation share a feed, any other two names never do, and the file name is
+/// bounded and unique on a case-insensitive file system whatever a page calls a truck.
 pub fn truck_feed_name(vendor: &str) -> String {
+    let mut folded = String::new();
+    for c in vendor.chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            folded.push(c);
+        } else if !folded.is_empty() && !folded.ends_with('-') {
+            folded.push('-');
+        }
+    }
+    let folded = folded.trim_end_matches('-');
     let mut slug = String::new();
-    for c in vendor.chars() {
+    for c in folded.chars() {
+        if slug.len() >= TRUCK_SLUG_CHARS {
+            break;
+        }
         if c.is_ascii_alphanumeric() {
-            slug.push(c.to_ascii_lowercase());
+            slug.push(c);
         } else if !slug.is_empty() && !slug.ends_with('-') {
             slug.push('-');
         }
     }
     let slug = slug.trim_end_matches('-');
+    let hash: String = Sha256::digest(folded.as_bytes())
+        .iter()
+        .take(4)
+        .map(|b| format!("{b:02x}"))
+        .collect();
     if slug.is_empty() {
-        let h = Sha256::digest(vendor.trim().as_bytes());
-        let hex: String = h.iter().take(4).map(|b| format!("{b:02x}")).collect();
-        format!("events-truck-{hex}.ics")
+        format!("events-truck-{hash}.ics")
     } else {
-        format!("events-truck-{slug}.ics")
+        format!("events-truck-{slug}-{hash}.ics")
     }
 }
 

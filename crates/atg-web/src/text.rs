@@ -103,6 +103,7 @@ mod tests {
             kind: ErrorKind::ParserError,
             message: "x".into(),
             retryable: false,
+            limit: None,
         }
     }
 

@@ -93,6 +93,7 @@ pub fn errors() -> Vec<ScrapeError> {
         kind: ErrorKind::HttpStatus,
         message: "HTTP 500 from http://x".into(),
         retryable: true,
+        limit: None,
     };
     vec![
         e("wheelie-pop", "Wheelie Pop Brewing"),

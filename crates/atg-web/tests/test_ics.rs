@@ -1,6 +1,6 @@
 use std::collections::HashSet;
 
-use atg_web::ics::render_calendar;
+use atg_web::ics::{TRUCK_SLUG_CHARS, render_calendar, truck_feed_name};
 use atg_web::render_site;
 use icalendar::{Calendar, CalendarComponent, Component, DatePerhapsTime};
 
@@ -140,7 +140,7 @@ fn the_site_has_the_page_data_and_one_feed_per_brewery() {
     );
     let owl = files
         .iter()
-        .find(|f| f.path == "events-truck-night-owl-tacos-etc.ics")
+        .find(|f| f.path == truck_feed_name("Night Owl; Tacos, Etc."))
         .unwrap();
     let owl_bytes = owl.bytes().unwrap();
     let owl_text = std::str::from_utf8(&owl_bytes).unwrap();
@@ -156,7 +156,7 @@ fn the_site_has_the_page_data_and_one_feed_per_brewery() {
             .filter_map(|e| e.get_uid().map(str::to_string))
             .collect::<Vec<_>>()
     };
-    let owl_uids = uids("events-truck-night-owl-tacos-etc.ics");
+    let owl_uids = uids(&truck_feed_name("Night Owl; Tacos, Etc."));
     assert_eq!(owl_uids.len(), 1);
     assert!(uids("events.ics").contains(&owl_uids[0]));
     assert!(uids("events-stoup-ballard.ics").contains(&owl_uids[0]));
@@ -219,4 +219,35 @@ fn feeds_from_data_json_alone_are_the_feeds_from_the_events() {
         (e.brewery_key.as_str(), e.vendor.as_str()),
         ("stoup-brewing-ballard", "Woodshop BBQ")
     );
+}
+
+#[test]
+fn a_trucks_feed_name_is_bounded_and_its_own_on_any_file_system() {
+    let owl = truck_feed_name("Night Owl; Tacos, Etc.");
+    assert!(
+        owl.starts_with("events-truck-night-owl-tacos-etc-"),
+        "{owl}"
+    );
+    assert_eq!(owl.len(), "events-truck-night-owl-tacos-etc-".len() + 8 + 4);
+    // Case and punctuation do not make another truck; another name always does.
+    assert_eq!(truck_feed_name("NIGHT OWL: tacos etc"), owl);
+    assert_ne!(truck_feed_name("Night Owl Tacos"), owl);
+    // Three hundred letters make a name of at most 40 of them and a hash; two long names that
+    // differ only past the slug still have feeds of their own.
+    let long = "x".repeat(300);
+    let a = truck_feed_name(&long);
+    let b = truck_feed_name(&format!("{long}y"));
+    assert!(
+        a.len() <= "events-truck-".len() + TRUCK_SLUG_CHARS + 1 + 8 + 4,
+        "{a}"
+    );
+    assert_ne!(a, b);
+    assert_eq!(a.to_lowercase(), a);
+    // A name without a letter or digit a file may carry: the hash alone.
+    let thai = truck_feed_name("ครัวไทย");
+    assert!(
+        thai.starts_with("events-truck-") && thai.len() == "events-truck-".len() + 8 + 4,
+        "{thai}"
+    );
+    assert_ne!(thai, truck_feed_name("ครัว"));
 }

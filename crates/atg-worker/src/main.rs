@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use around_the_grounds::cli::{self, LogFormat};
 use atg_temporal_config::TemporalSettings;
-use atg_workflows::activities::WorkerTrust;
+use atg_workflows::activities::ActivitySettings;
 use atg_workflows::health;
-use atg_workflows::worker::{WorkerRuntime, WorkerSettings, build_worker, run_until_signal};
+use atg_workflows::worker::{WorkerRuntime, WorkerSettings, build_workers, run_until_signal};
 use clap::Parser;
 
 /// Run the Around the Grounds Temporal worker.
@@ -92,10 +92,23 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    // Lines for people on stderr, as the original printed them; `--log-format json` keeps
+    // only the structured log.
+    let people = cli.log_format != LogFormat::Json;
+    let say = |line: &str| {
+        if people {
+            eprintln!("{line}");
+        }
+    };
+    let env = |k: &str| std::env::var(k).ok();
     let settings = TemporalSettings::from_process_env();
     settings
         .validate()
         .map_err(|e| anyhow::anyhow!("❌ Configuration validation failed: {e}"))?;
+    // Every setting the activities use, read and checked now: a bad key stops the worker here.
+    let activities = ActivitySettings::from_env(env)?;
+    say("✅ Configuration validation passed");
+    say(&settings.connecting_block());
     tracing::info!(
         mode = settings.mode(),
         "connecting to Temporal: {}",
@@ -116,29 +129,48 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let client = settings
         .connect_with_wait(&identity, Duration::from_secs(cli.connect_wait))
         .await?;
+    say(&format!("✅ Connected to Temporal at {}", settings.address));
+    if !activities.seal.is_shared() {
+        tracing::warn!(
+            "results are sealed with a key of this worker alone: set the same ATG_RESULT_KEY on every worker of a fleet (docs/TEMPORAL.md)"
+        );
+    }
     let worker_settings = WorkerSettings {
         task_queue: settings.task_queue.clone(),
+        own_task_queue: env("ATG_OWN_TASK_QUEUE").filter(|q| !q.trim().is_empty()),
         max_concurrent_activities: usize::from(cli.max_concurrent_activities),
         max_cached_workflows: usize::from(cli.max_cached_workflows),
         graceful_shutdown: Duration::from_secs(cli.shutdown_grace),
-        trust: WorkerTrust::from_env(|k| std::env::var(k).ok()),
+        activities,
         ..WorkerSettings::default()
     };
     tracing::info!(
         "what workflows may choose: {}",
-        worker_settings.trust.summary()
+        worker_settings.activities.trust.summary()
     );
-    let worker = build_worker(&runtime, client, &worker_settings)?;
+    say("🔧 Starting Temporal worker for food truck workflows...");
+    let [main_queue, own_queue] = worker_settings.queues();
+    let workers = build_workers(&runtime, client, &worker_settings)?;
     let _health = match cli.health_addr {
         Some(addr) => Some(health::serve(addr).await?),
         None => None,
     };
+    say(&format!(
+        "📋 Task queue: {main_queue} (this version's own steps: {own_queue})"
+    ));
+    say(&format!(
+        "💼 Max workers: {}",
+        worker_settings.max_concurrent_activities
+    ));
+    say("Worker ready to process tasks!");
     tracing::info!(
-        task_queue = %worker_settings.task_queue,
+        task_queue = %main_queue,
+        own_task_queue = %own_queue,
         max_concurrent_activities = worker_settings.max_concurrent_activities,
         "worker ready: polling for food-truck workflows"
     );
-    run_until_signal(worker).await?;
+    run_until_signal(workers).await?;
+    say("🛑 Worker stopped");
     tracing::info!("worker stopped");
     Ok(())
 }

@@ -8,11 +8,14 @@ use atg_deploy::RepositoryPolicy;
 use atg_scrapers::testkit::Mirror;
 use atg_temporal_config::TemporalSettings;
 use atg_workflows::WorkflowParams;
-use atg_workflows::activities::WorkerTrust;
+use atg_workflows::activities::{ActivitySettings, WorkerTrust};
 use atg_workflows::worker::{WorkerSettings, WorkerThread};
 use temporalio_client::Client;
 
 pub const WORKER_BIN: &str = env!("CARGO_BIN_EXE_atg-worker");
+
+/// The result key of test workers, in process and as processes.
+pub const TEST_RESULT_KEY: &str = "a test key that is long enough";
 
 /// The `temporal` CLI: `TEMPORAL_CLI`, the project-local copy (`.ci/run` and `cargo xtask
 /// dev-server` install it), or `PATH`.
@@ -89,7 +92,7 @@ pub async fn spawn_worker_trusting(
     trust: WorkerTrust,
 ) -> (impl FnOnce() + use<>, Stopped) {
     let settings = WorkerSettings {
-        trust,
+        activities: ActivitySettings::for_test(trust),
         ..WorkerSettings::default()
     };
     let (stop, stopped, _) = spawn_worker_with(server, task_queue, settings).await;
@@ -152,6 +155,8 @@ pub fn spawn_worker_process<V: AsRef<std::ffi::OsStr>>(
         .env_remove("GITHUB_TOKEN")
         .env_remove("ATG_CONFIG_DIR")
         .env_remove("ATG_ALLOWED_REPOSITORIES")
+        // The fleet's key, as in-process test workers have it (`ActivitySettings::for_test`).
+        .env("ATG_RESULT_KEY", TEST_RESULT_KEY)
         .envs(env.iter().map(|(k, v)| (k, v)))
         .env_remove("RUST_LOG")
         .stdin(Stdio::null())

@@ -63,7 +63,7 @@ fn scrapes(events: &[Value]) -> (Scheduled, Completed) {
         let Some(a) = e["attributes"].get("ActivityTaskScheduledEventAttributes") else {
             continue;
         };
-        if a["activity_type"]["name"] != "scrape_breweries" {
+        if a["activity_type"]["name"] != "scrape_range" {
             continue;
         }
         let data = a["input"]["payloads"][0]["data"].as_str().unwrap();
@@ -73,11 +73,13 @@ fn scrapes(events: &[Value]) -> (Scheduled, Completed) {
                 .unwrap(),
         )
         .unwrap();
-        // A city-sized run: one brewery a scrape.
-        assert_eq!(input["breweries"].as_array().unwrap().len(), 1);
+        // A city-sized run: one brewery a scrape, named by its place in the list (`b-N` is
+        // the N-th), never by its address.
+        assert_eq!(input["count"], 1, "{input}");
+        assert!(input.get("breweries").is_none(), "{input}");
         scheduled.push((
             e["event_id"].as_i64().unwrap(),
-            input["breweries"][0]["key"].as_str().unwrap().to_string(),
+            format!("b-{}", input["first"]),
         ));
     }
     let mut completed = Vec::new();

@@ -9,6 +9,8 @@ use atg_workflows::starter::start;
 use atg_workflows::worker::WorkerSettings;
 use serde_json::Value;
 
+use atg_workflows::activities::ActivitySettings;
+
 use crate::support::*;
 
 fn json(text: &str) -> Value {
@@ -116,7 +118,7 @@ async fn a_brewery_silent_for_three_runs_is_counted_in_the_workers_metrics() {
     let repo = bare_repo(tmp.path());
     let config = write_config(tmp.path(), &calendars.config());
     let settings = WorkerSettings {
-        trust: trusting(&[&repo]),
+        activities: ActivitySettings::for_test(trusting(&[&repo])),
         metrics_addr: Some("127.0.0.1:0".parse().unwrap()),
         ..WorkerSettings::default()
     };

@@ -1,25 +1,31 @@
 //! The activities: a few lines of (de)serialisation around one library call each, and the
 //! mapping of that call's error to a Temporal failure type. No schedule logic lives here.
+//!
+//! Activities do not trust their inputs: anyone who can write to the namespace can start one
+//! on its own or complete one with a result of their making (docs/TEMPORAL.md, "Trust"). So
+//! every address a scrape fetches comes from the worker's own configuration (an input names
+//! breweries, never where they are), the publish step reads the schedule only from this run's
+//! own sealed results ([`crate::seal`]), and the original's `deploy_to_git`, which publishes
+//! whatever `data.json` it is handed, does so only when the operator opts in.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use around_the_grounds::ai_client::{AiClient, HaikuPrompt, VisionCache, generate_haiku};
+use around_the_grounds::ai_client::{AiClient, AiSettings, HaikuPrompt, VisionCache};
 use around_the_grounds::core::{
-    Brewery, BreweryConfig, BreweryRef, Clock, FoodTruckEvent, Schedule, SiteInfo, SiteRef,
+    Brewery, BreweryConfig, BreweryRef, Clock, ErrorKind, FoodTruckEvent, Limit, Schedule,
+    ScrapeError, SiteInfo, SiteList, SiteRef,
 };
-use around_the_grounds::deploy::{GitSettings, RepositoryPolicy};
+use around_the_grounds::deploy::{DeployEnv, GitSettings, RepositoryPolicy, SettingsError};
 use around_the_grounds::scrapers::{Coordinator, ScrapeOptions};
 use around_the_grounds::web::WebData;
 use around_the_grounds::{PublishError, Published, Site, Target};
 use futures::FutureExt;
 use sha2::{Digest, Sha256};
-use temporalio_client::{
-    Client, NamespacedClient, WorkflowExecutionInfo, WorkflowGetResultOptions,
-};
 use temporalio_common::telemetry::metrics::{
     CoreMeter, Counter, MetricKeyValue, MetricParameters, NewAttributes,
 };
@@ -27,9 +33,12 @@ use temporalio_macros::activities;
 use temporalio_sdk::ApplicationFailure;
 use temporalio_sdk::activities::{ActivityContext, ActivityError};
 
+use crate::history;
+use crate::seal::{RunRef, SealKey, Sealed};
 use crate::types::{
-    DeployInput, ErrorDict, HaikuInput, PartInput, PartRun, PlanInput, PublishInput, PublishReport,
-    RunPlan, ScheduleSource, ScrapeChunk, ScrapeInput, ScrapeResult, VisionInput, WebDataInput,
+    DeployInput, ErrorDict, HaikuInput, HaikuRequest, PartInput, Plan, PlanInput, PlanRequest,
+    PublishInput, PublishRequest, RangeResult, RunPlan, ScrapeChunk, ScrapeInput, ScrapeRange,
+    ScrapeResult, VisionInput, WebDataInput,
 };
 
 /// Failure types the workflow's retry policies know.
@@ -39,6 +48,9 @@ pub mod failure_type {
     pub const TRANSIENT: &str = "TransientError";
     pub const DEPLOY_SETTINGS: &str = "DeploySettingsError";
     pub const DEPLOY: &str = "DeployError";
+    /// A result that is not this fleet's (a forged completion), or a step asked for outside a
+    /// run: never retried.
+    pub const UNTRUSTED: &str = "UntrustedInput";
 }
 
 /// What the worker's operator decided, and a workflow's input cannot change: which directory
@@ -81,62 +93,235 @@ impl WorkerTrust {
     }
 }
 
+/// Everything the activities need from the worker's environment, read once at start-up (a bad
+/// value stops the worker there, in one line).
+#[derive(Debug, Clone)]
+pub struct ActivitySettings {
+    pub trust: WorkerTrust,
+    /// How breweries are scraped (`ATG_MAX_EVENTS_PER_BREWERY`, …).
+    pub scrape: ScrapeOptions,
+    /// The AI (`ANTHROPIC_API_KEY`, …); none: no names from logos, no haiku.
+    pub ai: Option<AiSettings>,
+    pub haiku_prompt: HaikuPrompt,
+    /// Where the names read from logos are kept between runs.
+    pub vision_cache: Option<PathBuf>,
+    /// `ATG_VISION_MAX_PER_RUN`.
+    pub vision_max_per_run: usize,
+    /// `ATG_PAYLOAD_BUDGET`: the most bytes one activity's result may carry.
+    pub payload_budget: usize,
+    /// The fleet's key for sealing results (`ATG_RESULT_KEY`).
+    pub seal: SealKey,
+    /// `ATG_LEGACY_ACTIVITIES=on`: the original's `deploy_to_git` publishes what it is given.
+    pub legacy_activities: bool,
+    /// The deploy variables, as they were at start-up.
+    pub deploy: DeployEnv,
+}
+
+/// What one activity's result may carry unless `ATG_PAYLOAD_BUDGET` says otherwise: half of
+/// Temporal's 2 MB payload limit.
+pub const DEFAULT_PAYLOAD_BUDGET: usize = 1024 * 1024;
+
+/// Why the worker's settings cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("{var}: {detail}")]
+    Invalid { var: &'static str, detail: String },
+    #[error(transparent)]
+    Deploy(#[from] SettingsError),
+    #[error(transparent)]
+    Seal(#[from] crate::seal::SealKeyError),
+}
+
+impl ActivitySettings {
+    /// Reads and checks the worker's environment through `env`.
+    pub fn from_env(env: impl Fn(&str) -> Option<String>) -> Result<Self, StartError> {
+        let number =
+            |var: &'static str, default: u64, range: std::ops::RangeInclusive<u64>| match env(var)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+            {
+                None => Ok(default),
+                Some(v) => v
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| range.contains(n))
+                    .ok_or_else(|| StartError::Invalid {
+                        var,
+                        detail: format!(
+                            "{v:?} is not a number from {} to {}",
+                            range.start(),
+                            range.end()
+                        ),
+                    }),
+            };
+        let defaults = around_the_grounds::scrapers::Limits::default();
+        let mut scrape = ScrapeOptions::default();
+        scrape.limits.events_per_week = number(
+            "ATG_MAX_EVENTS_PER_BREWERY",
+            defaults.events_per_week,
+            1..=1_000_000,
+        )?;
+        scrape.limits.vendors_per_week = number(
+            "ATG_MAX_VENDORS_PER_BREWERY",
+            defaults.vendors_per_week,
+            1..=1_000_000,
+        )?;
+        let legacy = match env("ATG_LEGACY_ACTIVITIES").as_deref().map(str::trim) {
+            None | Some("" | "off" | "0" | "false") => false,
+            Some("on" | "1" | "true") => true,
+            Some(other) => {
+                return Err(StartError::Invalid {
+                    var: "ATG_LEGACY_ACTIVITIES",
+                    detail: format!("{other:?} is not on or off"),
+                });
+            }
+        };
+        Ok(Self {
+            trust: WorkerTrust::from_env(&env),
+            scrape,
+            ai: AiSettings::from_env(&env),
+            haiku_prompt: HaikuPrompt::from_env(&env),
+            vision_cache: VisionCache::default_path(&env),
+            vision_max_per_run: usize::try_from(number(
+                "ATG_VISION_MAX_PER_RUN",
+                around_the_grounds::ai::DEFAULT_VISION_MAX_PER_RUN as u64,
+                0..=10_000,
+            )?)
+            .unwrap_or(usize::MAX),
+            payload_budget: usize::try_from(number(
+                "ATG_PAYLOAD_BUDGET",
+                DEFAULT_PAYLOAD_BUDGET as u64,
+                16 * 1024..=1536 * 1024,
+            )?)
+            .unwrap_or(DEFAULT_PAYLOAD_BUDGET),
+            seal: SealKey::from_env(&env)?,
+            legacy_activities: legacy,
+            deploy: DeployEnv::read(&env)?,
+        })
+    }
+
+    /// Settings for a test or a tool: nothing from the environment, `trust` as given.
+    pub fn for_test(trust: WorkerTrust) -> Self {
+        Self {
+            trust,
+            scrape: ScrapeOptions::default(),
+            ai: None,
+            haiku_prompt: HaikuPrompt::default(),
+            vision_cache: None,
+            vision_max_per_run: around_the_grounds::ai::DEFAULT_VISION_MAX_PER_RUN,
+            payload_budget: DEFAULT_PAYLOAD_BUDGET,
+            seal: SealKey::from_bytes(b"a test key that is long enough"),
+            legacy_activities: false,
+            deploy: DeployEnv::default(),
+        }
+    }
+}
+
 /// The worker's own metric: publishes in which a brewery was flagged (it had trucks and has
 /// listed none for its site's `stale_after` runs), by `site` and `brewery`.
 pub const STALE_METRIC: &str = "atg_stale_breweries_total";
+/// Scrapes that went over a limit on untrusted input, by `site`, `brewery` and `limit`.
+pub const BUDGET_METRIC: &str = "atg_budget_hits_total";
 
-/// What the activities share: one HTTP client for every scrape, the AI client when a key is
-/// configured, the vision cache, and the worker's metrics.
-pub struct FoodTruckActivities {
-    /// Made on first use, so an idle worker holds no HTTP client (nor its TLS roots).
-    coordinator: std::sync::OnceLock<Coordinator>,
-    scrape_options: ScrapeOptions,
-    ai: Option<AiClient>,
-    vision_cache: tokio::sync::Mutex<VisionCache>,
-    trust: WorkerTrust,
-    /// [`STALE_METRIC`], when the worker serves metrics.
-    stale: Option<(Arc<dyn CoreMeter>, Counter)>,
-    /// One configuration read at a time: the parts of a split run all read theirs at once,
-    /// and a region's list is megabytes.
-    config_reads: tokio::sync::Semaphore,
+/// The longest a configuration read may hold the one read permit: a file that never ends (a
+/// FIFO swapped in, a stuck network file system) fails that run, never the next.
+pub const CONFIG_READ_DEADLINE: Duration = Duration::from_secs(10);
+
+/// A configuration loaded, with the files it came from as they were then.
+#[derive(Debug)]
+struct Loaded {
+    stamp: Vec<around_the_grounds::core::FileStamp>,
+    sites: Arc<SiteList>,
+}
+
+/// The activities, registered on each of a worker's task queues: cheap to clone, every clone
+/// sharing one [`Activities`].
+#[derive(Clone)]
+pub struct FoodTruckActivities(Arc<Activities>);
+
+impl std::ops::Deref for FoodTruckActivities {
+    type Target = Activities;
+    fn deref(&self) -> &Activities {
+        &self.0
+    }
 }
 
 impl FoodTruckActivities {
     /// A request is retried as the CLI retries it (the fetcher's transient-failure policy,
     /// inside the scrape's deadline); Temporal retries an activity that did not finish.
     /// `meter`: the worker's metrics (its Prometheus endpoint), if any.
-    pub fn new(trust: WorkerTrust, meter: Option<Arc<dyn CoreMeter>>) -> Self {
-        let env = |k: &str| std::env::var(k).ok();
-        let stale = meter.map(|m| {
-            let counter = m.counter(
-                MetricParameters::builder()
-                    .name(STALE_METRIC)
-                    .description("Publishes in which a brewery that had trucks had listed none for its site's stale_after runs")
-                    .build(),
-            );
-            (m, counter)
+    pub fn new(settings: ActivitySettings, meter: Option<Arc<dyn CoreMeter>>) -> Self {
+        Self(Arc::new(Activities::new(settings, meter)))
+    }
+}
+
+/// What the activities share: one HTTP client for every scrape, the AI client when a key is
+/// configured, the vision cache, the worker's metrics and its recent configurations.
+pub struct Activities {
+    /// Made on first use, so an idle worker holds no HTTP client (nor its TLS roots).
+    coordinator: std::sync::OnceLock<Coordinator>,
+    settings: ActivitySettings,
+    ai: Option<AiClient>,
+    vision_cache: tokio::sync::Mutex<VisionCache>,
+    metrics: Option<Metrics>,
+    /// One configuration read at a time: the parts of a split run all read theirs at once,
+    /// and a region's list is megabytes.
+    config_reads: tokio::sync::Semaphore,
+    /// The configurations read lately, by `config_path`: every scrape of a run reads the one
+    /// its plan read, and a file is parsed again only when it changed.
+    configs: Mutex<HashMap<Option<String>, Arc<Loaded>>>,
+}
+
+struct Metrics {
+    meter: Arc<dyn CoreMeter>,
+    stale: Counter,
+    budget: Counter,
+}
+
+impl Activities {
+    fn new(settings: ActivitySettings, meter: Option<Arc<dyn CoreMeter>>) -> Self {
+        let metrics = meter.map(|m| {
+            let counter = |name: &'static str, description: &'static str| {
+                m.counter(
+                    MetricParameters::builder()
+                        .name(name)
+                        .description(description)
+                        .build(),
+                )
+            };
+            Metrics {
+                stale: counter(
+                    STALE_METRIC,
+                    "Publishes in which a brewery that had trucks had listed none for its site's stale_after runs",
+                ),
+                budget: counter(
+                    BUDGET_METRIC,
+                    "Scrapes refused for going over a limit on untrusted input",
+                ),
+                meter: m,
+            }
         });
+        let ai = settings.ai.clone().and_then(|s| AiClient::new(s).ok());
         Self {
             coordinator: std::sync::OnceLock::new(),
-            scrape_options: ScrapeOptions::default(),
-            ai: AiClient::from_process_env(),
-            vision_cache: tokio::sync::Mutex::new(VisionCache::open(VisionCache::default_path(
-                env,
-            ))),
-            trust,
-            stale,
+            vision_cache: tokio::sync::Mutex::new(VisionCache::open(settings.vision_cache.clone())),
+            ai,
+            settings,
+            metrics,
             config_reads: tokio::sync::Semaphore::new(1),
+            configs: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Counts a flagged brewery of `site`.
-    fn count_stale(&self, site: &str, brewery: &str) {
-        if let Some((meter, counter)) = &self.stale {
-            let labels = meter.new_attributes(NewAttributes::new(vec![
-                MetricKeyValue::new("site", site.to_string()),
-                MetricKeyValue::new("brewery", brewery.to_string()),
-            ]));
-            counter.add(1, &labels);
+    fn count(&self, which: impl Fn(&Metrics) -> &Counter, labels: Vec<(&str, String)>) {
+        if let Some(m) = &self.metrics {
+            let labels = m.meter.new_attributes(NewAttributes::new(
+                labels
+                    .into_iter()
+                    .map(|(k, v)| MetricKeyValue::new(k, v))
+                    .collect(),
+            ));
+            which(m).add(1, &labels);
         }
     }
 
@@ -145,76 +330,165 @@ impl FoodTruckActivities {
             return Ok(c);
         }
         let c =
-            Coordinator::new(self.scrape_options.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
+            Coordinator::new(self.settings.scrape.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(self.coordinator.get_or_init(|| c))
     }
 
-    /// The site of the configuration a workflow named (its default site when `site` is
-    /// none), read as the operator allows.
-    async fn config(
-        &self,
-        requested: Option<String>,
-        site: Option<String>,
-    ) -> Result<BreweryConfig, ActivityError> {
-        let dir = self.trust.config_dir.clone();
+    /// The configuration a workflow named (the built-in one when it named none), read as the
+    /// operator allows: inside `ATG_CONFIG_DIR`, regular files only, within
+    /// [`CONFIG_READ_DEADLINE`]; parsed again only when a file of it changed.
+    async fn sites(&self, requested: Option<String>) -> Result<Arc<SiteList>, ActivityError> {
+        let dir = self.settings.trust.config_dir.clone();
+        let refused = |e: String| failure(e, failure_type::CONFIGURATION, true);
+        let cached = self
+            .configs
+            .lock()
+            .ok()
+            .and_then(|c| c.get(&requested).cloned());
+        let stamp_of = {
+            let (requested, dir) = (requested.clone(), dir.clone());
+            move || SiteList::stamp_within(requested.as_deref(), dir.as_deref())
+        };
         let _one_at_a_time = self
             .config_reads
             .acquire()
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        tokio::task::spawn_blocking(move || {
-            around_the_grounds::load_sites_within(requested.as_deref(), dir.as_deref())?
-                .site(site.as_deref())
-                .cloned()
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("config loading stopped: {e}"))?
-        .map_err(|e| failure(e.to_string(), failure_type::CONFIGURATION, true))
+        let read = {
+            let requested = requested.clone();
+            tokio::task::spawn_blocking(move || {
+                let stamp = stamp_of().map_err(|e| e.to_string())?;
+                if let Some(c) = cached.filter(|c| c.stamp == stamp) {
+                    return Ok(c);
+                }
+                let sites =
+                    around_the_grounds::load_sites_within(requested.as_deref(), dir.as_deref())
+                        .map_err(|e| e.to_string())?;
+                Ok::<_, String>(Arc::new(Loaded {
+                    stamp,
+                    sites: Arc::new(sites),
+                }))
+            })
+        };
+        // The permit is let go at the deadline whatever the read is doing.
+        let loaded = match tokio::time::timeout(CONFIG_READ_DEADLINE, read).await {
+            Err(_) => {
+                return Err(refused(format!(
+                    "config_path {:?}: not read within {}s",
+                    requested.as_deref().unwrap_or("(built-in)"),
+                    CONFIG_READ_DEADLINE.as_secs()
+                )));
+            }
+            Ok(joined) => joined
+                .map_err(|e| anyhow::anyhow!("config loading stopped: {e}"))?
+                .map_err(refused)?,
+        };
+        // The hosts of the operator's own configuration are theirs to name, on their network
+        // too (a local mirror).
+        for site in &loaded.sites.sites {
+            for b in &site.breweries {
+                self.settings.scrape.fetch.internal.add_urls(b.urls());
+            }
+        }
+        if let Ok(mut c) = self.configs.lock() {
+            c.insert(requested, loaded.clone());
+        }
+        Ok(loaded.sites.clone())
     }
 
-    /// The schedule a publish is given, fetched from the part workflows' results when it was
-    /// split (their ids come from this run's own workflow code, never from its input).
-    async fn schedule(
+    /// The site `site` of a configuration (its default site when none).
+    async fn config(
         &self,
-        client: &Client,
-        source: ScheduleSource,
-        site: SiteRef,
-        as_of: chrono::NaiveDate,
-    ) -> Result<Schedule, ActivityError> {
-        let runs = match source {
-            ScheduleSource::Inline(s) => return Ok(s),
-            ScheduleSource::Parts(runs) => runs,
-        };
-        let mut parts = Vec::with_capacity(runs.len());
-        for PartRun {
-            workflow_id,
-            run_id,
-        } in runs
-        {
-            let info = WorkflowExecutionInfo::builder()
-                .namespace(client.namespace())
-                .workflow_id(workflow_id.clone())
-                .run_id(run_id)
-                .build();
-            // Read untyped: the part workflow's code is the workflow module's, which calls
-            // these activities; its result is a schedule in the default JSON encoding.
-            let raw = info
-                .bind_untyped(client.clone())
-                .get_result(
-                    WorkflowGetResultOptions::builder()
-                        .follow_runs(false)
-                        .build(),
-                )
-                .await
-                .map_err(|e| anyhow::anyhow!("cannot read the result of {workflow_id}: {e}"))?;
-            let part: Schedule = raw
-                .payloads
-                .first()
-                .and_then(|p| serde_json::from_slice(&p.data).ok())
-                .ok_or_else(|| anyhow::anyhow!("{workflow_id} did not return a schedule"))?;
-            parts.push(part);
+        requested: Option<String>,
+        site: Option<String>,
+    ) -> Result<BreweryConfig, ActivityError> {
+        self.sites(requested)
+            .await?
+            .site(site.as_deref())
+            .cloned()
+            .map_err(|e| failure(e.to_string(), failure_type::CONFIGURATION, true))
+    }
+
+    /// The worker's own entry for the brewery `key`: its built-in configuration's, else one in
+    /// its config directory. What an input says of the brewery (its address) is not used.
+    async fn own_brewery(&self, key: &str) -> Result<(Brewery, SiteInfo), String> {
+        let mut places = vec![None];
+        if self.settings.trust.config_dir.is_some() {
+            places.push(Some(".".to_string()));
         }
-        Ok(Schedule::combine(site, as_of, parts))
+        for place in places {
+            let Ok(sites) = self.sites(place).await else {
+                continue;
+            };
+            for site in &sites.sites {
+                if let Some(b) = site.breweries.iter().find(|b| b.key == key) {
+                    return Ok((b.clone(), site.site.clone()));
+                }
+            }
+        }
+        Err(format!(
+            "brewery {key:?} is not in this worker's configuration (its operator's config directory or built-in list): not scraped"
+        ))
+    }
+
+    /// `brewery`, scraped as the worker's own configuration describes it.
+    async fn scrape_own(&self, brewery: &Brewery, clock: Clock) -> ScrapeResult {
+        let scraped = match (self.own_brewery(&brewery.key).await, self.coordinator()) {
+            (Ok((own, _)), Ok(c)) => c.scrape_one(&own, clock).await,
+            (Err(why), _) => Err(ScrapeError {
+                brewery_key: brewery.key.clone(),
+                brewery_name: brewery.name.clone(),
+                kind: ErrorKind::ConfigurationError,
+                message: why,
+                retryable: false,
+                limit: None,
+            }),
+            (_, Err(e)) => Err(ScrapeError {
+                brewery_key: brewery.key.clone(),
+                brewery_name: brewery.name.clone(),
+                kind: ErrorKind::WorkerError,
+                message: format!("{e:?}"),
+                retryable: true,
+                limit: None,
+            }),
+        };
+        ScrapeResult::from(scraped)
+    }
+
+    /// The run an activity is part of; none for an activity started on its own.
+    fn run_of(ctx: &ActivityContext) -> Result<RunRef, ActivityError> {
+        let info = ctx.info();
+        match (&info.workflow_id, &info.workflow_run_id) {
+            (Some(w), Some(r)) => Ok(RunRef {
+                workflow_id: w.clone(),
+                run_id: r.clone(),
+            }),
+            _ => Err(failure(
+                format!(
+                    "{} runs only as a step of a FoodTruckWorkflow run, not on its own",
+                    info.activity_type
+                ),
+                failure_type::UNTRUSTED,
+                true,
+            )),
+        }
+    }
+
+    /// One brewery's result, or its error when it is larger than its share of the payload.
+    fn within_share(&self, b: &BreweryRef, r: ScrapeResult, share: usize) -> ScrapeResult {
+        let size = serde_json::to_vec(&r).map_or(usize::MAX, |v| v.len());
+        if size <= share {
+            return r;
+        }
+        let e = around_the_grounds::scrapers::Budget::over(Limit::Payload, share as u64);
+        ScrapeResult::from(Err(ScrapeError {
+            brewery_key: b.key.clone(),
+            brewery_name: b.name.clone(),
+            kind: ErrorKind::ParserError,
+            message: e.message,
+            retryable: false,
+            limit: Some(Limit::Payload),
+        }))
     }
 }
 
@@ -274,9 +548,9 @@ async fn supervised_with<T, P: serde::Serialize + Send + Sync + 'static>(
     }
 }
 
-/// A digest of the breweries of a configuration, so the parts of a split run can tell they
-/// read the list their plan was made from.
-fn config_digest(breweries: &[Brewery]) -> Result<String, ActivityError> {
+/// A digest of the breweries of a configuration, so every step of a run can tell it reads
+/// the list the plan was made from.
+pub fn config_digest(breweries: &[Brewery]) -> Result<String, ActivityError> {
     let bytes = serde_json::to_vec(breweries).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(Sha256::digest(&bytes)
         .iter()
@@ -284,19 +558,34 @@ fn config_digest(breweries: &[Brewery]) -> Result<String, ActivityError> {
         .collect())
 }
 
+fn changed() -> ActivityError {
+    failure(
+        "the brewery list changed while the run was going; the next run reads the new one".into(),
+        failure_type::CONFIGURATION,
+        true,
+    )
+}
+
 fn publish_failure(e: &PublishError) -> ActivityError {
-    let credentials = matches!(
-        e,
-        PublishError::Git(around_the_grounds::deploy::DeployError::Auth(_))
-    );
     // Credentials that do not work will not start working on a retry.
-    let kind = if credentials {
+    let kind = if e.is_settings() {
         failure_type::DEPLOY_SETTINGS
     } else {
         failure_type::DEPLOY
     };
-    failure(format!("Failed to deploy to git: {e}"), kind, credentials)
+    failure(
+        format!("Failed to deploy to git: {e}"),
+        kind,
+        e.is_settings(),
+    )
 }
+
+/// The original workflow's shape of a sealed purpose: a scrape of a range.
+pub const SCRAPE_SEAL: &str = "scrape";
+/// A scrape's progress, carried by its heartbeats for a retried attempt.
+pub const PROGRESS_SEAL: &str = "scrape-progress";
+/// Today's haiku.
+pub const HAIKU_SEAL: &str = "haiku";
 
 #[activities]
 impl FoodTruckActivities {
@@ -305,7 +594,7 @@ impl FoodTruckActivities {
         Ok("Activity connectivity test successful".to_string())
     }
 
-    /// The original's: the whole brewery list. (The workflow now asks for a [`RunPlan`].)
+    /// The original's: the whole brewery list. (The workflow now asks for a [`Plan`].)
     #[activity(name = "load_brewery_config")]
     pub async fn load_brewery_config(
         self: Arc<Self>,
@@ -315,7 +604,36 @@ impl FoodTruckActivities {
         Ok(self.config(config_path, None).await?.breweries)
     }
 
-    /// How big the run is, and the breweries themselves when they fit one part.
+    /// What a run scrapes: how many breweries, their digest, the site, and the keys and
+    /// names of the breweries asked for (never their addresses).
+    #[activity(name = "plan")]
+    pub async fn plan(
+        self: Arc<Self>,
+        _ctx: ActivityContext,
+        input: PlanRequest,
+    ) -> Result<Plan, ActivityError> {
+        let BreweryConfig {
+            site, breweries, ..
+        } = self.config(input.config_path, input.site).await?;
+        let count = u32::try_from(breweries.len()).unwrap_or(u32::MAX);
+        let refs = match input.range {
+            Some((first, n)) => slice(&breweries, first, n)
+                .iter()
+                .map(BreweryRef::from)
+                .collect(),
+            None if count <= input.refs_up_to => breweries.iter().map(BreweryRef::from).collect(),
+            None => Vec::new(),
+        };
+        Ok(Plan {
+            breweries: count,
+            config_digest: config_digest(&breweries)?,
+            site,
+            refs,
+        })
+    }
+
+    /// The shape before `sealed-results`: how big the run is, and the breweries themselves
+    /// when they fit one part.
     #[activity(name = "plan_run")]
     pub async fn plan_run(
         self: Arc<Self>,
@@ -334,7 +652,7 @@ impl FoodTruckActivities {
         })
     }
 
-    /// One part of the brewery list a plan described; refused if the list changed since.
+    /// The shape before `sealed-results`: one part of the brewery list a plan described.
     #[activity(name = "load_breweries")]
     pub async fn load_breweries(
         self: Arc<Self>,
@@ -343,22 +661,13 @@ impl FoodTruckActivities {
     ) -> Result<Vec<Brewery>, ActivityError> {
         let breweries = self.config(input.config_path, input.site).await?.breweries;
         if config_digest(&breweries)? != input.config_digest {
-            return Err(failure(
-                "the brewery list changed while the run was going; the next run reads the new one"
-                    .into(),
-                failure_type::CONFIGURATION,
-                true,
-            ));
+            return Err(changed());
         }
-        let first = input.first as usize;
-        let last = first
-            .saturating_add(input.count as usize)
-            .min(breweries.len());
-        Ok(breweries.get(first..last).unwrap_or_default().to_vec())
+        Ok(slice(&breweries, input.first, input.count).to_vec())
     }
 
     /// The original's: one brewery, its events or its error (as data: one brewery's failure
-    /// never fails a run).
+    /// never fails a run). The brewery is the worker's own entry of that key.
     #[activity(name = "scrape_single_brewery")]
     pub async fn scrape_single_brewery(
         self: Arc<Self>,
@@ -366,18 +675,87 @@ impl FoodTruckActivities {
         input: ScrapeInput,
     ) -> Result<ScrapeResult, ActivityError> {
         let clock = input.as_of.map_or_else(Clock::system, Clock::as_of);
-        let coordinator = self.coordinator()?;
         supervised(&ctx, async {
-            Ok(ScrapeResult::from(
-                coordinator.scrape_one(&input.brewery, clock).await,
-            ))
+            Ok(self.scrape_own(&input.brewery, clock).await)
         })
         .await
     }
 
-    /// Breweries one after another (a lane of the workflow's window takes a chunk at a time),
-    /// each with its events or its error. Every heartbeat carries the results so far, and a
-    /// retried attempt (the worker was lost) resumes after them.
+    /// Breweries of a range of the configuration, one after another, each with its events or
+    /// its error, each held to its share of the payload budget, the whole sealed for this run.
+    /// Every heartbeat carries the (sealed) results so far, and a retried attempt (the worker
+    /// was lost) resumes after them.
+    #[activity(name = "scrape_range")]
+    pub async fn scrape_range(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: ScrapeRange,
+    ) -> Result<Sealed, ActivityError> {
+        let run = Activities::run_of(&ctx)?;
+        let config = self.config(input.config_path, input.site).await?;
+        if config_digest(&config.breweries)? != input.config_digest {
+            return Err(changed());
+        }
+        let breweries = slice(&config.breweries, input.first, input.count).to_vec();
+        let clock = Clock::as_of_in(input.as_of, config.site.timezone);
+        let coordinator = self.coordinator()?;
+        let key = &self.settings.seal;
+        let resumed: Vec<(BreweryRef, ScrapeResult)> = ctx
+            .heartbeat_details()
+            .deserialize::<Sealed>()
+            .ok()
+            .flatten()
+            .and_then(|s| key.open(PROGRESS_SEAL, &run, &s).ok())
+            .filter(|done: &Vec<(BreweryRef, ScrapeResult)>| {
+                done.len() <= breweries.len()
+                    && done
+                        .iter()
+                        .zip(&breweries)
+                        .all(|((r, _), b)| r.key == b.key)
+            })
+            .unwrap_or_default();
+        let done = std::sync::Mutex::new(resumed);
+        let progress = || {
+            let d = done.lock().map(|d| d.clone()).unwrap_or_default();
+            key.seal(PROGRESS_SEAL, &run, &d).ok()
+        };
+        let share = self.settings.payload_budget / breweries.len().max(1);
+        let site_key = config.site.key.clone();
+        supervised_with(&ctx, progress, async {
+            let from = done.lock().map(|d| d.len()).unwrap_or(0);
+            for brewery in breweries.iter().skip(from) {
+                let b = BreweryRef::from(brewery);
+                let result = ScrapeResult::from(coordinator.scrape_one(brewery, clock).await);
+                let result = self.within_share(&b, result, share);
+                if let Some(limit) = result.error.as_ref().and_then(|e| e.limit) {
+                    self.count(
+                        |m| &m.budget,
+                        vec![
+                            ("site", site_key.clone()),
+                            ("brewery", b.key.clone()),
+                            ("limit", limit.name().to_string()),
+                        ],
+                    );
+                }
+                if let Ok(mut d) = done.lock() {
+                    d.push((b, result));
+                }
+            }
+            Ok(())
+        })
+        .await?;
+        let result = RangeResult {
+            first: input.first,
+            config_digest: input.config_digest,
+            as_of: input.as_of,
+            results: done.into_inner().unwrap_or_default(),
+        };
+        key.seal(SCRAPE_SEAL, &run, &result)
+            .map_err(|e| anyhow::anyhow!("{e}").into())
+    }
+
+    /// The shape before `sealed-results`: breweries one after another. Each is the worker's
+    /// own entry of that key (the addresses in the input are not used).
     #[activity(name = "scrape_breweries")]
     pub async fn scrape_breweries(
         self: Arc<Self>,
@@ -385,47 +763,41 @@ impl FoodTruckActivities {
         input: ScrapeChunk,
     ) -> Result<Vec<ScrapeResult>, ActivityError> {
         let clock = Clock::as_of_in(input.as_of, input.timezone);
-        let coordinator = self.coordinator()?;
-        let resumed: Vec<ScrapeResult> = ctx
-            .heartbeat_details()
-            .deserialize::<Vec<ScrapeResult>>()
-            .ok()
-            .flatten()
-            .filter(|done| done.len() <= input.breweries.len())
-            .unwrap_or_default();
-        let done = std::sync::Mutex::new(resumed);
-        let progress = || done.lock().map(|d| d.clone()).unwrap_or_default();
-        supervised_with(&ctx, progress, async {
-            let from = done.lock().map(|d| d.len()).unwrap_or(0);
-            for brewery in input.breweries.iter().skip(from) {
-                let result = ScrapeResult::from(coordinator.scrape_one(brewery, clock).await);
-                if let Ok(mut d) = done.lock() {
-                    d.push(result);
-                }
+        supervised(&ctx, async {
+            let mut out = Vec::with_capacity(input.breweries.len());
+            for b in &input.breweries {
+                out.push(self.scrape_own(b, clock).await);
             }
-            Ok(())
+            Ok(out)
         })
-        .await?;
-        Ok(done.into_inner().unwrap_or_default())
+        .await
     }
 
-    /// The original's legacy activity: every brewery in one go, `[events, errors]`.
+    /// The original's legacy activity: every brewery in one go, `[events, errors]`, each the
+    /// worker's own entry of its key.
     #[activity(name = "scrape_food_trucks")]
     pub async fn scrape_food_trucks(
         self: Arc<Self>,
         _ctx: ActivityContext,
         breweries: Vec<Brewery>,
     ) -> Result<(Vec<FoodTruckEvent>, Vec<ErrorDict>), ActivityError> {
-        let schedule = self
-            .coordinator()?
-            .scrape_all(&breweries, Clock::system())
-            .await;
+        let clock = Clock::system();
+        let mut outcomes = Vec::with_capacity(breweries.len());
+        for b in &breweries {
+            let r = self.scrape_own(b, clock).await;
+            let outcome = match r.error {
+                Some(e) => Err(e.to_scrape_error(b)),
+                None => Ok(r.events),
+            };
+            outcomes.push((BreweryRef::from(b), outcome));
+        }
+        let schedule = Schedule::merge(SiteRef::default(), clock.today(), outcomes);
         let errors = schedule.errors.iter().map(ErrorDict::from).collect();
         Ok((schedule.events, errors))
     }
 
-    /// Names trucks known only by an image (with the worker's `ANTHROPIC_API_KEY`; without one
-    /// the events come back as they were).
+    /// The shape before `sealed-results`: names trucks known only by an image (at most the
+    /// worker's `ATG_VISION_MAX_PER_RUN` images).
     #[activity(name = "read_vendor_images")]
     pub async fn read_vendor_images(
         self: Arc<Self>,
@@ -440,13 +812,15 @@ impl FoodTruckActivities {
                 ai,
                 &mut cache,
                 &input.known_vendors,
+                self.settings.vision_max_per_run,
             )
             .await;
         }
         Ok(events)
     }
 
-    /// Today's haiku (with the worker's `ANTHROPIC_API_KEY`), or null.
+    /// The shape before `sealed-results`: today's haiku, without weather (the input's
+    /// forecast address is not the worker's to trust).
     #[activity(name = "generate_haiku")]
     pub async fn generate_haiku(
         self: Arc<Self>,
@@ -454,59 +828,154 @@ impl FoodTruckActivities {
         input: HaikuInput,
     ) -> Result<Option<String>, ActivityError> {
         let Some(ai) = &self.ai else { return Ok(None) };
-        let prompt = HaikuPrompt::from_env(|k| std::env::var(k).ok());
-        // A failed attempt fails the activity, so Temporal's policy retries it.
         let noon = input.today.and_time(chrono::NaiveTime::MIN) + chrono::Duration::hours(12);
         let now = input.now.unwrap_or(noon);
-        generate_haiku(ai, &prompt, now, input.weather.as_ref(), &input.events)
-            .await
-            .map_err(|e| failure(e.to_string(), failure_type::TRANSIENT, false))
+        around_the_grounds::ai_client::generate_haiku(
+            ai,
+            &self.settings.haiku_prompt,
+            now,
+            None,
+            &input.events,
+        )
+        .await
+        .map_err(|e| failure(e.to_string(), failure_type::TRANSIENT, false))
     }
 
-    /// Renders the site of a schedule, with its sources' health carried on from the published
-    /// `health.json`, and publishes it into the site's directory of the target repository.
-    /// The repository (the workflow's `repository_url`, else the site's) is used only when
-    /// the worker's operator allowed it (`GIT_REPOSITORY_URL`, `ATG_ALLOWED_REPOSITORIES`);
-    /// otherwise the run is not deployed. Flagged breweries are logged and counted.
+    /// Today's haiku from the run's trucks, with the site's weather from the worker's own
+    /// configuration, sealed for this run; null without the worker's `ANTHROPIC_API_KEY`.
+    #[activity(name = "write_haiku")]
+    pub async fn write_haiku(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: HaikuRequest,
+    ) -> Result<Option<Sealed>, ActivityError> {
+        let run = Activities::run_of(&ctx)?;
+        let Some(ai) = &self.ai else { return Ok(None) };
+        let site = self.config(input.config_path, input.site).await?.site;
+        let weather = around_the_grounds::ai_client::WeatherQuery::for_site(&site);
+        // A failed attempt fails the activity, so Temporal's policy retries it.
+        let haiku = around_the_grounds::ai_client::generate_haiku(
+            ai,
+            &self.settings.haiku_prompt,
+            input.now,
+            weather.as_ref(),
+            &input.trucks,
+        )
+        .await
+        .map_err(|e| failure(e.to_string(), failure_type::TRANSIENT, false))?;
+        haiku
+            .map(|h| self.settings.seal.seal(HAIKU_SEAL, &run, &h))
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("{e}").into())
+    }
+
+    /// Publishes this run's schedule: read from the run's own history (and its parts'), each
+    /// scrape's result opened with the fleet's key (a result whose seal does not verify
+    /// stops the publish: nothing is published), the breweries resolved from the worker's
+    /// own configuration, then the library's one publish step (names from logos, health,
+    /// render, publish) into the repository the operator allows.
+    #[activity(name = "publish_run")]
+    pub async fn publish_run(
+        self: Arc<Self>,
+        ctx: ActivityContext,
+        input: PublishRequest,
+    ) -> Result<Published, ActivityError> {
+        let run = Activities::run_of(&ctx)?;
+        let config = self.config(input.config_path, input.site).await?;
+        if config_digest(&config.breweries)? != input.config_digest {
+            return Err(changed());
+        }
+        let untrusted = |why: String| failure(why, failure_type::UNTRUSTED, true);
+        let haiku: Option<String> = match &input.haiku {
+            None => None,
+            Some(s) => Some(
+                self.settings
+                    .seal
+                    .open(HAIKU_SEAL, &run, s)
+                    .map_err(|e| untrusted(format!("not published: today's haiku: {e}")))?,
+            ),
+        };
+        let client = ctx.client();
+        let schedule = supervised(&ctx, async {
+            let found = history::sealed_results(&client, &run, &self.settings.seal, SCRAPE_SEAL)
+                .await
+                .map_err(|e| match e {
+                    history::HistoryError::Untrusted(why) => {
+                        untrusted(format!("not published: {why}"))
+                    }
+                    history::HistoryError::Read(why) => anyhow::anyhow!(why).into(),
+                })?;
+            Ok(history::schedule_of(
+                &config,
+                input.as_of,
+                input.config_digest.as_str(),
+                found,
+            ))
+        })
+        .await?;
+        let target = self.git_target(
+            input
+                .repository_url
+                .or(config.site.publish.repository.clone()),
+            config.site.publish.branch.clone(),
+            &config.site,
+        )?;
+        let now = chrono::Utc::now();
+        let targets = [target];
+        let mut cache = self.vision_cache.lock().await;
+        let known = around_the_grounds::ai::known_vendors(&config.breweries);
+        let plan = around_the_grounds::PublishPlan {
+            site: &config.site,
+            targets: &targets,
+            haiku,
+            vision: self.ai.as_ref().map(|client| around_the_grounds::Vision {
+                client,
+                cache: &mut cache,
+                known,
+                max_per_run: self.settings.vision_max_per_run,
+            }),
+            now,
+        };
+        let done = supervised(&ctx, async {
+            Ok(around_the_grounds::publish_schedule(schedule, plan).await)
+        })
+        .await?;
+        for stale in &done.stale {
+            tracing::warn!(site = %config.site.key, brewery = %stale.key, runs = stale.runs_without_events, "{}", stale.warning(input.as_of));
+            self.count(
+                |m| &m.stale,
+                vec![
+                    ("site", config.site.key.clone()),
+                    ("brewery", stale.key.clone()),
+                ],
+            );
+        }
+        match done.targets.into_iter().next() {
+            Some(Ok(p)) => {
+                if let Published::Committed { commit } = &p {
+                    tracing::info!(%commit, "deployed");
+                }
+                Ok(p)
+            }
+            Some(Err(e)) => Err(publish_failure(&e)),
+            None => Ok(Published::Skipped),
+        }
+    }
+
+    /// The shape before `sealed-results` handed this step a schedule (or the parts to read
+    /// it from) that nothing vouches for: such a run is not published by this version.
     #[activity(name = "publish_site")]
     pub async fn publish_site(
         self: Arc<Self>,
-        ctx: ActivityContext,
+        _ctx: ActivityContext,
         input: PublishInput,
-    ) -> Result<PublishReport, ActivityError> {
-        let info = input.site.unwrap_or_default();
-        let schedule = self
-            .schedule(&ctx.client(), input.schedule, info.reference(), input.as_of)
-            .await?;
-        // A run without events publishes nothing (not even health.json), whatever the target.
-        if schedule.events.is_empty() {
-            return Ok(PublishReport::Skipped);
-        }
-        let repository = input.repository_url.or(info.publish.repository.clone());
-        let target = self.git_target(repository, info.publish.branch.clone(), &info)?;
-        let now = chrono::Utc::now();
-        let previous = supervised(&ctx, async {
-            around_the_grounds::previous_health(&target, now)
-                .await
-                .map_err(|e| publish_failure(&e))
-        })
-        .await?;
-        let health =
-            around_the_grounds::health(previous.as_ref(), &schedule, info.stale_after, now);
-        for stale in health.stale() {
-            tracing::warn!(site = %info.key, brewery = %stale.key, runs = stale.runs_without_events, "{}", stale.warning(schedule.as_of));
-            self.count_stale(&info.key, &stale.key);
-        }
-        // Rendered off the async threads (a region's site is thousands of files); the schedule
-        // and the health records go with it, so the git step holds only the file list.
-        let haiku = input.haiku;
-        let site = tokio::task::spawn_blocking(move || {
-            around_the_grounds::render(&schedule, haiku.as_deref(), &health, now)
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("rendering the site stopped: {e}"))?
-        .map_err(|e| failure(e.to_string(), failure_type::CONFIGURATION, true))?;
-        self.publish(&ctx, &site, &target, now).await
+    ) -> Result<Published, ActivityError> {
+        let _ = &input.schedule;
+        Err(failure(
+            "not published: this run began on an older version, whose publish step took a schedule from its input; the next run publishes".into(),
+            failure_type::UNTRUSTED,
+            true,
+        ))
     }
 
     /// The original's: `data.json` for events and errors (error dicts or plain messages).
@@ -532,14 +1001,23 @@ impl FoodTruckActivities {
         Ok(data)
     }
 
-    /// The original's: publishes a whole `data.json` (true when the published site is this
-    /// one).
+    /// The original's: publishes a whole `data.json` it is handed (true when the published
+    /// site is this one). Anyone who can start an activity can hand it one, so it publishes
+    /// only when the operator opted in (`ATG_LEGACY_ACTIVITIES=on`, for a fleet that still
+    /// runs the original's workflow).
     #[activity(name = "deploy_to_git")]
     pub async fn deploy_to_git(
         self: Arc<Self>,
         ctx: ActivityContext,
         input: DeployInput,
     ) -> Result<bool, ActivityError> {
+        if !self.settings.legacy_activities {
+            return Err(failure(
+                "Failed to deploy to git: deploy_to_git publishes a data.json it is handed, which this worker does only with ATG_LEGACY_ACTIVITIES=on (docs/MIGRATING.md)".into(),
+                failure_type::DEPLOY_SETTINGS,
+                true,
+            ));
+        }
         let site = around_the_grounds::web::render_data(input.web_data)
             .map(Arc::new)
             .map_err(|e| failure(e.to_string(), failure_type::CONFIGURATION, true))?;
@@ -547,14 +1025,19 @@ impl FoodTruckActivities {
             return Ok(false);
         }
         let target = self.git_target(input.repository_url, input.branch, &SiteInfo::default())?;
-        let report = self
-            .publish(&ctx, &site, &target, chrono::Utc::now())
-            .await?;
-        Ok(report != PublishReport::Skipped)
+        let done = self.publish(&ctx, &site, &target).await?;
+        Ok(done != Published::Skipped)
     }
 }
 
-impl FoodTruckActivities {
+/// `breweries[first..first + count]`, as far as the list goes.
+fn slice(breweries: &[Brewery], first: u32, count: u32) -> &[Brewery] {
+    let first = first as usize;
+    let last = first.saturating_add(count as usize).min(breweries.len());
+    breweries.get(first..last).unwrap_or_default()
+}
+
+impl Activities {
     /// The repository a workflow asked for, as the operator's policy allows it, and the
     /// site's directory in it.
     fn git_target(
@@ -563,9 +1046,13 @@ impl FoodTruckActivities {
         branch: Option<String>,
         site: &SiteInfo,
     ) -> Result<Target, ActivityError> {
-        GitSettings::for_workflow(&self.trust.repositories, repository_url, branch, |k| {
-            std::env::var(k).ok()
-        })
+        let deploy = &self.settings.deploy;
+        GitSettings::for_workflow(
+            &self.settings.trust.repositories,
+            repository_url,
+            branch,
+            |k| deploy.get(k),
+        )
         .map(|git| Target::Git(Box::new(git.in_dir(site.publish.dir()))))
         .map_err(|e| {
             failure(
@@ -581,19 +1068,16 @@ impl FoodTruckActivities {
         ctx: &ActivityContext,
         site: &Arc<Site>,
         target: &Target,
-        now: chrono::DateTime<chrono::Utc>,
-    ) -> Result<PublishReport, ActivityError> {
+    ) -> Result<Published, ActivityError> {
+        let now = chrono::Utc::now();
         let done = supervised(ctx, async {
             Ok(around_the_grounds::publish(site, target, now).await)
         })
         .await?;
-        match done.map_err(|e| publish_failure(&e))? {
-            Published::Committed { commit } => {
-                tracing::info!(%commit, "deployed");
-                Ok(PublishReport::Committed { commit })
-            }
-            Published::Written | Published::Unchanged => Ok(PublishReport::Unchanged),
-            Published::Skipped => Ok(PublishReport::Skipped),
+        let done = done.map_err(|e| publish_failure(&e))?;
+        if let Published::Committed { commit } = &done {
+            tracing::info!(%commit, "deployed");
         }
+        Ok(done)
     }
 }

@@ -29,9 +29,13 @@ pub async fn check(addr: Option<SocketAddr>) -> ExitCode {
     let addr = addr.map_or_else(|| DEFAULT_HEALTH_ADDR.to_string(), |a| a.to_string());
     let url = format!("http://{addr}/healthz");
     let answer = async {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(3))
-            .build()?;
+        // The worker's own endpoint, on this machine.
+        let client = atg_http::Outbound {
+            internal: atg_http::InternalHosts::of([url.as_str()]),
+            ..atg_http::Outbound::default()
+        }
+        .with_timeout(Duration::from_secs(3))
+        .client()?;
         client.get(&url).send().await?.error_for_status()
     };
     match answer.await {

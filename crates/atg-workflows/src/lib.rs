@@ -11,7 +11,9 @@
 
 pub mod activities;
 pub mod health;
+pub mod history;
 pub mod schedules;
+pub mod seal;
 pub mod starter;
 pub mod types;
 pub mod worker;
@@ -19,4 +21,4 @@ pub mod workflows;
 
 pub use activities::FoodTruckActivities;
 pub use types::{WORKFLOW_TYPE, WorkflowParams, WorkflowResult};
-pub use workflows::{FoodTruckPartWorkflow, FoodTruckWorkflow};
+pub use workflows::{FoodTruckPartWorkflow, FoodTruckRangeWorkflow, FoodTruckWorkflow};

@@ -6,7 +6,8 @@
 
 use around_the_grounds::ai_client::WeatherQuery;
 use around_the_grounds::core::{
-    Brewery, ErrorKind, FoodTruckEvent, PACIFIC, Schedule, ScrapeError, SiteInfo, SiteRef, tz_name,
+    Brewery, BreweryRef, ErrorKind, FoodTruckEvent, Limit, PACIFIC, Schedule, ScrapeError,
+    SiteInfo, SiteRef, tz_name,
 };
 use around_the_grounds::web::WebData;
 use chrono::{NaiveDate, NaiveDateTime};
@@ -25,8 +26,12 @@ pub struct WorkflowParams {
     /// A config file on the worker's machine; null means the built-in configuration.
     pub config_path: Option<String>,
     pub deploy: bool,
-    /// The target repository; null means the worker's `GIT_REPOSITORY_URL`. There is no
-    /// built-in default: a deploy without either is reported as not deployed.
+    /// The target repository; absent means the worker's `GIT_REPOSITORY_URL`. There is no
+    /// built-in default: a deploy without either is reported as not deployed. Left out of
+    /// the JSON when absent (never `null`): the original types it as a string, and its worker
+    /// cannot decode a `null` there (its own default then applies, which this worker reads as
+    /// "the operator's own repository").
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub git_repository_url: Option<String>,
     /// At most this many breweries are scraped at once.
     pub max_parallel_scrapes: u32,
@@ -114,6 +119,13 @@ pub struct ErrorDict {
     pub brewery_key: String,
     #[serde(default)]
     pub kind: Option<ErrorKind>,
+    /// Whether a later run may succeed (sent since this port carries it as data; absent in
+    /// older payloads, where the kind decides).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retryable: Option<bool>,
+    /// The limit on untrusted input the source went over, when that is why it failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<Limit>,
 }
 
 impl From<&ScrapeError> for ErrorDict {
@@ -124,6 +136,8 @@ impl From<&ScrapeError> for ErrorDict {
             user_message: e.user_message(),
             brewery_key: e.brewery_key.clone(),
             kind: Some(e.kind),
+            retryable: Some(e.retryable),
+            limit: e.limit,
         }
     }
 }
@@ -131,17 +145,26 @@ impl From<&ScrapeError> for ErrorDict {
 impl ErrorDict {
     /// The failure of `brewery` this dict describes.
     pub fn to_scrape_error(&self, brewery: &Brewery) -> ScrapeError {
+        self.to_scrape_error_of(&BreweryRef::from(brewery))
+    }
+
+    /// The failure of the brewery `b` this dict describes.
+    pub fn to_scrape_error_of(&self, b: &BreweryRef) -> ScrapeError {
         ScrapeError {
-            brewery_key: brewery.key.clone(),
-            brewery_name: brewery.name.clone(),
+            brewery_key: b.key.clone(),
+            brewery_name: b.name.clone(),
             kind: self.kind.unwrap_or(ErrorKind::ParserError),
             message: self.message.clone(),
-            retryable: self.kind.is_some_and(|k| {
-                matches!(
-                    k,
-                    ErrorKind::NetworkTimeout | ErrorKind::NetworkError | ErrorKind::HttpStatus
-                )
+            // Payloads recorded before it was carried: the kind's usual answer.
+            retryable: self.retryable.unwrap_or_else(|| {
+                self.kind.is_some_and(|k| {
+                    matches!(
+                        k,
+                        ErrorKind::NetworkTimeout | ErrorKind::NetworkError | ErrorKind::HttpStatus
+                    )
+                })
             }),
+            limit: self.limit,
         }
     }
 }
@@ -372,16 +395,110 @@ pub struct PublishInput {
     pub site: Option<SiteInfo>,
 }
 
-/// `publish_site`'s output.
+// ---- The sealed shape (patch `sealed-results`) --------------------------------------------
+
+/// `plan`'s input: which configuration and site, and whose breweries to name (a range, or all
+/// when the list is no longer than `refs_up_to`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "published")]
-pub enum PublishReport {
-    /// A commit was pushed.
-    Committed { commit: String },
-    /// The repository already shows this schedule.
-    Unchanged,
-    /// No events: nothing was published, the published site stays.
-    Skipped,
+pub struct PlanRequest {
+    pub config_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
+    /// `(first, count)`: the breweries of one part of a split run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range: Option<(u32, u32)>,
+    /// Without a range: name the breweries when there are at most this many.
+    #[serde(default)]
+    pub refs_up_to: u32,
+}
+
+/// `plan`'s output: how many breweries the site has, a digest of them (every step of the run
+/// checks it reads the same list), the site, and the keys and names of the breweries asked
+/// for. Never an address: every step reads those from the worker's own configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Plan {
+    pub breweries: u32,
+    pub config_digest: String,
+    pub site: SiteInfo,
+    #[serde(default)]
+    pub refs: Vec<BreweryRef>,
+}
+
+/// `scrape_range`'s input: breweries by their place in the configuration the plan read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScrapeRange {
+    pub config_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
+    pub config_digest: String,
+    pub first: u32,
+    pub count: u32,
+    pub as_of: NaiveDate,
+}
+
+/// What one `scrape_range` found, sealed for its run (`purpose` "scrape"): each brewery of
+/// the range, in order, with its events or its error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RangeResult {
+    pub first: u32,
+    pub config_digest: String,
+    pub as_of: NaiveDate,
+    pub results: Vec<(BreweryRef, ScrapeResult)>,
+}
+
+/// `FoodTruckRangeWorkflow`'s input: one part of a split run, scraped as a run in one part
+/// is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RangeParams {
+    pub config_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
+    pub config_digest: String,
+    pub first: u32,
+    pub count: u32,
+    pub as_of: NaiveDate,
+    pub max_parallel_scrapes: u32,
+}
+
+/// What a part of a split run found, summed up (its schedule stays in its scrapes' sealed
+/// results, where the publish step reads it): its events, its failures, the trucks today's
+/// haiku may name, and whether a scrape of it gave up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PartOutcome {
+    pub events: u32,
+    pub errors: Vec<ScrapeError>,
+    pub haiku_trucks: Vec<FoodTruckEvent>,
+    /// Breweries lost because their scrape could not be run (not the brewery's doing).
+    #[serde(default)]
+    pub lost: u32,
+}
+
+/// `write_haiku`'s input: today's trucks (at most `atg_ai::HAIKU_TRUCKS`), the site (whose
+/// forecast the worker reads from its own configuration) and the time on its clock.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HaikuRequest {
+    pub config_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
+    pub trucks: Vec<FoodTruckEvent>,
+    pub now: NaiveDateTime,
+}
+
+/// `publish_run`'s input: which site, and where (the repository only as the worker's
+/// operator allows it). The schedule is not in it: the step reads it from this run's own
+/// sealed results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PublishRequest {
+    pub config_path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site: Option<String>,
+    pub config_digest: String,
+    pub as_of: NaiveDate,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository_url: Option<String>,
+    /// Today's haiku, sealed by the worker that wrote it (`purpose` "haiku").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub haiku: Option<crate::seal::Sealed>,
 }
 
 #[cfg(test)]
@@ -404,9 +521,10 @@ mod tests {
         .unwrap();
         assert_eq!((p.deploy, p.max_parallel_scrapes), (true, 3));
         let v = serde_json::to_value(WorkflowParams::default()).unwrap();
+        // The original decodes this (its `git_repository_url` is a string: never sent null).
         assert_eq!(
             v,
-            json!({"config_path": null, "deploy": false, "git_repository_url": null, "max_parallel_scrapes": 10})
+            json!({"config_path": null, "deploy": false, "max_parallel_scrapes": 10})
         );
     }
 

@@ -14,8 +14,10 @@ use temporalio_sdk::runtime::RuntimeOptions;
 use temporalio_sdk::runtime::worker_tuner::{FixedSizeSlotSupplier, TunerHolder};
 use temporalio_sdk::{Runtime, Worker, WorkerOptions};
 
-use crate::activities::WorkerTrust;
-use crate::{FoodTruckActivities, FoodTruckPartWorkflow, FoodTruckWorkflow};
+use crate::activities::ActivitySettings;
+use crate::{
+    FoodTruckActivities, FoodTruckPartWorkflow, FoodTruckRangeWorkflow, FoodTruckWorkflow,
+};
 
 /// How a worker runs.
 #[derive(Debug, Clone)]
@@ -27,8 +29,11 @@ pub struct WorkerSettings {
     pub max_cached_workflows: usize,
     /// After a stop is asked for, in-flight activities get this long to finish.
     pub graceful_shutdown: Duration,
-    /// What a workflow's input may choose (default: nothing but the built-in configuration).
-    pub trust: WorkerTrust,
+    /// The activities' settings: what a workflow's input may choose (default: nothing but the
+    /// built-in configuration), the limits, the keys.
+    pub activities: ActivitySettings,
+    /// This port's own task queue (default: the main one + `-atg`; [`crate::workflows::own_queue`]).
+    pub own_task_queue: Option<String>,
     /// Serve Prometheus metrics (the SDK's and [`crate::activities::STALE_METRIC`]) here.
     pub metrics_addr: Option<SocketAddr>,
 }
@@ -41,7 +46,8 @@ impl Default for WorkerSettings {
             max_concurrent_workflow_tasks: 10,
             max_cached_workflows: 50,
             graceful_shutdown: Duration::from_secs(30),
-            trust: WorkerTrust::default(),
+            activities: ActivitySettings::for_test(crate::activities::WorkerTrust::default()),
+            own_task_queue: None,
             metrics_addr: None,
         }
     }
@@ -111,50 +117,91 @@ impl Drop for WorkerRuntime {
     }
 }
 
-/// A worker with `FoodTruckWorkflow` and its activities registered.
-pub fn build_worker(
+impl WorkerSettings {
+    /// The task queues this worker polls: the main one (shared with the original's workers in
+    /// a migration) and this port's own one.
+    pub fn queues(&self) -> [String; 2] {
+        let own = self
+            .own_task_queue
+            .clone()
+            .unwrap_or_else(|| crate::workflows::own_queue(&self.task_queue));
+        [self.task_queue.clone(), own]
+    }
+}
+
+/// The workers of a process: one per task queue ([`WorkerSettings::queues`]), each with the
+/// workflows and every activity registered and sharing the activities' state (one HTTP
+/// client, one vision cache). The original's workers may share the main queue: the
+/// workflows here send every step the original lacks to the own queue.
+pub fn build_workers(
     rt: &WorkerRuntime,
     client: Client,
     s: &WorkerSettings,
-) -> anyhow::Result<Worker> {
-    let tuner = TunerHolder::builder()
-        .workflow_task_slot_supplier(FixedSizeSlotSupplier::new(
-            s.max_concurrent_workflow_tasks.max(2),
-        ))
-        .activity_task_slot_supplier(FixedSizeSlotSupplier::new(
-            s.max_concurrent_activities.max(1),
-        ))
-        .local_activity_task_slot_supplier(FixedSizeSlotSupplier::new(
-            s.max_concurrent_activities.max(1),
-        ))
-        .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(1))
-        .build();
-    let options = WorkerOptions::new(s.task_queue.clone())
-        .register_workflow::<FoodTruckWorkflow>()?
-        .register_workflow::<FoodTruckPartWorkflow>()?
-        .register_activities(FoodTruckActivities::new(s.trust.clone(), rt.meter()))
-        // Heartbeats reach the server at least every second, so a cancelled workflow's
-        // activities learn of it within a second or two.
-        .max_heartbeat_throttle_interval(crate::activities::HEARTBEAT_EVERY)
-        .tuner(tuner)
-        .max_cached_workflows(s.max_cached_workflows)
-        .graceful_shutdown_period(s.graceful_shutdown)
-        .build();
-    Ok(Worker::new(&rt.runtime, client, options)?)
+) -> anyhow::Result<Vec<Worker>> {
+    let [main, own] = s.queues();
+    if let Some(q) = &s.own_task_queue {
+        crate::workflows::set_own_queue(q);
+    }
+    let activities = FoodTruckActivities::new(s.activities.clone(), rt.meter());
+    [main, own]
+        .into_iter()
+        .map(|queue| {
+            let tuner = TunerHolder::builder()
+                .workflow_task_slot_supplier(FixedSizeSlotSupplier::new(
+                    s.max_concurrent_workflow_tasks.max(2),
+                ))
+                .activity_task_slot_supplier(FixedSizeSlotSupplier::new(
+                    s.max_concurrent_activities.max(1),
+                ))
+                .local_activity_task_slot_supplier(FixedSizeSlotSupplier::new(
+                    s.max_concurrent_activities.max(1),
+                ))
+                .nexus_task_slot_supplier(FixedSizeSlotSupplier::new(1))
+                .build();
+            let options = WorkerOptions::new(queue)
+                .register_workflow::<FoodTruckWorkflow>()?
+                .register_workflow::<FoodTruckPartWorkflow>()?
+                .register_workflow::<FoodTruckRangeWorkflow>()?
+                .register_activities(activities.clone())
+                // Heartbeats reach the server at least every second, so a cancelled
+                // workflow's activities learn of it within a second or two.
+                .max_heartbeat_throttle_interval(crate::activities::HEARTBEAT_EVERY)
+                .tuner(tuner)
+                .max_cached_workflows(s.max_cached_workflows)
+                .graceful_shutdown_period(s.graceful_shutdown)
+                .build();
+            Ok(Worker::new(&rt.runtime, client.clone(), options)?)
+        })
+        .collect()
 }
 
-/// Runs `worker` until SIGINT or SIGTERM, then drains in-flight work and returns.
-pub async fn run_until_signal(mut worker: Worker) -> anyhow::Result<()> {
-    let shutdown = worker.shutdown_handle();
+/// Runs `workers` until SIGINT or SIGTERM, then drains in-flight work and returns.
+pub async fn run_until_signal(workers: Vec<Worker>) -> anyhow::Result<()> {
+    let shutdowns: Vec<_> = workers.iter().map(Worker::shutdown_handle).collect();
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::spawn(async move {
         tokio::select! {
             _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: finishing in-flight work, then stopping"),
             _ = term.recv() => tracing::info!("SIGTERM: finishing in-flight work, then stopping"),
         }
-        shutdown();
+        for shutdown in shutdowns {
+            shutdown();
+        }
     });
-    worker.run().await?;
+    run_all(workers).await
+}
+
+/// Runs every worker until all have stopped; the first error, if any.
+async fn run_all(workers: Vec<Worker>) -> anyhow::Result<()> {
+    let results = futures::future::join_all(
+        workers
+            .into_iter()
+            .map(|mut w| async move { w.run().await }),
+    )
+    .await;
+    for r in results {
+        r?;
+    }
     Ok(())
 }
 
@@ -193,24 +240,28 @@ impl WorkerThread {
                     let started = async {
                         let client = temporal.connect("atg-worker-thread").await?;
                         let runtime = WorkerRuntime::new(settings.metrics_addr)?;
-                        let worker = build_worker(&runtime, client, &settings)?;
-                        anyhow::Ok((runtime, worker))
+                        let workers = build_workers(&runtime, client, &settings)?;
+                        anyhow::Ok((runtime, workers))
                     }
                     .await;
-                    let (_runtime, mut worker) = match started {
+                    let (_runtime, workers) = match started {
                         Ok(w) => w,
                         Err(e) => {
                             let _ = tx.send(Err(anyhow::anyhow!("{e:#}")));
                             return Err(e);
                         }
                     };
+                    let shutdowns: Vec<_> = workers.iter().map(Worker::shutdown_handle).collect();
                     let _ = tx.send(Ok((
-                        Box::new(worker.shutdown_handle()),
+                        Box::new(move || {
+                            for s in &shutdowns {
+                                s();
+                            }
+                        }),
                         tokio::runtime::Handle::current(),
                         _runtime.metrics_addr(),
                     )));
-                    worker.run().await?;
-                    Ok(())
+                    run_all(workers).await
                 })
             })?;
         let (shutdown, runtime, metrics_addr) = rx

@@ -9,16 +9,18 @@
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
-use around_the_grounds::ai_client::WeatherQuery;
+use around_the_grounds::Published;
 use around_the_grounds::core::{
-    Brewery, BreweryRef, Clock, ErrorKind, FoodTruckEvent, Schedule, ScrapeError, SiteRef,
-    parse_as_of,
+    Brewery, BreweryRef, Clock, ErrorKind, FoodTruckEvent, Schedule, ScrapeError, parse_as_of,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use temporalio_common::RetryPolicy;
+use temporalio_common::protos::temporal::api::enums::v1::TimeoutType;
+use temporalio_common::protos::temporal::api::failure::v1::failure::FailureInfo;
 use temporalio_macros::{workflow, workflow_methods};
 use temporalio_sdk::workflows::join_all;
 use temporalio_sdk::{
@@ -27,12 +29,17 @@ use temporalio_sdk::{
 };
 
 use crate::activities::{FoodTruckActivities, failure_type};
+use crate::seal::Sealed;
 use crate::types::{
-    HaikuInput, PartInput, PartParams, PartRun, PlanInput, PublishInput, PublishReport, RunPlan,
-    ScheduleSource, ScrapeChunk, ScrapeResult, VisionInput, WorkflowParams, WorkflowResult,
+    HaikuRequest, PartOutcome, PlanRequest, PublishRequest, RangeParams, RangeResult, ScrapeRange,
+    ScrapeResult, WorkflowParams, WorkflowResult,
 };
 
 mod legacy;
+mod one_pipeline;
+
+pub use one_pipeline::FoodTruckPartWorkflow;
+use one_pipeline::{haiku, name_trucks_from_logos};
 
 /// Activity timeouts (spec §9.3): config 30 s, a brewery 2 min, web data 30 s, deploy 2 min.
 pub mod timeouts {
@@ -56,8 +63,46 @@ pub const AI_PATCH: &str = "ai-enrichments";
 /// The patch of this shape: a plan, a sliding window of scrapes, parts as child workflows,
 /// and one `publish_site` given the schedule once.
 pub const ONE_PIPELINE_PATCH: &str = "one-pipeline";
-/// The type name of a part of a split run.
+/// The patch of this shape: breweries named by their place in the worker's configuration
+/// (never by address), every scrape's result sealed for its run, and `publish_run` reading the
+/// schedule from the run's own history (docs/TEMPORAL.md, "Trust").
+pub const SEALED_PATCH: &str = "sealed-results";
+/// The type name of a part of a split run (the shape before `sealed-results`).
 pub const PART_WORKFLOW_TYPE: &str = "FoodTruckPartWorkflow";
+/// The type name of a part of a split run.
+pub const RANGE_WORKFLOW_TYPE: &str = "FoodTruckRangeWorkflow";
+
+/// What this port's own steps' task queue is called after the main one (`food-truck-task-queue`
+/// → `food-truck-task-queue-atg`): only this port's workers poll it, so an original worker
+/// sharing the main queue is never handed a step it does not have.
+pub const OWN_QUEUE_SUFFIX: &str = "-atg";
+
+static OWN_QUEUE: OnceLock<String> = OnceLock::new();
+
+/// Sets the own task queue of this process's workers (`ATG_OWN_TASK_QUEUE`); once, at start-up,
+/// and the same on every worker of a fleet (workflow code reads it).
+pub fn set_own_queue(name: &str) -> bool {
+    OWN_QUEUE.set(name.to_string()).is_ok()
+}
+
+/// The task queue of this port's own steps, for a workflow on `queue`: the one the operator set
+/// ([`set_own_queue`]), else `queue` + [`OWN_QUEUE_SUFFIX`] (a workflow already on it stays).
+pub fn own_queue(queue: &str) -> String {
+    if let Some(q) = OWN_QUEUE.get() {
+        return q.clone();
+    }
+    if queue.ends_with(OWN_QUEUE_SUFFIX) {
+        queue.to_string()
+    } else {
+        format!("{queue}{OWN_QUEUE_SUFFIX}")
+    }
+}
+
+/// `options` on the task queue `queue`.
+fn on(queue: &str, mut options: ActivityOptions) -> ActivityOptions {
+    options.task_queue = Some(queue.to_string());
+    options
+}
 
 fn retry(max_attempts: u32, non_retryable: &[&str]) -> RetryPolicy {
     RetryPolicy::builder()
@@ -123,19 +168,28 @@ impl FoodTruckWorkflow {
         if !ctx.patched(ONE_PIPELINE_PATCH) {
             return legacy::run(ctx, params).await;
         }
+        if !ctx.patched(SEALED_PATCH) {
+            return one_pipeline::run(ctx, params).await;
+        }
         let pinned = match params.as_of.as_deref().map(parse_as_of).transpose() {
             Ok(d) => d,
             Err(e) => return Ok(failed(format!("as_of {e}"))),
         };
+        let own = own_queue(ctx.task_queue());
+        let per_part = params.breweries_per_part();
         let plan = ctx
             .execute_activity(
-                FoodTruckActivities::plan_run,
-                PlanInput {
+                FoodTruckActivities::plan,
+                PlanRequest {
                     config_path: params.config_path.clone(),
-                    breweries_per_part: params.breweries_per_part(),
                     site: params.site.clone(),
+                    range: None,
+                    refs_up_to: per_part,
                 },
-                within(timeouts::LOAD_CONFIG, 3, &[failure_type::CONFIGURATION]),
+                on(
+                    &own,
+                    within(timeouts::LOAD_CONFIG, 3, &[failure_type::CONFIGURATION]),
+                ),
             )
             .await;
         let plan = match plan {
@@ -144,19 +198,25 @@ impl FoodTruckWorkflow {
         };
         // "Today" is decided once, on the site's clock at the workflow's time, and handed to
         // every activity.
-        let site = plan.site();
-        let clock = run_clock(ctx, pinned, site.timezone);
+        let clock = run_clock(ctx, pinned, plan.site.timezone);
         let as_of = clock.today();
         let parallel = params.max_parallel_scrapes.max(1) as usize;
-        let (outcome, source) = match plan.inline.as_deref() {
-            Some(breweries) => {
-                let s = scrape_part(ctx, breweries, &site.reference(), as_of, parallel).await?;
-                (Outcome::of(&s), ScheduleSource::Inline(s))
-            }
-            None => match scrape_in_parts(ctx, &params, &plan, as_of, parallel).await? {
-                Ok((o, runs)) => (o, ScheduleSource::Parts(runs)),
+        let range = RangeParams {
+            config_path: params.config_path.clone(),
+            site: params.site.clone(),
+            config_digest: plan.config_digest.clone(),
+            first: 0,
+            count: plan.breweries,
+            as_of,
+            max_parallel_scrapes: params.max_parallel_scrapes,
+        };
+        let outcome = if plan.breweries <= per_part {
+            Outcome::of_part(scrape_range(ctx, &own, &range, &plan.refs, parallel).await?)
+        } else {
+            match range_in_parts(ctx, &own, &range, per_part, parallel).await? {
+                Ok(o) => o,
                 Err(reason) => return Ok(failed(reason)),
-            },
+            }
         };
         if !params.deploy {
             return Ok(completed(&outcome, Deployment::NotAsked));
@@ -164,38 +224,57 @@ impl FoodTruckWorkflow {
         let haiku = if outcome.haiku_trucks.is_empty() {
             None
         } else {
-            let trucks = outcome.haiku_trucks.clone();
-            haiku(ctx, trucks, clock, WeatherQuery::for_site(&site)).await
+            ctx.execute_activity(
+                FoodTruckActivities::write_haiku,
+                HaikuRequest {
+                    config_path: params.config_path.clone(),
+                    site: params.site.clone(),
+                    trucks: outcome.haiku_trucks.clone(),
+                    now: clock.now_local().naive_local(),
+                },
+                on(
+                    &own,
+                    within(timeouts::AI, 2, &[failure_type::CONFIGURATION]),
+                ),
+            )
+            .await
+            .ok()
+            .flatten()
         };
         let published = ctx
             .execute_activity(
-                FoodTruckActivities::publish_site,
-                PublishInput {
-                    schedule: source,
+                FoodTruckActivities::publish_run,
+                PublishRequest {
+                    config_path: params.config_path.clone(),
+                    site: params.site.clone(),
+                    config_digest: plan.config_digest.clone(),
                     as_of,
-                    haiku,
                     repository_url: params.git_repository_url.clone(),
-                    site: Some(site),
+                    haiku,
                 },
-                publish_options(),
+                on(&own, publish_options()),
             )
             .await;
         let deployment = match published {
-            Ok(PublishReport::Committed { .. } | PublishReport::Unchanged) => Deployment::Done,
-            Ok(PublishReport::Skipped) => Deployment::NoEvents,
+            Ok(Published::Committed { .. } | Published::Unchanged | Published::Written) => {
+                Deployment::Done
+            }
+            Ok(Published::Skipped) => Deployment::NoEvents,
             Err(e) => Deployment::Failed(root_cause(&e)),
         };
         Ok(completed(&outcome, deployment))
     }
 }
 
-/// What a workflow keeps of its run's schedule: its size, its failures, and the trucks today's
-/// haiku is written from. A split run's schedule is never whole in the workflow (nor in one
-/// payload): each part is summed up as it comes back.
+/// What a workflow keeps of its run's schedule: its size, its failures, the trucks today's
+/// haiku is written from, and how many breweries were lost because their scrape could not be
+/// run. A run's schedule is never whole in the workflow (nor in one payload): each part is
+/// summed up as it comes back.
 pub(crate) struct Outcome {
     events: usize,
     errors: Vec<ScrapeError>,
     haiku_trucks: Vec<FoodTruckEvent>,
+    lost: usize,
 }
 
 impl Outcome {
@@ -204,16 +283,28 @@ impl Outcome {
             events: schedule.events.len(),
             errors: schedule.errors.clone(),
             haiku_trucks: around_the_grounds::ai::haiku_trucks(schedule),
+            lost: 0,
+        }
+    }
+
+    fn of_part(part: PartOutcome) -> Self {
+        Self {
+            events: part.events as usize,
+            errors: part.errors,
+            haiku_trucks: part.haiku_trucks,
+            lost: part.lost as usize,
         }
     }
 
     /// The parts' outcomes, in the run's order.
     fn combine(parts: Vec<Outcome>, as_of: NaiveDate) -> Self {
         let mut events = 0;
+        let mut lost = 0;
         let mut errors = Vec::new();
         let mut trucks = Vec::with_capacity(parts.len());
         for p in parts {
             events += p.events;
+            lost += p.lost;
             errors.extend(p.errors);
             trucks.push(p.haiku_trucks);
         }
@@ -221,39 +312,55 @@ impl Outcome {
             events,
             errors,
             haiku_trucks: around_the_grounds::ai::haiku_trucks_of_parts(trucks, as_of),
+            lost,
         }
     }
 }
 
-/// One part of a split run: its breweries, scraped as a run in one part is.
+/// One part of a split run: its range of breweries, scraped as a run in one part is.
 #[workflow]
 #[derive(Default)]
-pub struct FoodTruckPartWorkflow;
+pub struct FoodTruckRangeWorkflow;
 
 #[workflow_methods]
-impl FoodTruckPartWorkflow {
-    #[run(name = "FoodTruckPartWorkflow")]
+impl FoodTruckRangeWorkflow {
+    #[run(name = "FoodTruckRangeWorkflow")]
     pub async fn run(
         ctx: &mut WorkflowContext<Self>,
-        params: PartParams,
-    ) -> temporalio_sdk::WorkflowResult<Schedule> {
-        let breweries = ctx
+        params: RangeParams,
+    ) -> temporalio_sdk::WorkflowResult<PartOutcome> {
+        let own = own_queue(ctx.task_queue());
+        let plan = ctx
             .execute_activity(
-                FoodTruckActivities::load_breweries,
-                params.part,
-                within(timeouts::LOAD_CONFIG, 3, &[failure_type::CONFIGURATION]),
+                FoodTruckActivities::plan,
+                PlanRequest {
+                    config_path: params.config_path.clone(),
+                    site: params.site.clone(),
+                    range: Some((params.first, params.count)),
+                    refs_up_to: 0,
+                },
+                on(
+                    &own,
+                    within(timeouts::LOAD_CONFIG, 3, &[failure_type::CONFIGURATION]),
+                ),
             )
-            .await
-            .map_err(|e| {
-                WorkflowTermination::failed_application(
-                    temporalio_sdk::ApplicationFailure::builder(anyhow::anyhow!(root_cause(&e)))
-                        .non_retryable(true)
-                        .build(),
-                )
-            })?;
+            .await;
+        let terminate = |why: String| {
+            WorkflowTermination::failed_application(
+                temporalio_sdk::ApplicationFailure::builder(anyhow::anyhow!(why))
+                    .non_retryable(true)
+                    .build(),
+            )
+        };
+        let plan = plan.map_err(|e| terminate(root_cause(&e)))?;
+        if plan.config_digest != params.config_digest {
+            return Err(terminate(
+                "the brewery list changed while the run was going; the next run reads the new one"
+                    .into(),
+            ));
+        }
         let parallel = params.max_parallel_scrapes.max(1) as usize;
-        let site = params.site.unwrap_or_default();
-        scrape_part(ctx, &breweries, &site, params.as_of, parallel).await
+        scrape_range(ctx, &own, &params, &plan.refs, parallel).await
     }
 }
 
@@ -301,21 +408,50 @@ where
     results.into_inner()
 }
 
-/// A brewery whose scrape activity gave up (timed out, or its worker failed it) failed with
-/// the activity's reason.
+/// Why a scrape activity gave up, from its failure's types (never from its text): no worker
+/// took it, it timed out, its worker stopped answering, it failed.
+fn why_gave_up(e: &ActivityExecutionError) -> String {
+    let mut cur = e.failure();
+    let mut last = root_cause(e);
+    while let Some(f) = cur {
+        match &f.failure_info {
+            Some(FailureInfo::TimeoutFailureInfo(t)) => {
+                return match TimeoutType::try_from(t.timeout_type) {
+                    Ok(TimeoutType::ScheduleToStart) => {
+                        "no worker took its scrape in time (is a worker of this version polling the run's own task queue?)".to_string()
+                    }
+                    Ok(TimeoutType::Heartbeat) => {
+                        "the worker scraping it stopped answering".to_string()
+                    }
+                    _ => "its scrape did not finish in time (no worker of this version ran it)"
+                        .to_string(),
+                };
+            }
+            Some(FailureInfo::CanceledFailureInfo(_)) => return "its scrape was cancelled".into(),
+            _ => {
+                if !f.message.is_empty() {
+                    last.clone_from(&f.message);
+                }
+            }
+        }
+        cur = f.cause.as_deref();
+    }
+    format!("its scrape failed: {last}")
+}
+
+/// A brewery whose scrape activity gave up: lost to the run, not the brewery's doing.
 fn gave_up(brewery: &Brewery, e: &ActivityExecutionError) -> ScrapeError {
-    let reason = root_cause(e);
-    let kind = if reason.to_lowercase().contains("timed out") || reason.contains("Timeout") {
-        ErrorKind::NetworkTimeout
-    } else {
-        ErrorKind::NetworkError
-    };
+    lost(&BreweryRef::from(brewery), why_gave_up(e))
+}
+
+fn lost(b: &BreweryRef, why: String) -> ScrapeError {
     ScrapeError {
-        brewery_key: brewery.key.clone(),
-        brewery_name: brewery.name.clone(),
-        kind,
-        message: reason,
+        brewery_key: b.key.clone(),
+        brewery_name: b.name.clone(),
+        kind: ErrorKind::WorkerError,
+        message: why,
         retryable: true,
+        limit: None,
     }
 }
 
@@ -343,142 +479,102 @@ pub fn breweries_per_scrape(breweries: usize, parallel: usize) -> usize {
         .clamp(1, 25)
 }
 
-/// `breweries` scraped and merged, and their logo-only trucks named. The window has `parallel`
-/// lanes; each takes the next chunk of breweries as soon as its last one is done and scrapes
-/// its breweries one after another, so never more than `parallel` are in flight and a slow
-/// brewery holds one lane, not the run. A cancelled workflow stops starting scrapes and ends
-/// as cancelled.
-async fn scrape_part<W>(
+/// A range of breweries scraped: `parallel` lanes, each taking the next chunk as soon as its
+/// last is done (never more than `parallel` in flight, a slow brewery holds one lane), each
+/// chunk a `scrape_range` on the run's own task queue. The sealed results stay in the history
+/// (where `publish_run` reads and checks them); the workflow keeps only their sum. A cancelled
+/// workflow stops starting scrapes and ends as cancelled.
+async fn scrape_range<W>(
     ctx: &WorkflowContext<W>,
-    breweries: &[Brewery],
-    site: &SiteRef,
-    as_of: NaiveDate,
+    own: &str,
+    range: &RangeParams,
+    refs: &[BreweryRef],
     parallel: usize,
-) -> Result<Schedule, WorkflowTermination> {
+) -> Result<PartOutcome, WorkflowTermination> {
     let cancel = ctx.cancellation_token();
-    let per_scrape = breweries_per_scrape(breweries.len(), parallel);
-    let chunks: Vec<&[Brewery]> = breweries.chunks(per_scrape).collect();
-    let options = scrape_options(per_scrape);
+    let per_scrape = breweries_per_scrape(refs.len(), parallel);
+    let chunks: Vec<&[BreweryRef]> = refs.chunks(per_scrape).collect();
+    let options = on(own, scrape_options(per_scrape));
     let results = sliding_window(
         chunks.len(),
         parallel,
         || cancel.is_cancelled(),
         |i| {
-            let input = ScrapeChunk {
-                breweries: chunks[i].to_vec(),
-                as_of,
-                timezone: site.timezone,
+            let first = u32::try_from(i * per_scrape).unwrap_or(u32::MAX);
+            let input = ScrapeRange {
+                config_path: range.config_path.clone(),
+                site: range.site.clone(),
+                config_digest: range.config_digest.clone(),
+                first: range.first.saturating_add(first),
+                count: u32::try_from(chunks[i].len()).unwrap_or(u32::MAX),
+                as_of: range.as_of,
             };
-            ctx.execute_activity(
-                FoodTruckActivities::scrape_breweries,
-                input,
-                options.clone(),
-            )
+            ctx.execute_activity(FoodTruckActivities::scrape_range, input, options.clone())
         },
     )
     .await;
     if cancel.is_cancelled() {
         return Err(WorkflowTermination::cancelled());
     }
-    let mut outcomes = Vec::with_capacity(breweries.len());
+    let mut outcomes = Vec::with_capacity(refs.len());
+    let mut lost_here = 0u32;
     for (chunk, result) in chunks.iter().zip(results) {
-        match result {
-            Some(Ok(found)) => outcomes.extend(
-                chunk
-                    .iter()
-                    .zip(found.into_iter().map(Ok))
-                    .map(|(b, r)| outcome(b, r)),
-            ),
-            Some(Err(e)) => outcomes.extend(
-                chunk
-                    .iter()
-                    .map(|b| (BreweryRef::from(b), Err(gave_up(b, &e)))),
-            ),
-            None => {}
+        let found = match result {
+            Some(Ok(sealed)) => read_range(&sealed),
+            Some(Err(e)) => Err(why_gave_up(&e)),
+            None => continue,
+        };
+        match found {
+            Ok(r) => outcomes.extend(r.results.into_iter().map(|(b, r)| {
+                let o = match r.error {
+                    Some(e) => Err(e.to_scrape_error_of(&b)),
+                    None => Ok(r.events),
+                };
+                (b, o)
+            })),
+            Err(why) => {
+                lost_here += u32::try_from(chunk.len()).unwrap_or(u32::MAX);
+                outcomes.extend(chunk.iter().map(|b| (b.clone(), Err(lost(b, why.clone())))));
+            }
         }
     }
-    let mut schedule = Schedule::merge(site.clone(), as_of, outcomes);
-    name_trucks_from_logos(ctx, &mut schedule, breweries).await;
-    Ok(schedule)
+    let schedule = Schedule::merge(
+        around_the_grounds::core::SiteRef::default(),
+        range.as_of,
+        outcomes,
+    );
+    Ok(PartOutcome {
+        events: u32::try_from(schedule.events.len()).unwrap_or(u32::MAX),
+        haiku_trucks: around_the_grounds::ai::haiku_trucks(&schedule),
+        errors: schedule.errors,
+        lost: lost_here,
+    })
 }
 
-/// Names the trucks a brewery announced only as an image (the activity is given those events
-/// only). AI never stops the schedule: on failure the trucks stay unnamed.
-async fn name_trucks_from_logos<W>(
-    ctx: &WorkflowContext<W>,
-    schedule: &mut Schedule,
-    breweries: &[Brewery],
-) {
-    let waiting: Vec<FoodTruckEvent> = schedule
-        .events
-        .iter()
-        .filter(|e| e.awaits_vision())
-        .cloned()
-        .collect();
-    if waiting.is_empty() {
-        return;
-    }
-    let named = ctx
-        .execute_activity(
-            FoodTruckActivities::read_vendor_images,
-            VisionInput {
-                events: waiting,
-                known_vendors: around_the_grounds::ai::known_vendors(breweries),
-            },
-            within(timeouts::AI, 2, &[]),
-        )
-        .await;
-    let Ok(named) = named else { return };
-    let mut named = named.into_iter();
-    for e in schedule.events.iter_mut().filter(|e| e.awaits_vision()) {
-        match named.next() {
-            Some(n) => *e = n,
-            None => break,
-        }
-    }
-    let events = std::mem::take(&mut schedule.events);
-    schedule.events = around_the_grounds::core::sort_and_dedup(events, schedule.window());
+/// A scrape's result as the workflow reads it (for its sums; whether it is this fleet's is
+/// `publish_run`'s to check).
+fn read_range(sealed: &Sealed) -> Result<RangeResult, String> {
+    serde_json::from_str(&sealed.body).map_err(|e| format!("its result cannot be read: {e}"))
 }
 
-/// Today's haiku from `trucks`, at the time on the site's clock and with its weather, or
-/// `None`: the haiku never stops the schedule.
-async fn haiku<W>(
-    ctx: &WorkflowContext<W>,
-    trucks: Vec<FoodTruckEvent>,
-    clock: Clock,
-    weather: Option<WeatherQuery>,
-) -> Option<String> {
-    ctx.execute_activity(
-        FoodTruckActivities::generate_haiku,
-        HaikuInput {
-            events: trucks,
-            today: clock.today(),
-            now: Some(clock.now_local().naive_local()),
-            weather,
-        },
-        within(timeouts::AI, 2, &[failure_type::CONFIGURATION]),
-    )
-    .await
-    .ok()
-    .flatten()
-}
-
-/// A run too big for one part: one child workflow per part, never more than `parallel`
-/// scrapes in flight across them. Each part is summed up here as it ends (for the result and
-/// the haiku); the publish step reads the parts from their runs, so the whole schedule never
-/// travels in one payload nor sits in the workflow. A part that fails fails the run: a partial
-/// site would drop breweries.
-async fn scrape_in_parts(
+/// A run too big for one part: one `FoodTruckRangeWorkflow` child per part (on the run's own
+/// task queue), never more than `parallel` scrapes in flight across them. Each part is summed
+/// up as it ends; the publish step reads the parts' sealed results from their histories. A
+/// part that fails fails the run: a partial site would drop breweries.
+async fn range_in_parts(
     ctx: &WorkflowContext<FoodTruckWorkflow>,
-    params: &WorkflowParams,
-    plan: &RunPlan,
-    as_of: NaiveDate,
+    own: &str,
+    whole: &RangeParams,
+    per_part: u32,
     parallel: usize,
-) -> Result<Result<(Outcome, Vec<PartRun>), String>, WorkflowTermination> {
-    let ranges = plan.parts(params.breweries_per_part());
-    let site = plan.site();
+) -> Result<Result<Outcome, String>, WorkflowTermination> {
+    let per_part = per_part.max(1);
+    let ranges: Vec<(u32, u32)> = (0..whole.count)
+        .step_by(per_part as usize)
+        .map(|first| (first, per_part.min(whole.count - first)))
+        .collect();
     let at_once = ranges.len().min(parallel).max(1);
-    let per_part = u32::try_from((parallel / at_once).max(1)).unwrap_or(1);
+    let per_child = u32::try_from((parallel / at_once).max(1)).unwrap_or(1);
     let cancel = ctx.cancellation_token();
     let total = ranges.len();
     let parts = sliding_window(
@@ -487,37 +583,25 @@ async fn scrape_in_parts(
         || cancel.is_cancelled(),
         |i| {
             let (first, count) = ranges[i];
-            let part = PartParams {
-                part: PartInput {
-                    config_path: params.config_path.clone(),
-                    config_digest: plan.config_digest.clone(),
-                    first,
-                    count,
-                    site: params.site.clone(),
-                },
-                as_of,
-                max_parallel_scrapes: per_part,
-                site: Some(site.reference()),
+            let part = RangeParams {
+                first,
+                count,
+                max_parallel_scrapes: per_child,
+                ..whole.clone()
             };
             let id = format!("{}-part-{}-of-{total}", ctx.workflow_id(), i + 1);
+            let mut options = ChildWorkflowOptions::workflow_id(id);
+            options.task_queue = Some(own.to_string());
             async move {
                 let started = ctx
-                    .start_child_workflow(
-                        FoodTruckPartWorkflow::run,
-                        part,
-                        ChildWorkflowOptions::workflow_id(id.clone()),
-                    )
+                    .start_child_workflow(FoodTruckRangeWorkflow::run, part, options)
                     .await
                     .map_err(|e| format!("part {} of {total} did not start: {e}", i + 1))?;
-                let run = PartRun {
-                    workflow_id: id,
-                    run_id: started.run_id.clone(),
-                };
-                let schedule = started
+                let outcome = started
                     .result()
                     .await
                     .map_err(|e| format!("part {} of {total} failed: {e}", i + 1))?;
-                Ok::<_, String>((Outcome::of(&schedule), run))
+                Ok::<_, String>(Outcome::of_part(outcome))
             }
         },
     )
@@ -526,17 +610,13 @@ async fn scrape_in_parts(
         return Err(WorkflowTermination::cancelled());
     }
     let mut outcomes = Vec::with_capacity(total);
-    let mut runs = Vec::with_capacity(total);
     for part in parts.into_iter().flatten() {
         match part {
-            Ok((o, r)) => {
-                outcomes.push(o);
-                runs.push(r);
-            }
+            Ok(o) => outcomes.push(o),
             Err(reason) => return Ok(Err(reason)),
         }
     }
-    Ok(Ok((Outcome::combine(outcomes, as_of), runs)))
+    Ok(Ok(Outcome::combine(outcomes, whole.as_of)))
 }
 
 /// What became of the deploy a run was asked for.
@@ -558,8 +638,20 @@ fn completed(outcome: &Outcome, deployment: Deployment) -> WorkflowResult {
         Deployment::Failed(reason) => message.push_str(&format!(" Not deployed: {reason}")),
         Deployment::NotAsked | Deployment::Done => {}
     }
+    // Breweries lost because their scrape could not be run (no worker of this version took
+    // it, a worker failed) are not the breweries' failures: the run did not succeed.
+    let success = outcome.lost == 0;
+    if !success {
+        message = format!(
+            "Workflow completed without {} of its breweries: their scrapes could not be run. Found {count} events.",
+            outcome.lost
+        );
+        if let Deployment::Failed(reason) = &deployment {
+            message.push_str(&format!(" Not deployed: {reason}"));
+        }
+    }
     WorkflowResult {
-        success: true,
+        success,
         message,
         events_count: Some(count),
         errors: Some(outcome.errors.iter().map(ToString::to_string).collect()),

@@ -10,7 +10,13 @@ use chrono_tz::Tz;
 /// Probes `url` for the week of `today` in `zone` and prints what reads it; exit 0 when
 /// something does, 1 (with one line) when nothing does.
 pub async fn run(url: &str, today: NaiveDate, zone: Tz) -> anyhow::Result<u8> {
-    let http = Fetcher::new(FetchOptions::default())?;
+    // The address the operator typed is theirs to name, on their own network too; what the
+    // page links to is held to the outbound rule.
+    let options = FetchOptions::default();
+    options
+        .internal
+        .add_urls([atg_core::webcal_as_https(url.trim()).as_str()]);
+    let http = Fetcher::new(options)?;
     let found = probe(&http, url, today, zone).await?;
     let mut out = std::io::stdout().lock();
     if found.is_empty() {

@@ -29,6 +29,8 @@ pub struct RunOptions {
     pub deploy: bool,
     pub git_repo: Option<String>,
     pub git_branch: Option<String>,
+    /// At most this many logos sent to the AI per site and run (`ATG_VISION_MAX_PER_RUN`).
+    pub vision_max_per_run: usize,
 }
 
 /// Runs every chosen site; the exit status is the worst of theirs (0, 2, 1).
@@ -51,11 +53,11 @@ pub fn run(o: &RunOptions, rt: &tokio::runtime::Runtime) -> anyhow::Result<u8> {
             targets.push(Target::Directory(dir));
         }
         if o.deploy {
-            // A site's own repository wins; --git-repo / GIT_REPOSITORY_URL serve the others.
+            // A site's own repository wins; --git-repo / GIT_REPOSITORY_URL serve the others
+            // (and alone say where the operator's token may go).
             let publish = &site.site.publish;
-            let repo = publish.repository.clone().or_else(|| o.git_repo.clone());
             let branch = publish.branch.clone().or_else(|| o.git_branch.clone());
-            let git = match GitSettings::from_env(repo, branch, env) {
+            let git = match GitSettings::for_site(publish, o.git_repo.clone(), branch, env) {
                 Ok(g) => g.in_dir(publish.dir()),
                 Err(e) if many => anyhow::bail!("site {:?}: {e}", site.site.key),
                 Err(e) => return Err(e.into()),
@@ -88,7 +90,10 @@ pub fn run(o: &RunOptions, rt: &tokio::runtime::Runtime) -> anyhow::Result<u8> {
                 client,
                 &mut cache,
                 &known,
+                o.vision_max_per_run,
             ));
+            let events = std::mem::take(&mut schedule.events);
+            schedule.events = atg_core::sort_and_dedup(events, schedule.window());
         }
         if progress {
             eprint!("\r\x1b[2K");
@@ -101,10 +106,13 @@ pub fn run(o: &RunOptions, rt: &tokio::runtime::Runtime) -> anyhow::Result<u8> {
             }
             super::print_schedule(false, &schedule)?;
         }
-        if !targets.is_empty() {
-            publish(o, rt, config, &schedule, targets, ai_client.as_ref(), clock)?;
-        }
         worst = worse(worst, schedule.status());
+        // A publish that was asked for and failed is the run's failure, whatever the scrape.
+        if !targets.is_empty()
+            && !publish(o, rt, config, &schedule, targets, ai_client.as_ref(), clock)?
+        {
+            worst = 1;
+        }
     }
     if o.json {
         print_reports(&reports, many)?;
@@ -158,7 +166,8 @@ fn worse(code: u8, status: RunStatus) -> u8 {
     if rank(next) > rank(code) { next } else { code }
 }
 
-/// One site's health, haiku and site, published to each of its targets.
+/// One site's haiku, health and site, published to each of its targets by the library's one
+/// publish step; whether every target got it (a failure is printed with its reason).
 fn publish(
     o: &RunOptions,
     rt: &tokio::runtime::Runtime,
@@ -167,58 +176,45 @@ fn publish(
     targets: &[Target],
     ai_client: Option<&AiClient>,
     clock: Clock,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     let env = |k: &str| std::env::var(k).ok();
-    let now = clock.now_utc();
-    // The record carried on is the repository's when there is one (else the directory's);
-    // every target gets the same site.
-    let record = targets
-        .iter()
-        .find(|t| matches!(t, Target::Git(_)))
-        .or(targets.first());
-    let previous = match record {
-        Some(t) => match rt.block_on(crate::previous_health(t, now)) {
-            Ok(found) => found,
-            // A record that cannot be read is never replaced by a fresh one: no publish.
-            Err(e) => {
-                eprintln!("{}", super::failed(t, &e));
-                return Ok(());
-            }
-        },
-        None => None,
-    };
-    let health = crate::health(previous.as_ref(), schedule, config.site.stale_after, now);
-    for stale in health.stale() {
-        eprintln!("⚠️  {}", stale.warning(schedule.as_of));
-    }
     // One site (and one haiku) for every target.
     let haiku = match ai_client {
-        Some(client) => rt.block_on(ai::todays_haiku(
+        Some(client) if !schedule.events.is_empty() => rt.block_on(ai::todays_haiku(
             schedule,
             client,
             &HaikuPrompt::from_env(env),
             &config.site,
             clock,
         )),
-        None => None,
+        _ => None,
     };
-    let site = crate::render(schedule, haiku.as_deref(), &health, now)?;
-    for target in targets {
-        let line = match rt.block_on(crate::publish(&site, target, now)) {
-            Ok(done) => super::published(target, &done, site.events),
-            // A failed publish is reported; the exit code still tells how the scrape went.
-            Err(e) => {
-                eprintln!("{}", super::failed(target, &e));
-                continue;
+    let plan = crate::PublishPlan {
+        site: &config.site,
+        targets,
+        haiku,
+        // The trucks were named before the schedule was printed.
+        vision: None,
+        now: clock.now_utc(),
+    };
+    let done = rt.block_on(crate::publish_schedule(schedule.clone(), plan));
+    for stale in &done.stale {
+        eprintln!("⚠️  {}", stale.warning(schedule.as_of));
+    }
+    for (target, result) in targets.iter().zip(&done.targets) {
+        match result {
+            Ok(p) => {
+                let line = super::published(target, p, done.events);
+                if o.json {
+                    eprintln!("{line}");
+                } else {
+                    super::say(&line);
+                }
             }
-        };
-        if o.json {
-            eprintln!("{line}");
-        } else {
-            super::say(&line);
+            Err(e) => eprintln!("{}", super::failed(target, e)),
         }
     }
-    Ok(())
+    Ok(done.all_published())
 }
 
 /// `--format json`: one site's report as before; several: `{"sites": [...]}`.

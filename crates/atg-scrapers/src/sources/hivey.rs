@@ -6,6 +6,7 @@ use atg_core::{FoodTruckEvent, UNNAMED_VENDOR};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde_json::Value;
 
+use crate::bounded::json_reply;
 use crate::source::{ParseContext, ParseError, require_body};
 use crate::text::{clean_text, name_from_image_url};
 use crate::timeparse::{parse_loose_date, parse_reading};
@@ -39,8 +40,11 @@ pub fn parse(
     vendor_ids: &[(String, String)],
     ctx: &ParseContext,
 ) -> Result<Vec<FoodTruckEvent>, ParseError> {
-    let json: Value = serde_json::from_str(require_body(body, "Hivey API reply")?)
-        .map_err(|e| ParseError::new(format!("Hivey API reply is not JSON: {e}")))?;
+    let json = json_reply(
+        require_body(body, "Hivey API reply")?,
+        &ctx.budget,
+        "Hivey API reply",
+    )?;
     let items: Vec<&Value> = match &json {
         Value::Array(a) => a.iter().collect(),
         Value::Object(o) if o.is_empty() => Vec::new(),
@@ -56,6 +60,7 @@ pub fn parse(
             )));
         }
     };
+    ctx.budget.entries(items.len())?;
     Ok(items
         .into_iter()
         .filter_map(|i| hivey_item(i, vendor_ids, ctx))

@@ -10,8 +10,9 @@
 use atg_core::{FoodTruckEvent, infer_year};
 use chrono::NaiveDate;
 use chrono::format::{Parsed, StrftimeItems};
-use scraper::{ElementRef, Html, Selector};
+use scraper::{ElementRef, Selector};
 
+use crate::bounded::html_document;
 use crate::fetch::Request;
 use crate::source::{OnePage, ParseContext, ParseError, Settings, require_body};
 use crate::text::{clean_text, element_text};
@@ -80,9 +81,11 @@ impl OnePage for HtmlSelectors {
     }
 
     fn parse(&self, body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, ParseError> {
-        let doc = Html::parse_document(require_body(body, "page")?);
-        Ok(doc
-            .select(&self.event)
+        let doc = html_document(require_body(body, "page")?, &ctx.budget)?;
+        Ok(ctx
+            .budget
+            .take_entries(doc.select(&self.event))?
+            .into_iter()
             .filter_map(|e| self.event_of(e, ctx))
             .collect())
     }

@@ -15,14 +15,15 @@
 //! crate refuses (`INTERVAL=0`) makes that event unreadable, and a feed whose events are all
 //! unreadable is a Parser Error.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use atg_core::{FoodTruckEvent, ScheduleWindow, localize_in};
+use atg_core::{FoodTruckEvent, Limit, ScheduleWindow, localize_in};
 use chrono::{DateTime, Days, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use icalendar::parser::{Component, Property};
 
+use crate::budget::Budget;
 use crate::fetch::Request;
 use crate::source::{OnePage, ParseContext, ParseError, Settings, require_body};
 use crate::text::collapse_ws;
@@ -55,68 +56,99 @@ impl OnePage for Ical {
 
 // ---- Zones -------------------------------------------------------------------------------
 
-/// A `VTIMEZONE` of the feed: its offsets, each from its onsets on (`DTSTART` + `RRULE`).
+/// A `VTIMEZONE` of the feed: the moments its offset changes (each `STANDARD` and `DAYLIGHT`
+/// part's onsets, `DTSTART` + `RRULE`) around the window, with the offset from each on.
 #[derive(Debug)]
 struct FeedZone {
-    /// `(onset, offset to UTC in seconds)`, onsets as local wall-clock readings.
-    rules: Vec<(NaiveDateTime, Option<rrule::RRule<rrule::Unvalidated>>, i32)>,
+    /// `(onset, offset to UTC in seconds)`, sorted, onsets as local wall-clock readings.
+    transitions: Vec<(NaiveDateTime, i32)>,
 }
 
+/// How far around the window a feed's zone rules are expanded: a series' `DTSTART` years back
+/// is moved near the window before it is read (only its time of day matters there).
+const ZONE_YEARS_BEFORE: u64 = 2;
+const ZONE_YEARS_AFTER: u64 = 1;
+
 impl FeedZone {
-    fn of(c: &Component<'_>) -> Option<Self> {
-        let mut rules = Vec::new();
+    /// The zone `c` describes around `window`, its rules' onsets drawn from the feed's
+    /// recurrence budget. Onsets may be long before 1970 (Outlook writes 1601).
+    fn of(
+        c: &Component<'_>,
+        window: ScheduleWindow,
+        budget: &Budget,
+    ) -> Result<Option<Self>, ParseError> {
+        let from = window
+            .first
+            .checked_sub_days(Days::new(366 * ZONE_YEARS_BEFORE))
+            .unwrap_or(window.first);
+        let to = window
+            .last
+            .checked_add_days(Days::new(366 * ZONE_YEARS_AFTER))
+            .unwrap_or(window.last);
+        let mut transitions = Vec::new();
         for part in &c.components {
             if part.name.as_str() != "STANDARD" && part.name.as_str() != "DAYLIGHT" {
                 continue;
             }
-            let onset = wall(part.find_prop("DTSTART")?.val.as_str())?;
-            let offset = utc_offset(part.find_prop("TZOFFSETTO")?.val.as_str())?;
+            let onset = part
+                .find_prop("DTSTART")
+                .and_then(|p| zone_onset(p.val.as_str()));
+            let offset = part
+                .find_prop("TZOFFSETTO")
+                .and_then(|p| utc_offset(p.val.as_str()));
+            let (Some(onset), Some(offset)) = (onset, offset) else {
+                continue;
+            };
+            budget.dates(1)?;
             let rule = part
                 .find_prop("RRULE")
-                .and_then(|p| p.val.as_str().parse().ok());
-            rules.push((onset, rule, offset));
+                .and_then(|p| {
+                    p.val
+                        .as_str()
+                        .parse::<rrule::RRule<rrule::Unvalidated>>()
+                        .ok()
+                })
+                .filter(|r| r.get_interval() > 0);
+            let Some(rule) = rule else {
+                transitions.push((onset, offset));
+                continue;
+            };
+            let (rule, first) = fast_forward(rule, onset, from);
+            budget.dates(cost(&rule, first.date(), to))?;
+            let on_wall = |t: NaiveDateTime| rrule::Tz::UTC.from_utc_datetime(&t);
+            let Ok(set) = rule.build(on_wall(first)) else {
+                transitions.push((onset, offset));
+                continue;
+            };
+            let onsets = set
+                .before(on_wall(to.and_time(NaiveTime::MIN)))
+                .all(MAX_ZONE_ONSETS);
+            // The first onset itself counts when the rule's own pattern skips it.
+            transitions.push((first, offset));
+            transitions.extend(onsets.dates.iter().map(|t| (t.naive_utc(), offset)));
         }
-        (!rules.is_empty()).then_some(Self { rules })
+        transitions.sort();
+        transitions.dedup();
+        Ok((!transitions.is_empty()).then_some(Self { transitions }))
     }
 
-    /// The offset in force at the wall-clock reading `t`: the one whose latest onset is the
-    /// latest before `t`.
+    /// The offset in force at the wall-clock reading `t`: the latest change at or before it
+    /// (the earliest known offset before the first).
     fn offset_at(&self, t: NaiveDateTime) -> i32 {
-        let mut best: Option<(NaiveDateTime, i32)> = None;
-        for (onset, rule, offset) in &self.rules {
-            let latest = match rule {
-                None => Some(*onset).filter(|o| *o <= t),
-                Some(rule) => last_onset(rule, *onset, t),
-            };
-            if let Some(at) = latest
-                && best.is_none_or(|(b, _)| at > b)
-            {
-                best = Some((at, *offset));
-            }
-        }
-        best.or_else(|| self.rules.iter().map(|(o, _, off)| (*o, *off)).min())
-            .map_or(0, |(_, off)| off)
+        let after = self.transitions.partition_point(|(onset, _)| *onset <= t);
+        self.transitions
+            .get(after.saturating_sub(1))
+            .map_or(0, |(_, offset)| *offset)
     }
 }
 
-/// The latest onset of a zone's yearly rule at or before `t` (looking back two years).
-fn last_onset(
-    rule: &rrule::RRule<rrule::Unvalidated>,
-    onset: NaiveDateTime,
-    t: NaiveDateTime,
-) -> Option<NaiveDateTime> {
-    if onset > t {
-        return None;
-    }
-    let start = rrule::Tz::UTC.from_utc_datetime(&onset);
-    let set = rule.clone().build(start).ok()?;
-    let from = t.checked_sub_days(Days::new(800))?;
-    set.after(rrule::Tz::UTC.from_utc_datetime(&from))
-        .before(rrule::Tz::UTC.from_utc_datetime(&t))
-        .all(8)
-        .dates
-        .last()
-        .map(DateTime::naive_utc)
+/// The most onsets of one zone rule taken around a window (a yearly rule gives about four).
+const MAX_ZONE_ONSETS: u16 = 64;
+
+/// A zone part's `DTSTART`: a local time in any year (zones begin in 1601 or 1970).
+fn zone_onset(raw: &str) -> Option<NaiveDateTime> {
+    let raw = raw.trim().trim_end_matches(['Z', 'z']);
+    NaiveDateTime::parse_from_str(raw, "%Y%m%dT%H%M%S").ok()
 }
 
 /// `-0800`, `+0530`, `-070000` → seconds east of UTC.
@@ -272,17 +304,6 @@ impl Stamp {
             Self::At(w, b) => (None, Some(b.instant(*w, site).timestamp())),
         }
     }
-
-    fn matches(&self, other: &Self, site: Tz) -> bool {
-        match (self.key(site), other.key(site)) {
-            ((Some(a), _), (Some(b), _)) => a == b,
-            ((_, Some(a)), (_, Some(b))) => a == b,
-            ((Some(d), _), (_, Some(t))) | ((_, Some(t)), (Some(d), _)) => {
-                DateTime::from_timestamp(t, 0).is_some_and(|t| t.date_naive() == d)
-            }
-            _ => false,
-        }
-    }
 }
 
 /// `DURATION`: `P1D`, `PT2H30M`, `P1W`, `-PT15M`.
@@ -413,10 +434,128 @@ fn entry(
     })
 }
 
+/// The days in one period of a rule, at most.
+fn days_per_period(freq: rrule::Frequency) -> u64 {
+    match freq {
+        rrule::Frequency::Yearly => 366,
+        rrule::Frequency::Monthly => 31,
+        rrule::Frequency::Weekly => 7,
+        _ => 1,
+    }
+}
+
+/// Whole periods of `rule` from `from` to `to` (none when `to` is earlier).
+fn periods(rule: &rrule::RRule<rrule::Unvalidated>, from: NaiveDate, to: NaiveDate) -> u64 {
+    use chrono::Datelike;
+    if to < from {
+        return 0;
+    }
+    let days = u64::try_from((to - from).num_days()).unwrap_or(0);
+    let months = u64::try_from(
+        (i64::from(to.year()) * 12 + i64::from(to.month0()))
+            - (i64::from(from.year()) * 12 + i64::from(from.month0())),
+    )
+    .unwrap_or(0);
+    let spans = match rule.get_freq() {
+        rrule::Frequency::Yearly => months / 12,
+        rrule::Frequency::Monthly => months,
+        rrule::Frequency::Weekly => days / 7,
+        _ => days,
+    };
+    spans / u64::from(rule.get_interval().max(1))
+}
+
+/// Moves a rule without `COUNT` that started long before `from` to a start one period before
+/// it, keeping every occurrence from there on (whole periods of the rule's interval, with the
+/// days RFC 5545 takes from `DTSTART` written into the rule): a weekly truck since 1970 is
+/// expanded over weeks, not over fifty years.
+fn fast_forward(
+    rule: rrule::RRule<rrule::Unvalidated>,
+    start: NaiveDateTime,
+    from: NaiveDate,
+) -> (rrule::RRule<rrule::Unvalidated>, NaiveDateTime) {
+    use chrono::{Datelike, Months};
+    use rrule::{Frequency, NWeekday};
+    let skip = periods(&rule, start.date(), from).saturating_sub(1);
+    if rule.get_count().is_some() || skip == 0 {
+        return (rule, start);
+    }
+    let n = skip.saturating_mul(u64::from(rule.get_interval().max(1)));
+    let time = start.time();
+    let moved = match rule.get_freq() {
+        Frequency::Yearly => i32::try_from(n)
+            .ok()
+            .and_then(|n| start.year().checked_add(n))
+            .and_then(|y| NaiveDate::from_ymd_opt(y, 1, 1))
+            .map(|d| d.and_time(time)),
+        Frequency::Monthly => start
+            .date()
+            .with_day(1)
+            .and_then(|d| d.checked_add_months(Months::new(u32::try_from(n).ok()?)))
+            .map(|d| d.and_time(time)),
+        Frequency::Weekly => start.checked_add_days(Days::new(n.saturating_mul(7))),
+        _ => start.checked_add_days(Days::new(n)),
+    };
+    let Some(moved) = moved else {
+        return (rule, start);
+    };
+    // What RFC 5545 takes from DTSTART when the rule does not say it, written into the rule
+    // so that the moved start does not change it (as the `rrule` crate would fill it in).
+    let defaults_from_start = rule.get_by_week_no().is_empty()
+        && rule.get_by_year_day().is_empty()
+        && rule.get_by_month_day().is_empty()
+        && rule.get_by_weekday().is_empty();
+    let day = vec![i8::try_from(start.day()).unwrap_or(1)];
+    let rule = match rule.get_freq() {
+        _ if !defaults_from_start => rule,
+        Frequency::Yearly if rule.get_by_month().is_empty() => {
+            rule.by_month(&[month_of(start.month())]).by_month_day(day)
+        }
+        Frequency::Yearly | Frequency::Monthly => rule.by_month_day(day),
+        Frequency::Weekly => rule.by_weekday(vec![NWeekday::Every(start.weekday())]),
+        _ => rule,
+    };
+    (rule, moved)
+}
+
+fn month_of(m: u32) -> chrono::Month {
+    u8::try_from(m)
+        .ok()
+        .and_then(|m| chrono::Month::try_from(m).ok())
+        .unwrap_or(chrono::Month::January)
+}
+
+/// The work a rule makes the `rrule` crate do from `start` to `to`: every day of every period
+/// is looked at, and every candidate (days × times) is made unless `COUNT` stops it sooner
+/// (`BYSETPOS` makes all of a period's candidates before it picks).
+fn cost(rule: &rrule::RRule<rrule::Unvalidated>, start: NaiveDate, to: NaiveDate) -> u64 {
+    let spans = periods(rule, start, to).saturating_add(1);
+    let days = spans.saturating_mul(days_per_period(rule.get_freq()));
+    let times = [
+        rule.get_by_hour().len(),
+        rule.get_by_minute().len(),
+        rule.get_by_second().len(),
+    ]
+    .iter()
+    .fold(1u64, |acc, n| acc.saturating_mul((*n).max(1) as u64));
+    let candidates = days.saturating_mul(times);
+    let made = match (rule.get_count(), rule.get_by_set_pos().is_empty()) {
+        (Some(count), true) => candidates.min(u64::from(count)),
+        _ => candidates,
+    };
+    days.saturating_add(made)
+}
+
 /// The starts of `e`'s occurrences near the window (a day either side, for zones), as stamps
 /// in `e`'s own base: the rule is expanded on wall-clock readings, so a weekly 5 pm stays 5 pm
-/// on both sides of a change of daylight saving time.
-fn occurrences(e: &Entry, window: ScheduleWindow) -> Result<Vec<Stamp>, String> {
+/// on both sides of a change of daylight saving time. What the rule costs is drawn from the
+/// feed's recurrence budget before it is expanded.
+fn occurrences(
+    e: &Entry,
+    window: ScheduleWindow,
+    budget: &Budget,
+) -> Result<Vec<Stamp>, Unreadable> {
+    budget.dates(e.rdates.len() as u64 + e.exdates.len() as u64)?;
     let Some(rule) = &e.rrule else {
         let mut all = vec![e.start.clone()];
         all.extend(e.rdates.iter().cloned());
@@ -429,22 +568,15 @@ fn occurrences(e: &Entry, window: ScheduleWindow) -> Result<Vec<Stamp>, String> 
         rule.get_freq(),
         rrule::Frequency::Secondly | rrule::Frequency::Minutely | rrule::Frequency::Hourly
     ) {
-        return Err(format!(
-            "RRULE recurs more often than daily ({:?})",
-            rule.get_freq()
-        ));
+        return Err(format!("RRULE recurs more often than daily ({:?})", rule.get_freq()).into());
     }
     if rule.get_interval() == 0 {
-        return Err("RRULE has INTERVAL=0".into());
+        return Err("RRULE has INTERVAL=0".to_string().into());
     }
     let (first, base) = match &e.start {
         Stamp::Day(d) => (d.and_time(NaiveTime::MIN), None),
         Stamp::At(w, b) => (*w, Some(b.clone())),
     };
-    let on_wall = |t: NaiveDateTime| rrule::Tz::UTC.from_utc_datetime(&t);
-    let set = rule
-        .build(on_wall(first))
-        .map_err(|err| format!("RRULE: {err}"))?;
     let from = window
         .first
         .checked_sub_days(Days::new(2))
@@ -453,6 +585,12 @@ fn occurrences(e: &Entry, window: ScheduleWindow) -> Result<Vec<Stamp>, String> 
         .last
         .checked_add_days(Days::new(2))
         .ok_or("date out of range")?;
+    let (rule, first) = fast_forward(rule, first, from);
+    budget.dates(cost(&rule, first.date(), to))?;
+    let on_wall = |t: NaiveDateTime| rrule::Tz::UTC.from_utc_datetime(&t);
+    let set = rule
+        .build(on_wall(first))
+        .map_err(|err| format!("RRULE: {err}"))?;
     let found = set
         .after(on_wall(from.and_time(NaiveTime::MIN)))
         .before(on_wall(to.and_time(NaiveTime::MIN)))
@@ -469,18 +607,98 @@ fn occurrences(e: &Entry, window: ScheduleWindow) -> Result<Vec<Stamp>, String> 
     Ok(all)
 }
 
+/// Why a series cannot be read: the feed's own mistake (that series is skipped), or a limit
+/// of the whole feed (the feed is refused).
+#[derive(Debug)]
+enum Unreadable {
+    Series(String),
+    Feed(ParseError),
+}
+
+impl From<String> for Unreadable {
+    fn from(why: String) -> Self {
+        Self::Series(why)
+    }
+}
+
+impl From<&str> for Unreadable {
+    fn from(why: &str) -> Self {
+        Self::Series(why.to_string())
+    }
+}
+
+impl From<ParseError> for Unreadable {
+    fn from(e: ParseError) -> Self {
+        Self::Feed(e)
+    }
+}
+
+/// The moments a list of stamps names, to match occurrences against in constant time (an
+/// `EXDATE` list, a series' `RECURRENCE-ID`s).
+#[derive(Debug, Default)]
+struct Moments {
+    days: HashSet<NaiveDate>,
+    instants: HashSet<i64>,
+    /// The UTC days of `instants`, for all-day occurrences.
+    instant_days: HashSet<NaiveDate>,
+}
+
+impl Moments {
+    fn add(&mut self, stamp: &Stamp, site: Tz) {
+        match stamp.key(site) {
+            (Some(d), _) => {
+                self.days.insert(d);
+            }
+            (_, Some(t)) => {
+                self.instants.insert(t);
+                if let Some(at) = DateTime::from_timestamp(t, 0) {
+                    self.instant_days.insert(at.date_naive());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn of<'s>(stamps: impl IntoIterator<Item = &'s Stamp>, site: Tz) -> Self {
+        let mut m = Self::default();
+        for s in stamps {
+            m.add(s, site);
+        }
+        m
+    }
+
+    /// One of these is the same day or moment as `stamp` (an all-day stamp matches any
+    /// moment on its day, in UTC).
+    fn has(&self, stamp: &Stamp, site: Tz) -> bool {
+        match stamp.key(site) {
+            (Some(d), _) => self.days.contains(&d) || self.instant_days.contains(&d),
+            (_, Some(t)) => {
+                self.instants.contains(&t)
+                    || DateTime::from_timestamp(t, 0)
+                        .is_some_and(|at| self.days.contains(&at.date_naive()))
+            }
+            _ => false,
+        }
+    }
+}
+
 /// The events of one occurrence starting at `start`, on the days of the window it covers.
-fn events_at(e: &Entry, start: &Stamp, ctx: &ParseContext, out: &mut Vec<FoodTruckEvent>) {
+fn events_at(
+    e: &Entry,
+    start: &Stamp,
+    ctx: &ParseContext,
+    out: &mut Yield<'_>,
+) -> Result<(), ParseError> {
     let window = ScheduleWindow::starting(ctx.today);
     match start {
         Stamp::At(w, b) => {
             let instant = b.instant(*w, ctx.zone);
             let local = instant.with_timezone(&ctx.zone).naive_local();
             if !window.contains(local.date()) {
-                return;
+                return Ok(());
             }
             let Some(mut ev) = ctx.entry(&e.title, &e.categories, local.date()) else {
-                return;
+                return Ok(());
             };
             ev.start_time = Some(local);
             ev.end_time = e.length.and_then(|l| {
@@ -489,7 +707,7 @@ fn events_at(e: &Entry, start: &Stamp, ctx: &ParseContext, out: &mut Vec<FoodTru
                     .map(|end| end.with_timezone(&ctx.zone).naive_local())
             });
             ev.description = e.description.clone();
-            out.push(ev);
+            out.push(ev)?;
         }
         Stamp::Day(first) => {
             // An all-day event, on each of its days (one when it gives no end).
@@ -503,10 +721,78 @@ fn events_at(e: &Entry, start: &Stamp, ctx: &ParseContext, out: &mut Vec<FoodTru
                 }
                 if let Some(mut ev) = ctx.entry(&e.title, &e.categories, d) {
                     ev.description = e.description.clone();
-                    out.push(ev);
+                    out.push(ev)?;
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// The components a component may hold (RFC 5545 §3.4, §3.6): a calendar holds events,
+/// to-dos, journal entries, free/busy times, time zones (and `X-` or IANA components); an
+/// event or a to-do holds alarms; a time zone holds its standard and daylight rules. Nothing
+/// nests deeper.
+pub const MAX_COMPONENT_DEPTH: usize = 3;
+
+fn may_hold(parent: Option<&str>, child: &str) -> bool {
+    match parent {
+        None => child == "VCALENDAR",
+        Some("VCALENDAR") => child != "VCALENDAR" && !matches!(child, "STANDARD" | "DAYLIGHT"),
+        Some("VEVENT" | "VTODO") => child == "VALARM",
+        Some("VTIMEZONE") => matches!(child, "STANDARD" | "DAYLIGHT"),
+        Some(_) => false,
+    }
+}
+
+/// Checks a feed's shape before the parser (which recurses into every nested component)
+/// reads it: at most [`MAX_COMPONENT_DEPTH`] levels, each component where the format allows
+/// it, every `BEGIN` closed by its own `END` (a feed cut short is not read as the part that
+/// came), and no more lines than the budget's.
+fn check_structure(unfolded: &str, budget: &Budget) -> Result<(), ParseError> {
+    let max_lines = budget.limits().feed_lines;
+    let unreadable =
+        |why: String| ParseError::new(format!("the calendar feed cannot be read: {why}"));
+    let mut open: Vec<String> = Vec::new();
+    for (n, line) in unfolded.lines().enumerate() {
+        if n as u64 >= max_lines {
+            return Err(Budget::over(Limit::Size, max_lines));
+        }
+        let line = line.trim();
+        let upper = |rest: &str| rest.trim().to_ascii_uppercase();
+        if let Some(name) = line.get(..6).filter(|h| h.eq_ignore_ascii_case("BEGIN:")) {
+            let name = upper(&line[name.len()..]);
+            if !may_hold(open.last().map(String::as_str), &name) {
+                return Err(match open.last() {
+                    // A component where the format has none: how a feed nests 20,000 deep.
+                    Some(parent) => {
+                        let over = Budget::over(Limit::Nesting, MAX_COMPONENT_DEPTH as u64);
+                        ParseError::over(
+                            Limit::Nesting,
+                            format!(
+                                "{} (BEGIN:{name} inside {parent}, where RFC 5545 has no component)",
+                                over.message
+                            ),
+                        )
+                    }
+                    None => unreadable(format!("it starts with BEGIN:{name}, not BEGIN:VCALENDAR")),
+                });
+            }
+            open.push(name);
+        } else if let Some(head) = line.get(..4).filter(|h| h.eq_ignore_ascii_case("END:")) {
+            let name = upper(&line[head.len()..]);
+            match open.pop() {
+                Some(o) if o == name => {}
+                Some(o) => return Err(unreadable(format!("END:{name} closes BEGIN:{o}"))),
+                None => return Err(unreadable(format!("END:{name} without its BEGIN"))),
+            }
+        }
+    }
+    match open.last() {
+        Some(o) => Err(unreadable(format!(
+            "it is incomplete (BEGIN:{o} without its END)"
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -519,19 +805,7 @@ pub fn parse(body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, Pars
         ));
     }
     let unfolded = icalendar::parser::unfold(body);
-    // A feed cut short (a BEGIN without its END) is not read as the part that came.
-    let (begins, ends) = unfolded.lines().fold((0usize, 0usize), |(b, e), l| {
-        let l = l.trim_start();
-        (
-            b + usize::from(l.starts_with("BEGIN:")),
-            e + usize::from(l.starts_with("END:")),
-        )
-    });
-    if begins != ends {
-        return Err(ParseError::new(
-            "the calendar feed cannot be read: it is incomplete (a BEGIN without its END)",
-        ));
-    }
+    check_structure(&unfolded, &ctx.budget)?;
     let calendar = icalendar::parser::read_calendar(&unfolded).map_err(|e| {
         ParseError::new(format!(
             "the calendar feed cannot be read: {}",
@@ -546,6 +820,7 @@ pub fn parse(body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, Pars
         .flat_map(|c| std::iter::once(c).chain(c.components.iter()))
         .collect();
 
+    let window = ScheduleWindow::starting(ctx.today);
     let mut zones = HashMap::new();
     for c in components.iter().filter(|c| c.name.as_str() == "VTIMEZONE") {
         let Some(id) = c
@@ -557,30 +832,38 @@ pub fn parse(body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, Pars
         let location = c
             .find_prop("X-LIC-LOCATION")
             .and_then(|p| p.val.as_str().trim().parse::<Tz>().ok());
-        zones.insert(id, (location, FeedZone::of(c).map(Arc::new)));
+        let zone = FeedZone::of(c, window, &ctx.budget)?.map(Arc::new);
+        zones.insert(id, (location, zone));
     }
 
     let mut entries = Vec::new();
     let mut unreadable: Vec<String> = Vec::new();
-    let vevents: Vec<_> = components
-        .iter()
-        .filter(|c| c.name.as_str() == "VEVENT")
-        .collect();
+    let vevents = ctx
+        .budget
+        .take_entries(components.iter().filter(|c| c.name.as_str() == "VEVENT"))?;
     for c in &vevents {
         match entry(c, &zones) {
             Ok(e) => entries.push(e),
             Err(why) => unreadable.push(why),
         }
     }
-    let window = ScheduleWindow::starting(ctx.today);
     let (masters, overrides): (Vec<Entry>, Vec<Entry>) =
         entries.into_iter().partition(|e| e.recurrence_id.is_none());
-    let mut events = Vec::new();
+    // Each series' edited occurrences, found by lookup (never a scan of every override for
+    // every occurrence).
+    let mut edited: HashMap<&str, Moments> = HashMap::new();
+    for o in &overrides {
+        if let Some(r) = &o.recurrence_id {
+            edited.entry(o.uid.as_str()).or_default().add(r, ctx.zone);
+        }
+    }
+    let mut out = Yield::new(ctx);
     let mut readable = overrides.len();
     for master in &masters {
-        let starts = match occurrences(master, window) {
+        let starts = match occurrences(master, window, &ctx.budget) {
             Ok(s) => s,
-            Err(why) => {
+            Err(Unreadable::Feed(e)) => return Err(e),
+            Err(Unreadable::Series(why)) => {
                 tracing::warn!(brewery = %ctx.brewery_key, uid = %master.uid, "{why}");
                 unreadable.push(why);
                 continue;
@@ -590,21 +873,16 @@ pub fn parse(body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, Pars
         if master.cancelled {
             continue;
         }
-        let own: Vec<&Entry> = overrides.iter().filter(|o| o.uid == master.uid).collect();
+        let excluded = Moments::of(&master.exdates, ctx.zone);
+        let own = edited.get(master.uid.as_str());
         for start in &starts {
-            let excluded = master.exdates.iter().any(|x| x.matches(start, ctx.zone))
-                || own.iter().any(|o| {
-                    o.recurrence_id
-                        .as_ref()
-                        .is_some_and(|r| r.matches(start, ctx.zone))
-                });
-            if !excluded {
-                events_at(master, start, ctx, &mut events);
+            if !excluded.has(start, ctx.zone) && !own.is_some_and(|m| m.has(start, ctx.zone)) {
+                events_at(master, start, ctx, &mut out)?;
             }
         }
     }
     for o in overrides.iter().filter(|o| !o.cancelled) {
-        events_at(o, &o.start, ctx, &mut events);
+        events_at(o, &o.start, ctx, &mut out)?;
     }
     if readable == 0 && !unreadable.is_empty() {
         return Err(ParseError::new(format!(
@@ -613,5 +891,37 @@ pub fn parse(body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, Pars
             unreadable[0]
         )));
     }
-    Ok(events)
+    Ok(out.events)
+}
+
+/// The events a feed yields into the window, counted as they are made: a feed whose entries
+/// each cover the whole week (one all-day event on eight days, a hundred thousand times over)
+/// is refused at the limit, not after it has filled the memory.
+struct Yield<'c> {
+    events: Vec<FoodTruckEvent>,
+    max: u64,
+    ctx: &'c ParseContext,
+}
+
+impl<'c> Yield<'c> {
+    fn new(ctx: &'c ParseContext) -> Self {
+        // Before duplicates are dropped: a feed may list an event twice.
+        let max = ctx.budget.limits().events_per_week.saturating_mul(4);
+        Self {
+            events: Vec::new(),
+            max,
+            ctx,
+        }
+    }
+
+    fn push(&mut self, e: FoodTruckEvent) -> Result<(), ParseError> {
+        if self.events.len() as u64 >= self.max {
+            return Err(Budget::over(Limit::Events, self.max));
+        }
+        if self.events.len() % 256 == 255 {
+            self.ctx.budget.check_time()?;
+        }
+        self.events.push(e);
+        Ok(())
+    }
 }

@@ -11,9 +11,10 @@ use std::sync::LazyLock;
 
 use atg_core::FoodTruckEvent;
 use chrono::NaiveDateTime;
-use scraper::{Html, Selector};
+use scraper::Selector;
 use serde_json::Value;
 
+use crate::bounded::{JsonError, html_document, json_within};
 use crate::fetch::Request;
 use crate::source::{OnePage, ParseContext, ParseError, Settings, require_body};
 use crate::text::{clean_text, iso_date, iso_in_zone};
@@ -100,9 +101,11 @@ pub fn parse(
     vendor_field: VendorField,
     ctx: &ParseContext,
 ) -> Result<Vec<FoodTruckEvent>, ParseError> {
-    let doc = Html::parse_document(require_body(body, "page")?);
-    let blocks: Vec<String> = doc
-        .select(&SCRIPT)
+    let doc = html_document(require_body(body, "page")?, &ctx.budget)?;
+    let blocks: Vec<String> = ctx
+        .budget
+        .take_entries(doc.select(&SCRIPT))?
+        .into_iter()
         .map(|s| s.text().collect::<String>())
         .collect();
     if blocks.is_empty() {
@@ -112,8 +115,11 @@ pub fn parse(
     }
     let mut events = Vec::new();
     for block in &blocks {
-        if let Ok(json) = serde_json::from_str::<Value>(block.trim()) {
-            collect(&json, vendor_field, ctx, 0, &mut events);
+        match json_within(block.trim(), &ctx.budget) {
+            Ok(json) => collect(&json, vendor_field, ctx, 0, &mut events)?,
+            // Pages carry broken blocks: skipped. One too big to read is the page's error.
+            Err(JsonError::Json(_)) => {}
+            Err(JsonError::Budget(e)) => return Err(e),
         }
     }
     Ok(events)
@@ -125,28 +131,31 @@ fn collect(
     ctx: &ParseContext,
     depth: usize,
     out: &mut Vec<FoodTruckEvent>,
-) {
+) -> Result<(), ParseError> {
     if depth > MAX_DEPTH {
-        return;
+        return Ok(());
     }
     match v {
         Value::Array(items) => {
+            ctx.budget.entries(items.len())?;
             for i in items {
-                collect(i, vendor_field, ctx, depth + 1, out);
+                collect(i, vendor_field, ctx, depth + 1, out)?;
             }
         }
         Value::Object(o) => {
             if is_event(v) {
+                ctx.budget.entries(1)?;
                 out.extend(event(v, vendor_field, ctx));
             }
             for key in ["@graph", "subEvent", "itemListElement", "item"] {
                 if let Some(inner) = o.get(key) {
-                    collect(inner, vendor_field, ctx, depth + 1, out);
+                    collect(inner, vendor_field, ctx, depth + 1, out)?;
                 }
             }
         }
         _ => {}
     }
+    Ok(())
 }
 
 fn is_event(v: &Value) -> bool {
@@ -233,14 +242,6 @@ fn event(v: &Value, vendor_field: VendorField, ctx: &ParseContext) -> Option<Foo
     e.description = v
         .get("description")
         .and_then(Value::as_str)
-        .map(|d| {
-            crate::text::collapse_ws(
-                &scraper::Html::parse_fragment(d)
-                    .root_element()
-                    .text()
-                    .collect::<String>(),
-            )
-        })
-        .filter(|d| !d.is_empty());
+        .and_then(|d| crate::text::markup_text(d, &ctx.budget));
     Some(e)
 }

@@ -175,7 +175,7 @@ impl Source {
                 None => false,
             });
         }
-        crate::source::checked_events(events)
+        crate::source::checked_events(events, ctx.budget.limits())
     }
 }
 

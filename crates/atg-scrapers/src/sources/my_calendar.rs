@@ -9,10 +9,13 @@ use atg_core::FoodTruckEvent;
 use chrono::{Datelike, NaiveDate};
 use futures::future::join_all;
 use regex::Regex;
-use scraper::{ElementRef, Html, Selector};
+use scraper::{ElementRef, Selector};
 
+use crate::bounded::html_document;
 use crate::fetch::{Fetcher, Request};
-use crate::source::{ParseContext, ParseError, Settings, SourceError, join_months, require_body};
+use crate::source::{
+    ParseContext, ParseError, Settings, SourceError, join_months, off_runtime, require_body,
+};
 use crate::template::UrlTemplate;
 use crate::text::element_text;
 
@@ -63,15 +66,18 @@ impl MyCalendar {
             async move { http.send(&req).await }
         }))
         .await;
-        let months = replies.into_iter().map(|reply| {
-            let r = reply?;
-            Ok(parse(
-                &r.body,
-                &self.calendar_id,
-                &self.category_class,
-                ctx,
-            )?)
-        });
+        let mut months = Vec::with_capacity(replies.len());
+        for reply in replies {
+            months.push(match reply {
+                Ok(r) => {
+                    let (id, class) = (self.calendar_id.clone(), self.category_class.clone());
+                    off_runtime(ctx, move |ctx| parse(&r.body, &id, &class, ctx))
+                        .await
+                        .map_err(SourceError::from)
+                }
+                Err(e) => Err(e.into()),
+            });
+        }
         join_months(months, ctx).map(dedup)
     }
 }
@@ -90,7 +96,7 @@ pub fn parse(
     category_class: &str,
     ctx: &ParseContext,
 ) -> Result<Vec<FoodTruckEvent>, ParseError> {
-    let doc = Html::parse_document(require_body(body, "calendar list page")?);
+    let doc = html_document(require_body(body, "calendar list page")?, &ctx.budget)?;
     let container = doc
         .select(&sel(&format!("[id=\"{calendar_id}\"]"))?)
         .next()
@@ -98,11 +104,11 @@ pub fn parse(
     let days = sel("ul.mc-list > li.mc-events")?;
     let article = sel("article")?;
     let mut events = Vec::new();
-    for day in container.select(&days) {
+    for day in ctx.budget.take_entries(container.select(&days))? {
         let Some(date) = day.value().attr("id").and_then(list_date) else {
             continue;
         };
-        for a in day.select(&article) {
+        for a in ctx.budget.take_entries(day.select(&article))? {
             if a.value().classes().any(|c| c == category_class) {
                 events.extend(article_event(a, date, ctx)?);
             }

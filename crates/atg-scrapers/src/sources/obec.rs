@@ -3,8 +3,8 @@
 
 use atg_core::FoodTruckEvent;
 use regex::{Regex, RegexBuilder};
-use scraper::Html;
 
+use crate::bounded::html_document;
 use crate::fetch::Request;
 use crate::source::{OnePage, ParseContext, ParseError, Settings, require_body};
 use crate::text::collapse_ws;
@@ -59,7 +59,7 @@ pub fn parse(
     pattern: &Regex,
     ctx: &ParseContext,
 ) -> Result<Vec<FoodTruckEvent>, ParseError> {
-    let doc = Html::parse_document(require_body(body, "Obec page")?);
+    let doc = html_document(require_body(body, "Obec page")?, &ctx.budget)?;
     let text = doc.root_element().text().collect::<String>();
     let Some(c) = pattern.captures(&text) else {
         return Ok(Vec::new());

@@ -5,6 +5,7 @@ use atg_core::{FoodTruckEvent, UNNAMED_VENDOR};
 use chrono::{Datelike, NaiveDate};
 use serde_json::Value;
 
+use crate::bounded::json_reply;
 use crate::fetch::Request;
 use crate::source::{OnePage, ParseContext, ParseError, Settings, require_body};
 use crate::template::UrlTemplate;
@@ -51,8 +52,11 @@ impl OnePage for SeattleFoodTruck {
 
 /// The events of an API reply `{"events": [...]}`.
 pub fn parse(body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, ParseError> {
-    let json: Value = serde_json::from_str(require_body(body, "events API reply")?)
-        .map_err(|e| ParseError::new(format!("events API reply is not JSON: {e}")))?;
+    let json = json_reply(
+        require_body(body, "events API reply")?,
+        &ctx.budget,
+        "events API reply",
+    )?;
     let events = match &json {
         Value::Object(o) => match o.get("events") {
             None | Some(Value::Null) => return Ok(Vec::new()),
@@ -61,6 +65,7 @@ pub fn parse(body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, Pars
         },
         _ => return Err(ParseError::new("events API reply is not a JSON object")),
     };
+    ctx.budget.entries(events.len())?;
     Ok(events
         .iter()
         .filter_map(|e| booking_event(e, ctx))

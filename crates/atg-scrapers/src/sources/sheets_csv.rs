@@ -70,7 +70,12 @@ pub fn parse(
         .has_headers(false)
         .flexible(true)
         .from_reader(require_body(body, "CSV")?.as_bytes());
-    let rows: Vec<csv::StringRecord> = reader.records().filter_map(Result::ok).collect();
+    let rows: Vec<csv::StringRecord> = ctx
+        .budget
+        .take_entries(reader.records())?
+        .into_iter()
+        .filter_map(Result::ok)
+        .collect();
     let data = if rows.len() > 1 {
         &rows[1..]
     } else {

@@ -9,11 +9,15 @@ use atg_core::FoodTruckEvent;
 use chrono::{Datelike, NaiveDate};
 use futures::future::join_all;
 use regex::Regex;
-use scraper::{Html, Selector};
+use scraper::Selector;
 use serde_json::Value;
 
+use crate::bounded::{html_document, json_reply, json_within};
+use crate::budget::Budget;
 use crate::fetch::{Fetcher, Request};
-use crate::source::{ParseContext, ParseError, Settings, SourceError, join_months, require_body};
+use crate::source::{
+    ParseContext, ParseError, Settings, SourceError, join_months, off_runtime, require_body,
+};
 use crate::template::UrlTemplate;
 use crate::text::{clean_text, whole_seconds};
 
@@ -56,7 +60,7 @@ impl Squarespace {
         ctx: &ParseContext,
     ) -> Result<Vec<FoodTruckEvent>, SourceError> {
         let found = match http.send(&Request::get(&self.page_url)).await {
-            Ok(page) => collection_id(&page.body),
+            Ok(page) => off_runtime(ctx, move |ctx| collection_id(&page.body, &ctx.budget)).await?,
             // The site has answered bare clients with 403; the known id still works.
             Err(e) if e.status() == Some(403) && self.fallback_collection_id.is_some() => {
                 tracing::warn!(brewery = %ctx.brewery_key, error = %e, "using the configured fallback collection id");
@@ -78,13 +82,16 @@ impl Squarespace {
             async move { http.send(&Request::get(url)).await }
         }))
         .await;
-        join_months(
-            replies.into_iter().map(|reply| {
-                let r = reply?;
-                Ok(parse_month(&r.body, ctx)?)
-            }),
-            ctx,
-        )
+        let mut months = Vec::with_capacity(replies.len());
+        for reply in replies {
+            months.push(match reply {
+                Ok(r) => off_runtime(ctx, move |ctx| parse_month(&r.body, ctx))
+                    .await
+                    .map_err(SourceError::from),
+                Err(e) => Err(e.into()),
+            });
+        }
+        join_months(months, ctx)
     }
 }
 
@@ -96,30 +103,41 @@ static ID_IN_SCRIPT: LazyLock<Regex> =
 
 /// The calendar's collection id: from a calendar block's `data-block-json`, else from a
 /// script.
-pub fn collection_id(page: &str) -> Option<String> {
-    let doc = Html::parse_document(page);
-    let from_block = doc.select(&CALENDAR_BLOCK).find_map(|b| {
-        let json: Value = serde_json::from_str(b.value().attr("data-block-json")?).ok()?;
-        json.get("collectionId")?
-            .as_str()
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    });
-    from_block.or_else(|| {
-        doc.select(&SCRIPT).find_map(|s| {
+pub fn collection_id(page: &str, budget: &Budget) -> Result<Option<String>, ParseError> {
+    let doc = html_document(page, budget)?;
+    let from_block = budget
+        .take_entries(doc.select(&CALENDAR_BLOCK))?
+        .into_iter()
+        .find_map(|b| {
+            let json = json_within(b.value().attr("data-block-json")?, budget).ok()?;
+            json.get("collectionId")?
+                .as_str()
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        });
+    if from_block.is_some() {
+        return Ok(from_block);
+    }
+    Ok(budget
+        .take_entries(doc.select(&SCRIPT))?
+        .into_iter()
+        .find_map(|s| {
             let text = s.text().collect::<String>();
             ID_IN_SCRIPT.captures(&text).map(|c| c[1].to_string())
-        })
-    })
+        }))
 }
 
 /// One month's items: `title`, `startDate` and `endDate` in epoch milliseconds (UTC).
 pub fn parse_month(body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, ParseError> {
-    let json: Value = serde_json::from_str(require_body(body, "month API reply")?)
-        .map_err(|e| ParseError::new(format!("month API reply is not JSON: {e}")))?;
+    let json = json_reply(
+        require_body(body, "month API reply")?,
+        &ctx.budget,
+        "month API reply",
+    )?;
     let items = json
         .as_array()
         .ok_or_else(|| ParseError::new("month API reply is not a JSON array"))?;
+    ctx.budget.entries(items.len())?;
     Ok(items
         .iter()
         .filter_map(|item| month_item(item, ctx))

@@ -11,9 +11,10 @@ use std::sync::LazyLock;
 use atg_core::FoodTruckEvent;
 use chrono::NaiveDate;
 use regex::Regex;
-use scraper::{Html, Selector};
+use scraper::Selector;
 use serde_json::Value;
 
+use crate::bounded::{html_document, html_fragment, json_reply};
 use crate::fetch::Request;
 use crate::source::{OnePage, ParseContext, ParseError, Settings, require_body};
 use crate::text::{clean_text, collapse_ws};
@@ -50,8 +51,8 @@ static MONTH_DAY_YEAR: LazyLock<Regex> =
 
 /// The trucks of every list section on the page. A page without one is not a list page.
 pub fn parse(body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, ParseError> {
-    let doc = Html::parse_document(require_body(body, "page")?);
-    let lists: Vec<_> = doc.select(&LIST).collect();
+    let doc = html_document(require_body(body, "page")?, &ctx.budget)?;
+    let lists = ctx.budget.take_entries(doc.select(&LIST))?;
     if lists.is_empty() {
         return Err(ParseError::new(
             "no Squarespace list section (div.user-items-list-carousel[data-current-context]) on the page",
@@ -62,15 +63,12 @@ pub fn parse(body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, Pars
         let Some(raw) = list.value().attr("data-current-context") else {
             continue;
         };
-        let json: Value = serde_json::from_str(raw).map_err(|e| {
-            ParseError::new(format!(
-                "the list section's data-current-context is not JSON: {e}"
-            ))
-        })?;
+        let json = json_reply(raw, &ctx.budget, "the list section's data-current-context")?;
         let items = json
             .get("userItems")
             .and_then(Value::as_array)
             .ok_or_else(|| ParseError::new("the list section has no userItems"))?;
+        ctx.budget.entries(items.len())?;
         events.extend(items.iter().filter_map(|i| item(i, ctx)));
     }
     Ok(events)
@@ -93,7 +91,7 @@ fn item(item: &Value, ctx: &ParseContext) -> Option<FoodTruckEvent> {
     if title.is_empty() {
         return None;
     }
-    let description = Html::parse_fragment(item.get("description")?.as_str()?);
+    let description = html_fragment(item.get("description")?.as_str()?, &ctx.budget).ok()?;
     let paragraphs: Vec<String> = description
         .select(&PARAGRAPH)
         .map(|p| collapse_ws(&p.text().collect::<String>()))

@@ -10,6 +10,7 @@ use chrono::NaiveDate;
 use regex::Regex;
 use scraper::{ElementRef, Html, Node, Selector};
 
+use crate::bounded::html_document;
 use crate::fetch::Request;
 use crate::source::{OnePage, ParseContext, ParseError, Settings, require_body};
 use crate::text::{collapse_ws, element_text};
@@ -57,15 +58,15 @@ static DAY_LINE: LazyLock<Regex> = LazyLock::new(|| {
 /// Events of a Stoup page. A page without entries has no events; an entry without a date or
 /// a name is skipped, one without readable hours keeps its day without times.
 pub fn parse(body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, ParseError> {
-    let doc = Html::parse_document(require_body(body, "Stoup page")?);
-    let days: Vec<_> = doc.select(&DAY).collect();
-    let entries: Vec<_> = if days.is_empty() {
-        doc.select(&ENTRY).collect()
+    let doc = html_document(require_body(body, "Stoup page")?, &ctx.budget)?;
+    let days = ctx.budget.take_entries(doc.select(&DAY))?;
+    let entries = if days.is_empty() {
+        ctx.budget.take_entries(doc.select(&ENTRY))?
     } else {
         days
     };
     if entries.is_empty() {
-        return Ok(sections(&doc, ctx));
+        return sections(&doc, ctx);
     }
     Ok(entries
         .into_iter()
@@ -146,15 +147,16 @@ fn old_entry(entry: ElementRef<'_>, ctx: &ParseContext) -> Option<FoodTruckEvent
 
 /// A page in neither format: sections about food trucks read as lines — a day line
 /// ("Sat 07.05"), an hours line, then truck names.
-fn sections(doc: &Html, ctx: &ParseContext) -> Vec<FoodTruckEvent> {
+fn sections(doc: &Html, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, ParseError> {
     let mut events = Vec::new();
-    for section in doc.select(&SECTION) {
+    for section in ctx.budget.take_entries(doc.select(&SECTION))? {
         let all = element_text(section).to_lowercase();
         if !all.contains("food truck") && !all.contains("schedule") {
             continue;
         }
         let (mut date, mut hours) = (None, String::new());
         for line in section.text().map(collapse_ws).filter(|l| !l.is_empty()) {
+            ctx.budget.entries(1)?;
             if let Some(c) = DAY_LINE.captures(&line) {
                 date = c[1]
                     .parse()
@@ -175,5 +177,5 @@ fn sections(doc: &Html, ctx: &ParseContext) -> Vec<FoodTruckEvent> {
             }
         }
     }
-    events
+    Ok(events)
 }

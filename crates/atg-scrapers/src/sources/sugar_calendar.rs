@@ -10,8 +10,9 @@ use regex::Regex;
 use scraper::{ElementRef, Html, Selector};
 use serde_json::Value;
 
+use crate::bounded::{html_document, html_fragment, json_reply, json_within};
 use crate::fetch::{Fetcher, Request};
-use crate::source::{ParseContext, ParseError, Settings, SourceError, require_body};
+use crate::source::{ParseContext, ParseError, Settings, SourceError, off_runtime, require_body};
 use crate::text::{clean_text, element_text, iso_date};
 
 /// The WordPress host answers 403 to clients that do not look like a browser.
@@ -74,7 +75,12 @@ impl SugarCalendar {
             .header("accept", "application/json, text/plain, */*")
             .header("user-agent", BROWSER_UA);
         let fallback = match http.send(&req).await {
-            Ok(r) => super::hivey::parse(&r.body, &self.vendor_ids, ctx).map_err(SourceError::from),
+            Ok(r) => {
+                let ids = self.vendor_ids.clone();
+                off_runtime(ctx, move |ctx| super::hivey::parse(&r.body, &ids, ctx))
+                    .await
+                    .map_err(SourceError::from)
+            }
             Err(e) => Err(e.into()),
         };
         match (fallback, primary_error) {
@@ -102,7 +108,8 @@ impl SugarCalendar {
                 self.referer.as_ref(),
             ))
             .await?;
-        let (mut events, next) = parse_calendar_page(&page.body, ctx)?;
+        let (mut events, next) =
+            off_runtime(ctx, move |ctx| parse_calendar_page(&page.body, ctx)).await?;
         if let (Some(form), Some(endpoint)) = (next, &self.ajax_endpoint) {
             let mut req =
                 Self::browser(Request::post_form(endpoint, form), Some(&self.calendar_url));
@@ -110,7 +117,7 @@ impl SugarCalendar {
                 req = req.header("origin", o.clone());
             }
             match http.send(&req).await {
-                Ok(r) => match parse_ajax_reply(&r.body, ctx) {
+                Ok(r) => match off_runtime(ctx, move |ctx| parse_ajax_reply(&r.body, ctx)).await {
                     Ok(mut more) => events.append(&mut more),
                     Err(e) => {
                         tracing::warn!(brewery = %ctx.brewery_key, error = %e, "next month not read")
@@ -145,15 +152,14 @@ pub fn parse_calendar_page(
     body: &str,
     ctx: &ParseContext,
 ) -> Result<(Vec<FoodTruckEvent>, Option<AjaxForm>), ParseError> {
-    let doc = Html::parse_document(require_body(body, "calendar page")?);
-    let events = cells(&doc, ctx);
+    let doc = html_document(require_body(body, "calendar page")?, &ctx.budget)?;
+    let events = cells(&doc, ctx)?;
     Ok((events, next_month_form(&doc, body)))
 }
 
 /// The AJAX reply: `{"success": true, "data": {"body": "<html of the month>"}}`.
 pub fn parse_ajax_reply(body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, ParseError> {
-    let json: Value = serde_json::from_str(body)
-        .map_err(|e| ParseError::new(format!("calendar AJAX reply is not JSON: {e}")))?;
+    let json = json_reply(body, &ctx.budget, "calendar AJAX reply")?;
     if !json.get("success").is_some_and(truthy) {
         return Err(ParseError::new(
             "calendar AJAX reply says it did not succeed",
@@ -164,7 +170,7 @@ pub fn parse_ajax_reply(body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckE
         .and_then(Value::as_str)
         .filter(|s| !s.trim().is_empty())
         .ok_or_else(|| ParseError::new("calendar AJAX reply has no data.body"))?;
-    Ok(cells(&Html::parse_fragment(html), ctx))
+    cells(&html_fragment(html, &ctx.budget)?, ctx)
 }
 
 fn truthy(v: &Value) -> bool {
@@ -178,19 +184,22 @@ fn truthy(v: &Value) -> bool {
     }
 }
 
-fn cells(doc: &Html, ctx: &ParseContext) -> Vec<FoodTruckEvent> {
-    doc.select(&CELL)
-        .filter(|c| is_food_truck_cell(*c))
+fn cells(doc: &Html, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, ParseError> {
+    Ok(ctx
+        .budget
+        .take_entries(doc.select(&CELL))?
+        .into_iter()
+        .filter(|c| is_food_truck_cell(*c, ctx))
         .filter_map(|c| cell_event(c, ctx))
-        .collect()
+        .collect())
 }
 
 /// A cell belongs to a food-truck calendar, or says nothing about its calendars.
-fn is_food_truck_cell(cell: ElementRef<'_>) -> bool {
+fn is_food_truck_cell(cell: ElementRef<'_>, ctx: &ParseContext) -> bool {
     let Some(info) = cell
         .value()
         .attr("data-calendarsinfo")
-        .and_then(|a| serde_json::from_str::<Value>(a).ok())
+        .and_then(|a| json_within(a, &ctx.budget).ok())
     else {
         return true;
     };
@@ -224,7 +233,7 @@ fn cell_event(cell: ElementRef<'_>, ctx: &ParseContext) -> Option<FoodTruckEvent
         })
         .collect();
     let start = times.first().copied().flatten().or_else(|| {
-        let day: Value = serde_json::from_str(cell.value().attr("data-daydate")?).ok()?;
+        let day = json_within(cell.value().attr("data-daydate")?, &ctx.budget).ok()?;
         let raw = day.pointer("/start_date/datetime")?.as_str()?;
         ctx.wall_clock(raw)
             .or_else(|| iso_date(raw).map(|d| d.and_time(chrono::NaiveTime::MIN)))

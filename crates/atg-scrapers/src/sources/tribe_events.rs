@@ -11,8 +11,9 @@ use atg_core::FoodTruckEvent;
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 use serde_json::Value;
 
+use crate::bounded::json_reply;
 use crate::fetch::{Fetcher, Request};
-use crate::source::{ParseContext, ParseError, Settings, SourceError, require_body};
+use crate::source::{ParseContext, ParseError, Settings, SourceError, off_runtime, require_body};
 use crate::text::clean_text;
 
 /// The most pages of one reply followed.
@@ -67,7 +68,7 @@ impl TribeEvents {
             let reply = http
                 .send(&Request::get(url).header("accept", "application/json"))
                 .await?;
-            let page = parse(&reply.body, ctx)?;
+            let page = off_runtime(ctx, move |ctx| parse(&reply.body, ctx)).await?;
             events.extend(page.events);
             next = page.next.filter(|n| {
                 let ok = self.same_site(n);
@@ -90,12 +91,16 @@ pub struct Page {
 
 /// One page of `/wp-json/tribe/events/v1/events`.
 pub fn parse(body: &str, ctx: &ParseContext) -> Result<Page, ParseError> {
-    let json: Value = serde_json::from_str(require_body(body, "events API reply")?)
-        .map_err(|e| ParseError::new(format!("events API reply is not JSON: {e}")))?;
+    let json = json_reply(
+        require_body(body, "events API reply")?,
+        &ctx.budget,
+        "events API reply",
+    )?;
     let list = json
         .get("events")
         .and_then(Value::as_array)
         .ok_or_else(|| ParseError::new("events API reply has no \"events\" list"))?;
+    ctx.budget.entries(list.len())?;
     Ok(Page {
         events: list.iter().filter_map(|e| event(e, ctx)).collect(),
         next: json
@@ -188,15 +193,6 @@ fn event(v: &Value, ctx: &ParseContext) -> Option<FoodTruckEvent> {
         e.start_time = start;
         e.end_time = time(v, "end_date", "utc_end_date", ctx).filter(|end| Some(*end) > start);
     }
-    e.description = text(v, "description")
-        .map(|d| {
-            crate::text::collapse_ws(
-                &scraper::Html::parse_fragment(&d)
-                    .root_element()
-                    .text()
-                    .collect::<String>(),
-            )
-        })
-        .filter(|d| !d.is_empty());
+    e.description = text(v, "description").and_then(|d| crate::text::markup_text(&d, &ctx.budget));
     Some(e)
 }
