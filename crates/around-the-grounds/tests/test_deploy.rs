@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use base64::Engine;
+
 use atg_deploy::testkit::{bare_repo, commit_count, git};
 use atg_scrapers::testkit::Mirror;
 
@@ -215,4 +217,56 @@ async fn a_failed_deploy_is_reported_and_fails_the_run() {
         "{}",
         r.stderr
     );
+}
+
+/// A site's `publish.repository` names a host the operator never named (`--git-repo`,
+/// `GIT_REPOSITORY_URL`): the deploy goes there, the operator's `GITHUB_TOKEN` does not.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_operators_token_goes_only_to_the_host_the_operator_named() {
+    use std::io::Read;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { return };
+            let sink = sink.clone();
+            std::thread::spawn(move || {
+                conn.set_read_timeout(Some(Duration::from_secs(10))).ok();
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = conn.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    sink.lock().unwrap().extend_from_slice(&buf[..n]);
+                }
+            });
+        }
+    });
+    let mirror = Mirror::start(Duration::ZERO).await;
+    let mut cfg: serde_json::Value = serde_json::from_str(&mirror.config()).unwrap();
+    cfg["publish"] = serde_json::json!({"repository": format!("http://{addr}/site.git")});
+    let cfg = write_config("token-scope", &cfg.to_string());
+    let r = run_with_env(
+        &[
+            "--config",
+            cfg.to_str().unwrap(),
+            "--as-of",
+            Mirror::AS_OF,
+            "--deploy",
+        ],
+        &[("GITHUB_TOKEN", TOKEN), ("ATG_GIT_TIMEOUT", "3")],
+    )
+    .await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("❌ Deploy failed"), "{}", r.stderr);
+    let sent = String::from_utf8_lossy(&seen.lock().unwrap()).into_owned();
+    assert!(!sent.is_empty(), "the deploy went to the site's repository");
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{TOKEN}"));
+    assert!(
+        !sent.contains(TOKEN) && !sent.contains(&basic),
+        "the token went to a host only the config named: {sent}"
+    );
+    assert!(!r.stderr.contains(TOKEN) && !r.stdout.contains(TOKEN));
 }

@@ -479,3 +479,35 @@ async fn no_weather_request_without_a_weather_placeholder_or_without_trucks() {
     assert!(meteo.received_requests().await.unwrap().is_empty());
     assert_eq!(api.received_requests().await.unwrap().len(), 1);
 }
+
+/// The forecast is fetched under the project's one outbound policy: a chain of redirects longer
+/// than it allows is not followed to its end (reqwest's own default would follow ten).
+#[tokio::test]
+async fn the_forecast_follows_redirects_only_as_the_outbound_policy_allows() {
+    let meteo = MockServer::start().await;
+    for hop in 0..7 {
+        Mock::given(path(format!("/hop{hop}")))
+            .respond_with(
+                ResponseTemplate::new(302)
+                    .insert_header("location", format!("{}/hop{}", meteo.uri(), hop + 1).as_str()),
+            )
+            .mount(&meteo)
+            .await;
+    }
+    Mock::given(path("/hop7"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(forecast(today())))
+        .mount(&meteo)
+        .await;
+    let query = new_york(format!("{}/hop0", meteo.uri()));
+    let window = atg_ai::TimeWindow::at(at_noon(today()));
+    let e = atg_ai::fetch_weather(&query, window).await.unwrap_err();
+    assert!(e.to_string().contains("redirect"), "{e}");
+    let asked: Vec<String> = meteo
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.url.path().to_string())
+        .collect();
+    assert!(!asked.contains(&"/hop7".to_string()), "{asked:?}");
+}

@@ -11,6 +11,7 @@ mod test_front_door;
 mod test_interop;
 mod test_replay;
 mod test_scale;
+mod test_side_doors;
 mod test_sites;
 mod test_trust;
 mod test_workflow;

@@ -187,3 +187,58 @@ pub fn deploy_params(dir: &Path, config_text: &str) -> (WorkflowParams, PathBuf)
     };
     (params, repo)
 }
+
+/// The events of a workflow's history, as JSON.
+pub async fn history(client: &Client, workflow_id: &str) -> Vec<serde_json::Value> {
+    let json = client
+        .get_workflow_handle::<atg_workflows::FoodTruckWorkflow>(workflow_id)
+        .fetch_history(temporalio_client::WorkflowFetchHistoryOptions::default())
+        .to_json()
+        .await
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+    v["events"].as_array().unwrap().clone()
+}
+
+/// Every payload of a history, decoded: what anyone who can read the namespace can read.
+pub fn payload_texts(events: &[serde_json::Value]) -> Vec<String> {
+    use base64::Engine;
+    fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::Object(o) => {
+                for (k, v) in o {
+                    if k == "data"
+                        && let Some(b) = v.as_str()
+                        && let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(b)
+                    {
+                        out.push(String::from_utf8_lossy(&bytes).into_owned());
+                    }
+                    walk(v, out);
+                }
+            }
+            serde_json::Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+            serde_json::Value::String(s) => out.push(s.clone()),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for e in events {
+        walk(e, &mut out);
+    }
+    out
+}
+
+/// `temporal ARGS --address ADDRESS`: exit status, stdout, stderr.
+pub async fn temporal(server: &TestServer, args: &[&str]) -> (bool, String, String) {
+    let out = tokio::process::Command::new(temporal_cli())
+        .args(args)
+        .args(["--address", &server.address()])
+        .output()
+        .await
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -25,6 +25,12 @@ const RECORDED_ONE_PIPELINE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../fixtures/histories/food_truck_workflow_one_pipeline.json"
 );
+/// A run of the `sealed-results` shape (breweries by place, sealed results on the own task
+/// queue, `publish_run` reading them back).
+const RECORDED_SEALED: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../fixtures/histories/food_truck_workflow_sealed.json"
+);
 
 async fn replay(json: &str) {
     let replayer = WorkflowReplayer::new(
@@ -43,7 +49,7 @@ async fn replay(json: &str) {
 /// The committed histories of real runs (deploy on, one brewery failing) still replay.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_recorded_histories_replay() {
-    for file in [RECORDED_BEFORE_AI, RECORDED, RECORDED_ONE_PIPELINE] {
+    for file in [RECORDED_BEFORE_AI, RECORDED, RECORDED_ONE_PIPELINE, RECORDED_SEALED] {
         let json = std::fs::read_to_string(file).unwrap();
         assert!(json.contains("FoodTruckWorkflow"), "{file}");
         replay(&json).await;
@@ -53,8 +59,10 @@ async fn the_recorded_histories_replay() {
             .unwrap()
             .contains("generate_haiku")
     );
-    let current = std::fs::read_to_string(RECORDED_ONE_PIPELINE).unwrap();
-    assert!(current.contains("\"plan_run\"") && current.contains("\"publish_site\""));
+    let before = std::fs::read_to_string(RECORDED_ONE_PIPELINE).unwrap();
+    assert!(before.contains("\"plan_run\"") && before.contains("\"publish_site\""));
+    let current = std::fs::read_to_string(RECORDED_SEALED).unwrap();
+    assert!(current.contains("\"scrape_range\"") && current.contains("\"publish_run\""));
 }
 
 /// A run made now replays too; with `ATG_RECORD_HISTORY=1` it becomes the recorded history of
@@ -89,7 +97,7 @@ async fn a_fresh_history_replays() {
     .unwrap();
     replay(&json).await;
     if std::env::var_os("ATG_RECORD_HISTORY").is_some() {
-        std::fs::write(RECORDED_ONE_PIPELINE, &json).unwrap();
+        std::fs::write(RECORDED_SEALED, &json).unwrap();
     }
     shutdown();
     worker.await_stop().await;

@@ -40,17 +40,6 @@ fn config(base: &str, n: usize) -> String {
 }
 
 /// The events of a run's history, in order.
-async fn history(client: &Client, workflow_id: &str) -> Vec<Value> {
-    let json = client
-        .get_workflow_handle::<FoodTruckWorkflow>(workflow_id)
-        .fetch_history(WorkflowFetchHistoryOptions::default())
-        .to_json()
-        .await
-        .unwrap();
-    let v: Value = serde_json::from_slice(&json).unwrap();
-    v["events"].as_array().unwrap().clone()
-}
-
 /// `(event id, brewery key)` of every scrape scheduled.
 type Scheduled = Vec<(i64, String)>;
 /// `(brewery key, event id)` of every scrape's completion.

@@ -458,10 +458,11 @@ impl Activities {
     /// The run an activity is part of; none for an activity started on its own.
     fn run_of(ctx: &ActivityContext) -> Result<RunRef, ActivityError> {
         let info = ctx.info();
-        match (&info.workflow_id, &info.workflow_run_id) {
-            (Some(w), Some(r)) => Ok(RunRef {
-                workflow_id: w.clone(),
-                run_id: r.clone(),
+        let given = |v: &Option<String>| v.clone().filter(|v| !v.is_empty());
+        match (given(&info.workflow_id), given(&info.workflow_run_id)) {
+            (Some(workflow_id), Some(run_id)) => Ok(RunRef {
+                workflow_id,
+                run_id,
             }),
             _ => Err(failure(
                 format!(
