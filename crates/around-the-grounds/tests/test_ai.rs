@@ -181,3 +181,47 @@ async fn trucks_known_only_by_their_logo_are_named_once_and_then_from_the_cache(
             .contains("Tolu Modern Fijian Cuisine")
     );
 }
+
+/// A page can list a thousand logos: at most `max_per_run` images go to the AI in one run (the
+/// rest stay unnamed), and what the cache already knows costs nothing.
+#[tokio::test]
+async fn vision_sends_at_most_the_runs_budget_of_images() {
+    use around_the_grounds::ai_client::{AiClient, AiSettings, VisionCache};
+    use around_the_grounds::core::{FoodTruckEvent, Secret, UNNAMED_VENDOR};
+    let api = MockServer::start().await;
+    Mock::given(path("/v1/messages"))
+        .respond_with(reply("Taco Truck"))
+        .mount(&api)
+        .await;
+    let client = AiClient::new(AiSettings {
+        api_key: Secret::new("sk-ant-test"),
+        base_url: api.uri(),
+        model: "claude-test".into(),
+        timeout: Duration::from_secs(5),
+        max_attempts: 1,
+        max_backoff: Duration::from_secs(1),
+        vision: true,
+        haiku: true,
+    })
+    .unwrap();
+    let day = chrono::NaiveDate::from_ymd_opt(2025, 7, 30).unwrap();
+    let mut events: Vec<FoodTruckEvent> = (0..50)
+        .map(|i| {
+            let mut e = FoodTruckEvent::new("b", "B", UNNAMED_VENDOR, day);
+            e.image_url = Some(format!("https://images.example.test/logo-{i}.png"));
+            e
+        })
+        .collect();
+    let tmp = tempfile::tempdir().unwrap();
+    let mut cache = VisionCache::open(Some(tmp.path().join("cache.json")));
+    let named =
+        around_the_grounds::ai::read_vendor_images(&mut events, &client, &mut cache, &[], 3).await;
+    assert_eq!(named, 3);
+    assert_eq!(api.received_requests().await.unwrap().len(), 3);
+    assert_eq!(events.iter().filter(|e| e.ai_generated_name).count(), 3);
+    // A second run: the three known from the cache, three more sent.
+    let named =
+        around_the_grounds::ai::read_vendor_images(&mut events, &client, &mut cache, &[], 3).await;
+    assert_eq!(named, 3);
+    assert_eq!(api.received_requests().await.unwrap().len(), 6);
+}

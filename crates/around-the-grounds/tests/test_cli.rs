@@ -431,3 +431,76 @@ async fn hostile_input_is_a_message_not_a_crash() {
         assert!(r.stderr.trim().lines().count() <= 2, "{}", r.stderr);
     }
 }
+
+/// A feed of each kind issue N names (20,000 nested components, a recurrence bomb, 40,000
+/// RDATEs against as many EXDATEs, a flood, 40,000 nested elements, JSON 100,000 deep, a
+/// 300-letter name) beside the mirror, through the binary with `--preview`: the process
+/// survives, each hostile brewery fails alone with the limit it went over (or is published
+/// cut), every brewery of the mirror is in the site, and it all takes one deadline.
+#[tokio::test(flavor = "multi_thread")]
+async fn hostile_feeds_fail_alone_and_the_rest_is_published() {
+    let mirror = Mirror::start(Duration::ZERO).await;
+    let hostile = atg_scrapers::testkit::HostileFeeds::start().await;
+    let cfg = write_config("hostile-feeds", &hostile.added_to(&mirror.config()));
+    let out = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let r = run(&[
+        "--config",
+        cfg.to_str().unwrap(),
+        "--as-of",
+        Mirror::AS_OF,
+        "--source-deadline",
+        "5",
+        "--preview",
+        "--out",
+        out.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+    .await;
+    assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let doc: Value = serde_json::from_str(&r.stdout).unwrap();
+    let errors = doc["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 6, "{errors:?}");
+    for e in errors {
+        assert_eq!(e["kind"], "Parser Error", "{e}");
+        assert!(
+            e["message"].as_str().unwrap().starts_with("over a limit: it"),
+            "{e}"
+        );
+    }
+    let data: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("data.json")).unwrap())
+            .unwrap();
+    let locations: Vec<&str> = data["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["location"].as_str())
+        .collect();
+    for name in [
+        "Stoup Brewing - Ballard",
+        "Obec Brewing",
+        "Urban Family Brewing",
+        "Wheelie Pop Brewing",
+        "Saleh's Corner",
+    ] {
+        assert!(locations.contains(&name), "{name} in {locations:?}");
+    }
+    // The long name: cut, its override gone, its feed's file name bounded.
+    let long = atg_scrapers::testkit::hostile_feeds::long_vendor();
+    let published = data["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["location"] == "Hostile long-name.ics")
+        .unwrap();
+    let vendor = published["vendor"].as_str().unwrap();
+    assert!(vendor.chars().count() <= 120 && !vendor.contains('\u{202E}'), "{vendor}");
+    assert!(!long.starts_with(vendor));
+    for f in std::fs::read_dir(out.path()).unwrap() {
+        let name = f.unwrap().file_name().into_string().unwrap();
+        assert!(name.len() < 80, "{name}");
+    }
+}

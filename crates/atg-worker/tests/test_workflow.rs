@@ -245,3 +245,107 @@ async fn hostile_pages_do_not_take_the_worker_down() {
     worker.kill().unwrap();
     let _ = worker.wait();
 }
+
+/// Issue N on the worker binary: every hostile feed fails alone (counted in the worker's
+/// metrics, by limit), a brewery whose result is larger than its share of the payload budget
+/// fails alone (its chunk-mates published), the rest of the run is deployed, and the same
+/// worker takes the next run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_feeds_fail_alone_on_the_worker_and_are_counted() {
+    let server = TestServer::start();
+    let q = queue("hostile-feeds");
+    let mirror = Mirror::start(Duration::ZERO).await;
+    let hostile = atg_scrapers::testkit::HostileFeeds::start().await;
+    // A venue with 450 trucks this week: under the week's cap, over a 64 KiB result.
+    let big = MockServer::start().await;
+    let at = |n: i64| {
+        chrono::DateTime::parse_from_rfc3339("2025-07-30T17:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+            + chrono::Duration::minutes(n * 20)
+    };
+    let names: Vec<String> = (0..450).map(|i| format!("Big Truck Number {i}")).collect();
+    let events: Vec<_> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), at(i as i64), at(i as i64) + chrono::Duration::hours(1)))
+        .collect();
+    Mock::given(path("/big.ics"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(atg_scrapers::testkit::ics_feed(&events)),
+        )
+        .mount(&big)
+        .await;
+    let mut config: serde_json::Value =
+        serde_json::from_str(&hostile.added_to(&mirror.config())).unwrap();
+    config["breweries"].as_array_mut().unwrap().push(serde_json::json!({
+        "key": "big", "name": "Big Venue", "parser": "ical", "url": format!("{}/big.ics", big.uri())
+    }));
+    let tmp = tempfile::tempdir().unwrap();
+    let (params, repo) = deploy_params(tmp.path(), &config.to_string());
+    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut env = trust_env(&repo);
+    env.extend([
+        ("ATG_PAYLOAD_BUDGET", "65536".to_string()),
+        ("ATG_MAX_VENDORS_PER_BREWERY", "500".to_string()),
+        ("ATG_METRICS_ADDR", format!("127.0.0.1:{metrics_port}")),
+    ]);
+    let mut worker = spawn_worker_process(&server, &q, &env);
+    let client = server.client().await;
+    let (_, r) = start(&client, &q, "hostile-feeds-1", params.clone(), true)
+        .await
+        .unwrap();
+    let r = r.unwrap();
+    assert!(r.success && r.deployed, "{r:?}");
+    let errors = r.errors.unwrap();
+    assert_eq!(errors.len(), 7, "{errors:?}");
+    for key in [
+        "Hostile deep.ics: Parser Error: over a limit: it nests more than 3 levels deep",
+        "Hostile rrule-bomb.ics: Parser Error: over a limit: its recurrence rules generate more than 100,000 dates",
+        "Hostile nested.html: Parser Error: over a limit: it nests more than 256 levels deep",
+        "Hostile deep.json: Parser Error: over a limit: it nests more than 128 levels deep",
+        "Big Venue: Parser Error: over a limit: its result is larger than 65,536 bytes",
+    ] {
+        assert!(errors.iter().any(|e| e.starts_with(key)), "{key} in {errors:?}");
+    }
+    let data = git(&repo, &["show", "main:public/data.json"]);
+    for name in ["Stoup Brewing - Ballard", "Obec Brewing", "Saleh's Corner"] {
+        assert!(data.contains(name), "{name} was not published");
+    }
+    assert!(!data.contains("Big Truck Number"));
+    let metrics = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for (brewery, limit) in [
+        ("hostile-deep-ics", "nesting"),
+        ("hostile-rrule-bomb-ics", "recurrence"),
+        ("hostile-flood-ics", "events"),
+        ("big", "payload"),
+    ] {
+        let line = metrics
+            .lines()
+            .find(|l| {
+                l.starts_with("atg_budget_hits_total")
+                    && l.contains(&format!("brewery=\"{brewery}\""))
+                    && l.contains(&format!("limit=\"{limit}\""))
+            })
+            .unwrap_or_else(|| panic!("{brewery} {limit} not counted:\n{metrics}"));
+        assert!(line.ends_with(" 1"), "{line}");
+    }
+    // The same worker takes the next run.
+    let (_, r) = start(&client, &q, "hostile-feeds-2", params, true)
+        .await
+        .unwrap();
+    assert!(r.unwrap().success);
+    assert!(worker.try_wait().unwrap().is_none(), "the worker is still running");
+    worker.kill().unwrap();
+    let _ = worker.wait();
+}
