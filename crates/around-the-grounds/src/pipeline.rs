@@ -12,38 +12,32 @@ use atg_scrapers::{Coordinator, FetchError, ScrapeOptions};
 use atg_web::{Health, RenderError};
 use chrono::{DateTime, Utc};
 
-/// The brewery list at `path` (else the built-in one), every brewery's source checked: an
-/// unknown parser or a bad setting is refused here, naming the brewery and the field.
-pub fn load_config(path: Option<&Path>) -> Result<BreweryConfig, ConfigError> {
-    checked(BreweryConfig::load(path)?)
-}
-
-/// A brewery list someone else named (a workflow's `config_path`), read only inside `dir`
-/// ([`BreweryConfig::load_within`]), and checked as [`load_config`].
-pub fn load_config_within(
-    requested: Option<&str>,
-    dir: Option<&Path>,
-) -> Result<BreweryConfig, ConfigError> {
-    checked(BreweryConfig::load_within(requested, dir)?)
-}
-
-fn checked(config: BreweryConfig) -> Result<BreweryConfig, ConfigError> {
-    atg_scrapers::check_config(&config)?;
-    Ok(config)
-}
-
-/// Every site at `path` (a file or a directory of sites; else the built-in list), each
-/// brewery's source checked as [`load_config`] checks it.
+/// Every site at `path` (a file or a directory of sites; else the built-in list), every
+/// brewery's source checked: an unknown parser or a bad setting is refused here, naming the
+/// brewery and the field. An original `breweries.json` takes
+/// what it leaves out from the built-in list ([`SiteList::with_defaults`]; each setting only
+/// the original read is named in a warning).
 pub fn load_sites(path: Option<&Path>) -> Result<SiteList, ConfigError> {
-    checked_sites(SiteList::load(path)?)
+    let builtin = SiteList::load(None)?;
+    checked_sites(filled(SiteList::load(path)?, &builtin))
 }
 
-/// Every site of a configuration someone else named ([`SiteList::load_within`]), checked.
+/// Every site of a configuration someone else named ([`SiteList::load_within`]), what it
+/// leaves out taken from `defaults` (the operator's own configuration), checked.
 pub fn load_sites_within(
     requested: Option<&str>,
     dir: Option<&Path>,
+    defaults: &SiteList,
 ) -> Result<SiteList, ConfigError> {
-    checked_sites(SiteList::load_within(requested, dir)?)
+    checked_sites(filled(SiteList::load_within(requested, dir)?, defaults))
+}
+
+fn filled(sites: SiteList, defaults: &SiteList) -> SiteList {
+    let (sites, notices) = sites.with_defaults(defaults);
+    for n in notices {
+        tracing::warn!("{n}");
+    }
+    sites
 }
 
 fn checked_sites(sites: SiteList) -> Result<SiteList, ConfigError> {

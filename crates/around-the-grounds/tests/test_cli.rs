@@ -458,7 +458,11 @@ async fn hostile_feeds_fail_alone_and_the_rest_is_published() {
         "json",
     ])
     .await;
-    assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(r.code, 2, "{}", r.stderr);
     let doc: Value = serde_json::from_str(&r.stdout).unwrap();
     let errors = doc["errors"].as_array().unwrap();
@@ -466,7 +470,10 @@ async fn hostile_feeds_fail_alone_and_the_rest_is_published() {
     for e in errors {
         assert_eq!(e["kind"], "Parser Error", "{e}");
         assert!(
-            e["message"].as_str().unwrap().starts_with("over a limit: it"),
+            e["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("over a limit: it"),
             "{e}"
         );
     }
@@ -497,7 +504,10 @@ async fn hostile_feeds_fail_alone_and_the_rest_is_published() {
         .find(|e| e["location"] == "Hostile long-name.ics")
         .unwrap();
     let vendor = published["vendor"].as_str().unwrap();
-    assert!(vendor.chars().count() <= 120 && !vendor.contains('\u{202E}'), "{vendor}");
+    assert!(
+        vendor.chars().count() <= 120 && !vendor.contains('\u{202E}'),
+        "{vendor}"
+    );
     assert!(!long.starts_with(vendor));
     for f in std::fs::read_dir(out.path()).unwrap() {
         let name = f.unwrap().file_name().into_string().unwrap();

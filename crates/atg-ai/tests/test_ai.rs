@@ -487,10 +487,10 @@ async fn the_forecast_follows_redirects_only_as_the_outbound_policy_allows() {
     let meteo = MockServer::start().await;
     for hop in 0..7 {
         Mock::given(path(format!("/hop{hop}")))
-            .respond_with(
-                ResponseTemplate::new(302)
-                    .insert_header("location", format!("{}/hop{}", meteo.uri(), hop + 1).as_str()),
-            )
+            .respond_with(ResponseTemplate::new(302).insert_header(
+                "location",
+                format!("{}/hop{}", meteo.uri(), hop + 1).as_str(),
+            ))
             .mount(&meteo)
             .await;
     }

@@ -262,6 +262,16 @@ pub struct SiteList {
     pub sites: Vec<BreweryConfig>,
 }
 
+/// Settings the original's `breweries.json` carries that no source here reads (its parsers
+/// hard-coded what they describe): accepted, with a notice.
+pub const ORIGINAL_ONLY_SETTINGS: &[&str] = &[
+    "api_type",
+    "selectors",
+    "csv_direct",
+    "location_id",
+    "date_format",
+];
+
 /// The most files a directory of sites may hold.
 pub const MAX_SITE_FILES: usize = 1000;
 
@@ -526,6 +536,43 @@ impl SiteList {
 
     pub fn keys(&self) -> Vec<&str> {
         self.sites.iter().map(|s| s.site.key.as_str()).collect()
+    }
+
+    /// This configuration with what the original's `breweries.json` leaves out filled in: a
+    /// brewery read by its key (no `parser`) takes every setting it does not give from the
+    /// entry of the same key in `defaults` (the operator's own configuration, the built-in
+    /// list unless they named another), where the original kept those addresses in its code.
+    /// Settings only the original read are kept and named in the notices (one line each).
+    pub fn with_defaults(mut self, defaults: &SiteList) -> (Self, Vec<String>) {
+        let mut notices = Vec::new();
+        for site in &mut self.sites {
+            for b in site.breweries.iter_mut().filter(|b| b.parser.is_none()) {
+                let Some(own) = defaults
+                    .sites
+                    .iter()
+                    .flat_map(|s| &s.breweries)
+                    .find(|d| d.key == b.key)
+                else {
+                    continue;
+                };
+                for field in ORIGINAL_ONLY_SETTINGS {
+                    if b.parser_config.contains_key(*field)
+                        && !own.parser_config.contains_key(*field)
+                    {
+                        notices.push(format!(
+                            "{}: {} ({}): parser_config.{field} is the original's and is not read here",
+                            site.origin, b.key, site.site.key
+                        ));
+                    }
+                }
+                for (k, v) in &own.parser_config {
+                    b.parser_config
+                        .entry(k.clone())
+                        .or_insert_with(|| v.clone());
+                }
+            }
+        }
+        (self, notices)
     }
 
     fn origin(&self) -> String {
@@ -1147,5 +1194,37 @@ mod tests {
                 .keys(),
             ["ballard"]
         );
+    }
+
+    #[test]
+    fn the_originals_breweries_take_what_they_leave_out_from_the_operators_own() {
+        let original = SiteList::parse(
+            r#"{"breweries": [
+                {"key": "yonder-balebreaker", "name": "Y", "url": "https://mirror.test/y",
+                 "parser_config": {"note": "n", "api_type": "squarespace_calendar"}},
+                {"key": "custom", "name": "C", "url": "https://c.test/", "parser": "ical"}
+            ]}"#,
+            "original.json",
+        )
+        .unwrap();
+        let own = SiteList::parse(EMBEDDED_CONFIG, EMBEDDED_CONFIG_NAME).unwrap();
+        let (filled, notices) = original.with_defaults(&own);
+        let y = &filled.sites[0].breweries[0];
+        assert!(
+            y.parser_config["month_api_url"]
+                .as_str()
+                .unwrap()
+                .contains("GetItemsByMonth")
+        );
+        // What it gave wins; the original's own settings are kept and named once.
+        assert_eq!(y.parser_config["note"], "n");
+        assert_eq!(y.url, "https://mirror.test/y");
+        assert_eq!(
+            notices,
+            [
+                "original.json: yonder-balebreaker (ballard): parser_config.api_type is the original's and is not read here"
+            ]
+        );
+        assert!(filled.sites[0].breweries[1].parser_config.is_empty());
     }
 }

@@ -9,6 +9,7 @@ mod test_durability;
 mod test_faults;
 mod test_front_door;
 mod test_interop;
+mod test_migration;
 mod test_replay;
 mod test_scale;
 mod test_side_doors;

@@ -49,7 +49,12 @@ async fn replay(json: &str) {
 /// The committed histories of real runs (deploy on, one brewery failing) still replay.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_recorded_histories_replay() {
-    for file in [RECORDED_BEFORE_AI, RECORDED, RECORDED_ONE_PIPELINE, RECORDED_SEALED] {
+    for file in [
+        RECORDED_BEFORE_AI,
+        RECORDED,
+        RECORDED_ONE_PIPELINE,
+        RECORDED_SEALED,
+    ] {
         let json = std::fs::read_to_string(file).unwrap();
         assert!(json.contains("FoodTruckWorkflow"), "{file}");
         replay(&json).await;

@@ -13,9 +13,7 @@ use base64::Engine;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::Value;
-use temporalio_client::{
-    Client, WorkflowCancelOptions, WorkflowFetchHistoryOptions, WorkflowGetResultOptions,
-};
+use temporalio_client::{WorkflowCancelOptions, WorkflowGetResultOptions};
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 

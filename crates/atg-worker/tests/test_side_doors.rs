@@ -51,7 +51,9 @@ async fn a_forged_completion_of_a_scrape_is_never_published() {
     let mut id = None;
     for _ in 0..100 {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        if let Ok(events) = tokio::time::timeout(Duration::from_secs(5), history(&client, "forged")).await {
+        if let Ok(events) =
+            tokio::time::timeout(Duration::from_secs(5), history(&client, "forged")).await
+        {
             id = activity_id(&events, "scrape_range");
             if id.is_some() {
                 break;
@@ -143,7 +145,7 @@ async fn activities_started_on_their_own_read_nothing_and_publish_nothing() {
                                   "parser": "ical", "parser_config": {}});
     let (_, out, err) = execute("scrape_single_brewery", q.clone(), evil.clone()).await;
     assert!(
-        out.contains("is not in this worker's configuration"),
+        out.contains("is not in this worker's own configuration"),
         "{out}{err}"
     );
     assert!(!out.contains("the internal secret"), "{out}");
@@ -153,7 +155,10 @@ async fn activities_started_on_their_own_read_nothing_and_publish_nothing() {
         serde_json::json!({"breweries": [evil], "as_of": Mirror::AS_OF}),
     )
     .await;
-    assert!(out.contains("is not in this worker's configuration"), "{out}{err}");
+    assert!(
+        out.contains("is not in this worker's own configuration"),
+        "{out}{err}"
+    );
     assert!(
         secret.received_requests().await.unwrap().is_empty(),
         "the secret page was fetched"
@@ -235,7 +240,9 @@ async fn a_token_in_a_configs_repository_never_reaches_the_history() {
         as_of: Some(Mirror::AS_OF.into()),
         ..WorkflowParams::default()
     };
-    let (_, result) = start(&client, &q, "token-in-config", params, true).await.unwrap();
+    let (_, result) = start(&client, &q, "token-in-config", params, true)
+        .await
+        .unwrap();
     let r = result.unwrap();
     assert!(!r.deployed, "{r:?}");
     let texts = payload_texts(&history(&client, "token-in-config").await);
@@ -276,7 +283,11 @@ async fn a_config_directory_gives_only_its_own_regular_files() {
                 as_of: Some(Mirror::AS_OF.into()),
                 ..WorkflowParams::default()
             };
-            start(&client, &q, id, params, true).await.unwrap().1.unwrap()
+            start(&client, &q, id, params, true)
+                .await
+                .unwrap()
+                .1
+                .unwrap()
         }
     };
     let r = run("dir-with-link", ".").await;
@@ -293,7 +304,10 @@ async fn a_config_directory_gives_only_its_own_regular_files() {
     nix::unistd::mkfifo(&allowed.join("fifo.json"), nix::sys::stat::Mode::S_IRWXU).unwrap();
     let started = std::time::Instant::now();
     let r = run("fifo", "fifo.json").await;
-    assert!(!r.success && r.message.contains("is not a regular file"), "{r:?}");
+    assert!(
+        !r.success && r.message.contains("is not a regular file"),
+        "{r:?}"
+    );
     std::fs::remove_file(allowed.join("fifo.json")).unwrap();
     let r = run("after-the-fifo", "a.json").await;
     assert!(r.success, "{r:?}");

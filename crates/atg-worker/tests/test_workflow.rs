@@ -268,12 +268,17 @@ async fn hostile_feeds_fail_alone_on_the_worker_and_are_counted() {
     let events: Vec<_> = names
         .iter()
         .enumerate()
-        .map(|(i, n)| (n.as_str(), at(i as i64), at(i as i64) + chrono::Duration::hours(1)))
+        .map(|(i, n)| {
+            (
+                n.as_str(),
+                at(i as i64),
+                at(i as i64) + chrono::Duration::hours(1),
+            )
+        })
         .collect();
     Mock::given(path("/big.ics"))
         .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_string(atg_scrapers::testkit::ics_feed(&events)),
+            ResponseTemplate::new(200).set_body_string(atg_scrapers::testkit::ics_feed(&events)),
         )
         .mount(&big)
         .await;
@@ -311,7 +316,10 @@ async fn hostile_feeds_fail_alone_on_the_worker_and_are_counted() {
         "Hostile deep.json: Parser Error: over a limit: it nests more than 128 levels deep",
         "Big Venue: Parser Error: over a limit: its result is larger than 65,536 bytes",
     ] {
-        assert!(errors.iter().any(|e| e.starts_with(key)), "{key} in {errors:?}");
+        assert!(
+            errors.iter().any(|e| e.starts_with(key)),
+            "{key} in {errors:?}"
+        );
     }
     let data = git(&repo, &["show", "main:public/data.json"]);
     for name in ["Stoup Brewing - Ballard", "Obec Brewing", "Saleh's Corner"] {
@@ -345,7 +353,10 @@ async fn hostile_feeds_fail_alone_on_the_worker_and_are_counted() {
         .await
         .unwrap();
     assert!(r.unwrap().success);
-    assert!(worker.try_wait().unwrap().is_none(), "the worker is still running");
+    assert!(
+        worker.try_wait().unwrap().is_none(),
+        "the worker is still running"
+    );
     worker.kill().unwrap();
     let _ = worker.wait();
 }

@@ -115,6 +115,10 @@ pub struct ActivitySettings {
     pub legacy_activities: bool,
     /// The deploy variables, as they were at start-up.
     pub deploy: DeployEnv,
+    /// The worker's own configuration (`ATG_CONFIG`, else the built-in list): what a
+    /// workflow without a `config_path` runs, where the original's activities find the
+    /// breweries they are named, and what an original `breweries.json` leaves out.
+    pub own: Arc<SiteList>,
 }
 
 /// What one activity's result may carry unless `ATG_PAYLOAD_BUDGET` says otherwise: half of
@@ -197,6 +201,18 @@ impl ActivitySettings {
             seal: SealKey::from_env(&env)?,
             legacy_activities: legacy,
             deploy: DeployEnv::read(&env)?,
+            own: Arc::new(
+                around_the_grounds::load_sites(
+                    env("ATG_CONFIG")
+                        .filter(|p| !p.trim().is_empty())
+                        .map(PathBuf::from)
+                        .as_deref(),
+                )
+                .map_err(|e| StartError::Invalid {
+                    var: "ATG_CONFIG",
+                    detail: e.to_string(),
+                })?,
+            ),
         })
     }
 
@@ -213,7 +229,14 @@ impl ActivitySettings {
             seal: SealKey::from_bytes(b"a test key that is long enough"),
             legacy_activities: false,
             deploy: DeployEnv::default(),
+            own: Arc::new(SiteList::load(None).unwrap_or(SiteList { sites: Vec::new() })),
         }
+    }
+
+    /// These settings with `own` as the worker's own configuration.
+    pub fn with_own(mut self, own: SiteList) -> Self {
+        self.own = Arc::new(own);
+        self
     }
 }
 
@@ -338,7 +361,12 @@ impl Activities {
     /// operator allows: inside `ATG_CONFIG_DIR`, regular files only, within
     /// [`CONFIG_READ_DEADLINE`]; parsed again only when a file of it changed.
     async fn sites(&self, requested: Option<String>) -> Result<Arc<SiteList>, ActivityError> {
+        let requested = requested.filter(|r| !r.trim().is_empty());
+        if requested.is_none() {
+            return Ok(self.settings.own.clone());
+        }
         let dir = self.settings.trust.config_dir.clone();
+        let own = self.settings.own.clone();
         let refused = |e: String| failure(e, failure_type::CONFIGURATION, true);
         let cached = self
             .configs
@@ -361,9 +389,12 @@ impl Activities {
                 if let Some(c) = cached.filter(|c| c.stamp == stamp) {
                     return Ok(c);
                 }
-                let sites =
-                    around_the_grounds::load_sites_within(requested.as_deref(), dir.as_deref())
-                        .map_err(|e| e.to_string())?;
+                let sites = around_the_grounds::load_sites_within(
+                    requested.as_deref(),
+                    dir.as_deref(),
+                    &own,
+                )
+                .map_err(|e| e.to_string())?;
                 Ok::<_, String>(Arc::new(Loaded {
                     stamp,
                     sites: Arc::new(sites),
@@ -409,25 +440,19 @@ impl Activities {
             .map_err(|e| failure(e.to_string(), failure_type::CONFIGURATION, true))
     }
 
-    /// The worker's own entry for the brewery `key`: its built-in configuration's, else one in
-    /// its config directory. What an input says of the brewery (its address) is not used.
+    /// The worker's own entry for the brewery `key` (in its own configuration: `ATG_CONFIG`,
+    /// else the built-in list). What an input says of the brewery (its address) is not used.
     async fn own_brewery(&self, key: &str) -> Result<(Brewery, SiteInfo), String> {
-        let mut places = vec![None];
-        if self.settings.trust.config_dir.is_some() {
-            places.push(Some(".".to_string()));
-        }
-        for place in places {
-            let Ok(sites) = self.sites(place).await else {
-                continue;
-            };
-            for site in &sites.sites {
-                if let Some(b) = site.breweries.iter().find(|b| b.key == key) {
-                    return Ok((b.clone(), site.site.clone()));
+        for site in &self.settings.own.sites {
+            if let Some(b) = site.breweries.iter().find(|b| b.key == key) {
+                for b in &site.breweries {
+                    self.settings.scrape.fetch.internal.add_urls(b.urls());
                 }
+                return Ok((b.clone(), site.site.clone()));
             }
         }
         Err(format!(
-            "brewery {key:?} is not in this worker's configuration (its operator's config directory or built-in list): not scraped"
+            "brewery {key:?} is not in this worker's own configuration (ATG_CONFIG, else its built-in list): not scraped"
         ))
     }
 
