@@ -25,6 +25,23 @@ pub fn scale_only() -> Result<()> {
     Ok(())
 }
 
+/// `cargo xtask bench --hostile-only`: issue N's rows, printed.
+pub fn hostile_only() -> Result<()> {
+    crate::build_release_binaries()?;
+    let dir = target_dir().join("bench");
+    std::fs::create_dir_all(&dir)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()?;
+    let figures = crate::bench_temporal::hostile_figures(&dir, &rt)?;
+    println!("{}", table(&figures));
+    if figures.iter().any(|f| !f.met()) {
+        bail!("a target was missed (see the table)");
+    }
+    Ok(())
+}
+
 pub fn run(runs: usize, write: bool, scale: bool) -> Result<()> {
     crate::build_release_binaries()?;
     cargo(&[
@@ -97,6 +114,7 @@ pub fn run(runs: usize, write: bool, scale: bool) -> Result<()> {
         drop(mirror);
     }
     figures.extend(crate::bench_temporal::figures(runs, &dir, &rt)?);
+    figures.extend(crate::bench_temporal::hostile_figures(&dir, &rt)?);
     figures.push(example_figure(
         "render_1000",
         50,
@@ -352,6 +370,14 @@ around the process, peak RSS is the largest resident set of those processes
   directory, atomically; the target is the plain run's median + 30 ms.
 - **Render**: `crates/atg-web/examples/render_1000.rs`, 1,000 events over 50 breweries, timed
   in process (median of 50).
+- **Hostile feeds** (issue N): one workflow of the mirror's breweries on a fresh release worker,
+  then the same with one hostile feed of each kind beside them (`testkit::HostileFeeds`:
+  20,000 nested calendar components, a daily rule with every hour, minute and second since
+  1970, 40,000 RDATEs against 40,000 EXDATEs, 15,000 all-day events covering the week, 40,000
+  nested elements, JSON 100,000 deep, a 300-letter name) on another fresh worker: the server's
+  start → close of that run, and the worker's peak RSS (`VmHWM`) above the plain run's. Each
+  hostile feed fails alone with its limit; the target is one source deadline + 1 s and
+  +50 MB. `cargo xtask bench --hostile-only` prints just these rows.
 - **Temporal** (a dev server on this machine, the release `atg-worker` polling, the mirror as
   sources): *workflow end to end* is the server's own start→close time of each run (load
   config, 7 scrapes, sort); *atg-starter* is the whole process (connect, start, wait, print), and

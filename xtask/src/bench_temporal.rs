@@ -61,6 +61,98 @@ impl Env {
     }
 }
 
+/// The peak resident set (VmHWM) of a live process, in kB.
+fn peak_rss_kb(pid: u32) -> Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .context("no VmHWM")
+}
+
+/// A fresh worker (logging to `log`), ready to poll.
+fn ready_worker(env: &Env, dir: &Path, log_name: &str) -> Result<Child> {
+    let log_path = dir.join(log_name);
+    let log = std::fs::File::create(&log_path).context("worker log")?;
+    let mut worker: Child = env
+        .command("atg-worker")
+        .env("ATG_CONFIG_DIR", dir)
+        .stderr(log)
+        .spawn()
+        .context("atg-worker")?;
+    let started = Instant::now();
+    while !std::fs::read_to_string(&log_path)?.contains("worker ready") {
+        if started.elapsed() > Duration::from_secs(60) || worker.try_wait()?.is_some() {
+            terminate(&mut worker);
+            bail!("the worker never became ready; see {}", log_path.display());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    Ok(worker)
+}
+
+/// Issue N's figures: one run of the mirror's breweries with one hostile feed of each kind
+/// beside them (a fresh worker each time), against the same run without them — the run's wall
+/// time and the worker's peak RSS.
+pub(crate) fn hostile_figures(dir: &Path, rt: &tokio::runtime::Runtime) -> Result<Vec<Figure>> {
+    let cli = temporal_cli()?;
+    let server = DevServer::start(&cli, &DevServerOptions::default())?;
+    let env = Env {
+        address: server.address(),
+        queue: "atg-bench-hostile".into(),
+    };
+    let mirror = rt.block_on(Mirror::start(Duration::ZERO));
+    let hostile = rt.block_on(atg_scrapers::testkit::HostileFeeds::start());
+    let plain = dir.join("hostile-baseline.json");
+    std::fs::write(&plain, mirror.config())?;
+    let with_hostile = dir.join("hostile-feeds.json");
+    std::fs::write(&with_hostile, hostile.added_to(&mirror.config()))?;
+    let measure = |config: &Path, id: &str| -> Result<(f64, u64)> {
+        let mut worker = ready_worker(&env, dir, &format!("{id}.log"))?;
+        let config = config.display().to_string();
+        env.timed(
+            "atg-starter",
+            &["--config", &config, "--as-of", Mirror::AS_OF, "--workflow-id", id],
+        )?;
+        let wall = workflow_seconds(&cli, &env.address, id)?;
+        let peak = peak_rss_kb(worker.id())?;
+        terminate(&mut worker);
+        Ok((wall, peak))
+    };
+    let (base_wall, base_peak) = measure(&plain, "bench-hostile-baseline")?;
+    let (wall, peak) = measure(&with_hostile, "bench-hostile-feeds")?;
+    drop(server);
+    let deadline = atg_scrapers::ScrapeOptions::default().source_deadline.as_secs_f64();
+    Ok(vec![
+        figure(
+            "Workflow of the mirror's breweries (server's start → close), fresh worker",
+            "—",
+            None,
+            vec![base_wall],
+        ),
+        figure(
+            "The same with one hostile feed of each kind beside them (issue N: nesting, a recurrence bomb, RDATE × EXDATE, a flood, nested elements, deep JSON, a long name)",
+            &format!("≤ the source deadline + 1 s ({:.0} s)", deadline + 1.0),
+            Some(deadline + 1.0),
+            vec![wall],
+        ),
+        memory(
+            "atg-worker peak RSS for the mirror's run",
+            "—",
+            f64::INFINITY,
+            base_peak,
+        ),
+        memory(
+            "atg-worker peak RSS with the hostile feeds, above the mirror's run",
+            "≤ +50 MB",
+            50.0,
+            peak.saturating_sub(base_peak),
+        ),
+    ])
+}
+
 /// The server's own start→close time of a workflow, in seconds.
 fn workflow_seconds(cli: &Path, address: &str, id: &str) -> Result<f64> {
     let out = Command::new(cli)

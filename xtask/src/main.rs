@@ -71,6 +71,9 @@ enum Task {
         /// Only the scale run, printed (docs/BENCHMARKS.md is left alone).
         #[arg(long, conflicts_with = "no_scale")]
         scale_only: bool,
+        /// Only the hostile-feed run (issue N), printed (docs/BENCHMARKS.md is left alone).
+        #[arg(long, conflicts_with_all = ["no_scale", "scale_only"])]
+        hostile_only: bool,
     },
     /// Static binaries (glibc's static runtime) and their CA bundle in one directory, for a
     /// `FROM scratch` image or a machine with no libraries (default: target/dist).
@@ -111,6 +114,9 @@ fn run(cli: Cli) -> Result<()> {
         Task::Bench {
             scale_only: true, ..
         } => bench::scale_only(),
+        Task::Bench {
+            hostile_only: true, ..
+        } => bench::hostile_only(),
         Task::Bench {
             runs,
             no_write,
