@@ -10,6 +10,7 @@ tests it serves are about what crosses the wire between the original's processes
 import asyncio
 import dataclasses
 import json
+import os
 import signal
 import sys
 from dataclasses import dataclass
@@ -187,6 +188,11 @@ def main() -> None:
         asyncio.run(run_starter(address, queue, sys.argv[4], sys.argv[5], "--deploy" in sys.argv))
     else:
         raise SystemExit(f"unknown command {command}")
+    # The SDK's core threads can outlive the interpreter's shutdown and abort it; the work is
+    # done and its output flushed, so leave without the interpreter's finalisation.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
