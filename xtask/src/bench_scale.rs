@@ -6,7 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use atg_temporal_config::devserver::{DevServer, DevServerOptions};
+use atg_testkit::devserver::{DevServer, DevServerOptions};
 use axum::extract::Path as UrlPath;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};

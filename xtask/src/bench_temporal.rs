@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use atg_scrapers::testkit::Mirror;
-use atg_temporal_config::devserver::{DevServer, DevServerOptions};
+use atg_testkit::devserver::{DevServer, DevServerOptions};
 
 use crate::figure::Figure;
 use crate::target_dir;
@@ -114,7 +114,14 @@ pub(crate) fn hostile_figures(dir: &Path, rt: &tokio::runtime::Runtime) -> Resul
         let config = config.display().to_string();
         env.timed(
             "atg-starter",
-            &["--config", &config, "--as-of", Mirror::AS_OF, "--workflow-id", id],
+            &[
+                "--config",
+                &config,
+                "--as-of",
+                Mirror::AS_OF,
+                "--workflow-id",
+                id,
+            ],
         )?;
         let wall = workflow_seconds(&cli, &env.address, id)?;
         let peak = peak_rss_kb(worker.id())?;
@@ -124,7 +131,9 @@ pub(crate) fn hostile_figures(dir: &Path, rt: &tokio::runtime::Runtime) -> Resul
     let (base_wall, base_peak) = measure(&plain, "bench-hostile-baseline")?;
     let (wall, peak) = measure(&with_hostile, "bench-hostile-feeds")?;
     drop(server);
-    let deadline = atg_scrapers::ScrapeOptions::default().source_deadline.as_secs_f64();
+    let deadline = atg_scrapers::ScrapeOptions::default()
+        .source_deadline
+        .as_secs_f64();
     Ok(vec![
         figure(
             "Workflow of the mirror's breweries (server's start → close), fresh worker",

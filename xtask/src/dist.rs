@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use atg_temporal_config::devserver::{DevServer, DevServerOptions};
+use atg_testkit::devserver::{DevServer, DevServerOptions};
 
 use crate::temporal::{temporal_cli, terminate};
 use crate::{cargo_command, root, step, target_dir};

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use atg_temporal_config::devserver::{self, DevServer, DevServerOptions, answers};
+use atg_testkit::devserver::{self, DevServer, DevServerOptions, answers};
 
 use crate::{cargo, root, target_dir};
 

@@ -6,12 +6,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+mod cli;
+
 use anyhow::Context;
-use around_the_grounds::cli::{self, RunOptions};
-use around_the_grounds::core::Clock;
-use around_the_grounds::scrapers::{FetchOptions, Limits, ScrapeOptions};
+use atg_pipeline::core::Clock;
+use atg_pipeline::scrapers::{FetchOptions, Limits, ScrapeOptions};
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand, ValueEnum};
+use cli::RunOptions;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Format {
@@ -40,7 +42,7 @@ struct Cli {
     )]
     site: Vec<String>,
     /// Pretend today is this date (in each site's time zone).
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = cli::parse_date, global = true)]
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = atg_cli::parse_date, global = true)]
     as_of: Option<NaiveDate>,
     /// Log what happens (debug level) on stderr.
     #[arg(short, long)]
@@ -54,11 +56,11 @@ struct Cli {
     max_concurrent: u16,
     /// Time limit of one HTTP request, in seconds.
     #[arg(long, value_name = "SECONDS", env = "ATG_REQUEST_TIMEOUT", default_value = "15",
-          value_parser = cli::parse_seconds)]
+          value_parser = atg_cli::parse_seconds)]
     request_timeout: Duration,
     /// Time limit of one brewery, retries included, in seconds.
     #[arg(long, value_name = "SECONDS", env = "ATG_SOURCE_DEADLINE", default_value = "20",
-          value_parser = cli::parse_seconds)]
+          value_parser = atg_cli::parse_seconds)]
     source_deadline: Duration,
     /// Attempts per request for transient failures (1 = no retry).
     #[arg(long, value_name = "N", env = "ATG_MAX_ATTEMPTS", default_value_t = 3,
@@ -77,7 +79,7 @@ struct Cli {
     max_vendors_per_brewery: u64,
     /// At most this many truck logos sent to the AI for a name, per site and run.
     #[arg(long, value_name = "N", env = "ATG_VISION_MAX_PER_RUN",
-          default_value_t = around_the_grounds::ai::DEFAULT_VISION_MAX_PER_RUN)]
+          default_value_t = atg_pipeline::ai::DEFAULT_VISION_MAX_PER_RUN)]
     vision_max_per_run: usize,
     /// Write the whole site (page, data.json, calendar feeds) into --out, when there are events.
     #[arg(short, long)]
@@ -111,18 +113,18 @@ enum Command {
         url: String,
         /// The venue's time zone: the week shown, and the zone of times a feed or page gives
         /// without one.
-        #[arg(long, value_name = "ZONE", value_parser = cli::parse_zone,
+        #[arg(long, value_name = "ZONE", value_parser = atg_cli::parse_zone,
               default_value = "America/Los_Angeles")]
         timezone: chrono_tz::Tz,
     },
 }
 
 fn main() -> ExitCode {
-    let cli = match cli::parse_args::<Cli>() {
+    let cli = match atg_cli::parse_args::<Cli>() {
         Ok(c) => c,
         Err(code) => return code,
     };
-    cli::init_logging(cli.verbose, cli::LogFormat::Pretty);
+    atg_cli::init_logging(cli.verbose, atg_cli::LogFormat::Pretty);
     match run(&cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

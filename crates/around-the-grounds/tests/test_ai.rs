@@ -186,8 +186,8 @@ async fn trucks_known_only_by_their_logo_are_named_once_and_then_from_the_cache(
 /// rest stay unnamed), and what the cache already knows costs nothing.
 #[tokio::test]
 async fn vision_sends_at_most_the_runs_budget_of_images() {
-    use around_the_grounds::ai_client::{AiClient, AiSettings, VisionCache};
-    use around_the_grounds::core::{FoodTruckEvent, Secret, UNNAMED_VENDOR};
+    use atg_pipeline::ai_client::{AiClient, AiSettings, VisionCache};
+    use atg_pipeline::core::{FoodTruckEvent, Secret, UNNAMED_VENDOR};
     let api = MockServer::start().await;
     Mock::given(path("/v1/messages"))
         .respond_with(reply("Taco Truck"))
@@ -215,13 +215,13 @@ async fn vision_sends_at_most_the_runs_budget_of_images() {
     let tmp = tempfile::tempdir().unwrap();
     let mut cache = VisionCache::open(Some(tmp.path().join("cache.json")));
     let named =
-        around_the_grounds::ai::read_vendor_images(&mut events, &client, &mut cache, &[], 3).await;
+        atg_pipeline::ai::read_vendor_images(&mut events, &client, &mut cache, &[], 3).await;
     assert_eq!(named, 3);
     assert_eq!(api.received_requests().await.unwrap().len(), 3);
     assert_eq!(events.iter().filter(|e| e.ai_generated_name).count(), 3);
     // A second run: the three known from the cache, three more sent.
     let named =
-        around_the_grounds::ai::read_vendor_images(&mut events, &client, &mut cache, &[], 3).await;
+        atg_pipeline::ai::read_vendor_images(&mut events, &client, &mut cache, &[], 3).await;
     assert_eq!(named, 3);
     assert_eq!(api.received_requests().await.unwrap().len(), 6);
 }

@@ -4,9 +4,9 @@
 
 use std::path::Path;
 
-use around_the_grounds::Schedule;
-use around_the_grounds::core::{BreweryRef, FoodTruckEvent, SiteRef};
-use around_the_grounds::web::SourceHealth;
+use atg_pipeline::Schedule;
+use atg_pipeline::core::{BreweryRef, FoodTruckEvent, SiteRef};
+use atg_pipeline::web::SourceHealth;
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde_json::Value;
 
@@ -94,7 +94,7 @@ fn brooklyn(dir: &Path) {
         errors: vec![],
     };
     let now = Utc.with_ymd_and_hms(2026, 7, 15, 21, 0, 0).unwrap();
-    let mut health = around_the_grounds::health(None, &schedule, 3, now);
+    let mut health = atg_pipeline::health(None, &schedule, 3, now);
     let quiet = health
         .breweries
         .iter_mut()
@@ -107,8 +107,8 @@ fn brooklyn(dir: &Path) {
         stale: true,
         ..quiet.clone()
     };
-    let site = around_the_grounds::render(&schedule, None, &health, now).unwrap();
-    around_the_grounds::deploy::publish_dir(dir, &site.files).unwrap();
+    let site = atg_pipeline::render(&schedule, None, &health, now).unwrap();
+    atg_pipeline::deploy::publish_dir(dir, &site.files).unwrap();
 }
 
 async fn brooklyn_url() -> (tempfile::TempDir, tokio::process::Child, String) {

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use around_the_grounds::Schedule;
-use around_the_grounds::core::{
+use atg_pipeline::Schedule;
+use atg_pipeline::core::{
     BreweryConfig, BreweryRef, Clock, ErrorKind, FoodTruckEvent, ScrapeError,
 };
 use atg_scrapers::testkit::Mirror;
@@ -188,15 +188,15 @@ fn browser_site(dir: &Path) -> Vec<FoodTruckEvent> {
         }],
     };
     let now = chrono::Utc::now();
-    let health = around_the_grounds::health(None, &schedule, 3, now);
-    let site = around_the_grounds::render(
+    let health = atg_pipeline::health(None, &schedule, 3, now);
+    let site = atg_pipeline::render(
         &schedule,
         Some("Line one\nLine two\nLine three"),
         &health,
         now,
     )
     .unwrap();
-    around_the_grounds::deploy::publish_dir(dir, &site.files).unwrap();
+    atg_pipeline::deploy::publish_dir(dir, &site.files).unwrap();
     events
 }
 

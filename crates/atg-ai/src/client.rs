@@ -138,11 +138,6 @@ impl AiClient {
         Ok(Self { http, settings })
     }
 
-    /// From the process environment; `None` when AI is off.
-    pub fn from_process_env() -> Option<Self> {
-        AiSettings::from_env(|k| std::env::var(k).ok()).and_then(|s| Self::new(s).ok())
-    }
-
     /// One user message (`content` as the API takes it) → the text of the reply.
     pub(crate) async fn ask(&self, content: Value, max_tokens: u32) -> Result<String, AiError> {
         let request = MessagesRequest {

@@ -3,9 +3,14 @@
 
 use std::process::ExitCode;
 
-use around_the_grounds::cli::{self, LogFormat};
+use atg_cli::{self as cli, LogFormat};
 use atg_temporal_config::TemporalSettings;
-use atg_workflows::schedules::{self, CreateArgs, ScheduleFailure};
+use atg_workflows::schedules::{self, ScheduleFailure};
+
+mod args;
+mod print;
+
+use args::CreateArgs;
 use clap::{Parser, Subcommand};
 
 /// Manage the Temporal schedules that run FoodTruckWorkflow.
@@ -93,7 +98,7 @@ fn print_json<T: serde::Serialize>(v: &T) -> anyhow::Result<()> {
 }
 
 async fn run(command: Cmd, json: bool) -> anyhow::Result<()> {
-    let settings = TemporalSettings::from_process_env();
+    let settings = TemporalSettings::from_env(|k| std::env::var(k).ok());
     settings
         .validate()
         .map_err(|e| anyhow::anyhow!("Configuration validation failed: {e}"))?;
@@ -109,7 +114,7 @@ async fn run(command: Cmd, json: bool) -> anyhow::Result<()> {
             if json {
                 print_json(&created)?;
             } else {
-                cli::say(created.to_string().trim_end_matches('\n'));
+                cli::say(print::created(&created).trim_end_matches('\n'));
             }
         }
         Cmd::List => {
@@ -119,7 +124,7 @@ async fn run(command: Cmd, json: bool) -> anyhow::Result<()> {
             } else if all.is_empty() {
                 cli::say("📭 No schedules found");
             } else {
-                let text: String = all.iter().map(ToString::to_string).collect();
+                let text: String = all.iter().map(print::listed).collect();
                 cli::say(text.trim_end_matches('\n'));
             }
         }
@@ -128,7 +133,7 @@ async fn run(command: Cmd, json: bool) -> anyhow::Result<()> {
             if json {
                 print_json(&d)?;
             } else {
-                cli::say(d.to_string().trim_end_matches('\n'));
+                cli::say(print::described(&d).trim_end_matches('\n'));
             }
         }
         Cmd::Pause { schedule_id, note } => {

@@ -2,7 +2,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use atg_temporal_config::TemporalSettings;
-use atg_temporal_config::devserver::{DevServer, DevServerOptions, find_cli};
+use atg_testkit::devserver::{DevServer, DevServerOptions, find_cli};
 use atg_workflows::worker::{WorkerSettings, WorkerThread};
 use atg_workflows::{FoodTruckWorkflow, WorkflowParams};
 use futures::StreamExt;
@@ -353,7 +353,7 @@ async fn errors_are_one_clear_line_and_exit_1() {
     );
 
     // No server: one line that says how to start one.
-    let port = atg_temporal_config::devserver::free_port();
+    let port = atg_testkit::devserver::free_port();
     let out = tokio::process::Command::new(BIN)
         .env("TEMPORAL_ADDRESS", format!("127.0.0.1:{port}"))
         .arg("list")

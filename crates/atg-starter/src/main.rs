@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use around_the_grounds::RunStatus;
-use around_the_grounds::cli::{self, LogFormat};
+use atg_cli::{self as cli, LogFormat};
+use atg_pipeline::RunStatus;
 use atg_temporal_config::TemporalSettings;
 use atg_workflows::WorkflowParams;
 use atg_workflows::starter::{start, ui_link, workflow_id};
@@ -75,7 +75,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<u8> {
-    let mut settings = TemporalSettings::from_process_env();
+    let mut settings = TemporalSettings::from_env(|k| std::env::var(k).ok());
     if let Some(addr) = cli.temporal_address.as_deref() {
         eprintln!("⚠️  --temporal-address is deprecated and will be removed in a future version.");
         eprintln!("⚠️  Set TEMPORAL_ADDRESS={addr} in the environment (or .env) instead.");
@@ -87,7 +87,7 @@ async fn run(cli: Cli) -> anyhow::Result<u8> {
     eprintln!("✅ Configuration validation passed");
     eprintln!("{}", settings.connecting_block());
     if let Some(d) = cli.as_of.as_deref() {
-        around_the_grounds::core::parse_as_of(d).map_err(|e| anyhow::anyhow!("--as-of {e}"))?;
+        atg_pipeline::core::parse_as_of(d).map_err(|e| anyhow::anyhow!("--as-of {e}"))?;
     }
     let client = settings
         .connect(&format!("atg-starter@{}", std::process::id()))

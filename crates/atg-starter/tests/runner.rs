@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use atg_scrapers::testkit::Mirror;
 use atg_temporal_config::TemporalSettings;
-use atg_temporal_config::devserver::{DevServer, DevServerOptions, find_cli, free_port};
+use atg_testkit::devserver::{DevServer, DevServerOptions, find_cli, free_port};
 use atg_workflows::worker::{WorkerSettings, WorkerThread};
 
 const BIN: &str = env!("CARGO_BIN_EXE_atg-starter");

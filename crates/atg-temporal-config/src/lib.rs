@@ -5,9 +5,6 @@
 //!
 //! Not here: workflows, workers, schedules.
 
-#[cfg(feature = "devserver")]
-pub mod devserver;
-
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
@@ -138,11 +135,6 @@ impl TemporalSettings {
             tls: get("TEMPORAL_TLS").and_then(|v| yes_no(&v)),
             tls_unreadable: get("TEMPORAL_TLS").filter(|v| yes_no(v).is_none()),
         }
-    }
-
-    /// From the process environment.
-    pub fn from_process_env() -> Self {
-        Self::from_env(|k| std::env::var(k).ok())
     }
 
     pub fn auth_method(&self) -> AuthMethod {

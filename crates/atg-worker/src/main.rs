@@ -5,12 +5,13 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use around_the_grounds::cli::{self, LogFormat};
+use atg_cli::{self as cli, LogFormat};
 use atg_temporal_config::TemporalSettings;
 use atg_workflows::activities::ActivitySettings;
-use atg_workflows::health;
 use atg_workflows::worker::{WorkerRuntime, WorkerSettings, build_workers, run_until_signal};
 use clap::Parser;
+
+mod health;
 
 /// Run the Around the Grounds Temporal worker.
 #[derive(Debug, Parser)]
@@ -101,7 +102,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     };
     let env = |k: &str| std::env::var(k).ok();
-    let settings = TemporalSettings::from_process_env();
+    let settings = TemporalSettings::from_env(|k| std::env::var(k).ok());
     settings
         .validate()
         .map_err(|e| anyhow::anyhow!("❌ Configuration validation failed: {e}"))?;

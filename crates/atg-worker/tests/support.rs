@@ -2,7 +2,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 pub use atg_deploy::testkit::{bare_repo, commit_count, git};
-use atg_temporal_config::devserver::{self, DevServer, DevServerOptions};
+use atg_testkit::devserver::{self, DevServer, DevServerOptions};
 
 use atg_deploy::RepositoryPolicy;
 use atg_scrapers::testkit::Mirror;

@@ -51,7 +51,7 @@ async fn a_killed_workers_run_is_finished_by_the_next_worker() {
     first.kill().unwrap();
     first.wait().unwrap();
 
-    let health = format!("127.0.0.1:{}", atg_temporal_config::devserver::free_port());
+    let health = format!("127.0.0.1:{}", atg_testkit::devserver::free_port());
     let mut env = trust_env(&repo);
     env.push(("ATG_HEALTH_ADDR", health.clone()));
     let mut second = spawn_worker_process(&server, &q, &env);

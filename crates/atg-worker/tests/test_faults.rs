@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use atg_scrapers::testkit::Mirror;
 use atg_temporal_config::TemporalSettings;
-use atg_temporal_config::devserver::{DevServer, DevServerOptions, free_port};
+use atg_testkit::devserver::{DevServer, DevServerOptions, free_port};
 use atg_workflows::WorkflowParams;
 use atg_workflows::starter::start;
 

@@ -96,8 +96,8 @@ impl Drop for FrontDoor {
 }
 
 fn front_door(nginx: &Path, dir: &Path, pki: &Pki, upstream: &str) -> FrontDoor {
-    let mtls_port = atg_temporal_config::devserver::free_port();
-    let key_port = atg_temporal_config::devserver::free_port();
+    let mtls_port = atg_testkit::devserver::free_port();
+    let key_port = atg_testkit::devserver::free_port();
     let p = |p: &Path| p.display().to_string();
     let d = dir.display();
     let log = dir.join("nginx-error.log");

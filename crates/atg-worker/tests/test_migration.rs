@@ -94,8 +94,7 @@ fn originals_config(mirror: &Mirror) -> String {
 /// there), trusting configs in the temporary directory.
 fn our_settings(mirror: &Mirror) -> WorkerSettings {
     let own =
-        around_the_grounds::core::SiteList::parse(&mirror_config(&mirror.uri()), "mirror.json")
-            .unwrap();
+        atg_pipeline::core::SiteList::parse(&mirror_config(&mirror.uri()), "mirror.json").unwrap();
     WorkerSettings {
         activities: ActivitySettings::for_test(trusting(&[])).with_own(own),
         ..WorkerSettings::default()

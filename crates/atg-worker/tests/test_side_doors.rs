@@ -190,7 +190,7 @@ async fn activities_started_on_their_own_read_nothing_and_publish_nothing() {
     // The original's deploy, handed a data.json of the caller's making: not without the
     // operator's opt-in.
     let forged = {
-        use around_the_grounds::core::{BreweryRef, FoodTruckEvent, Schedule, SiteRef};
+        use atg_pipeline::core::{BreweryRef, FoodTruckEvent, Schedule, SiteRef};
         let day = chrono::NaiveDate::from_ymd_opt(2025, 7, 30).unwrap();
         let b = BreweryRef {
             key: "evil".into(),
@@ -198,7 +198,7 @@ async fn activities_started_on_their_own_read_nothing_and_publish_nothing() {
         };
         let truck = FoodTruckEvent::new("evil", "Evil", "Forged Tacos", day);
         let schedule = Schedule::merge(SiteRef::default(), day, [(b, Ok(vec![truck]))]);
-        around_the_grounds::web::WebData::new(&schedule, None, chrono::Utc::now())
+        atg_pipeline::web::WebData::new(&schedule, None, chrono::Utc::now())
     };
     let web_data = serde_json::to_value(&forged).unwrap();
     let (ok, out, err) = execute(

@@ -15,15 +15,15 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use around_the_grounds::ai_client::{AiClient, AiSettings, HaikuPrompt, VisionCache};
-use around_the_grounds::core::{
+use atg_pipeline::ai_client::{AiClient, AiSettings, HaikuPrompt, VisionCache};
+use atg_pipeline::core::{
     Brewery, BreweryConfig, BreweryRef, Clock, ErrorKind, FoodTruckEvent, Limit, Schedule,
     ScrapeError, SiteInfo, SiteList, SiteRef,
 };
-use around_the_grounds::deploy::{DeployEnv, GitSettings, RepositoryPolicy, SettingsError};
-use around_the_grounds::scrapers::{Coordinator, ScrapeOptions};
-use around_the_grounds::web::WebData;
-use around_the_grounds::{PublishError, Published, Site, Target};
+use atg_pipeline::deploy::{DeployEnv, GitSettings, RepositoryPolicy, SettingsError};
+use atg_pipeline::scrapers::{Coordinator, ScrapeOptions};
+use atg_pipeline::web::WebData;
+use atg_pipeline::{PublishError, Published, Site, Target};
 use futures::FutureExt;
 use sha2::{Digest, Sha256};
 use temporalio_common::telemetry::metrics::{
@@ -158,7 +158,7 @@ impl ActivitySettings {
                         ),
                     }),
             };
-        let defaults = around_the_grounds::scrapers::Limits::default();
+        let defaults = atg_pipeline::scrapers::Limits::default();
         let mut scrape = ScrapeOptions::default();
         scrape.limits.events_per_week = number(
             "ATG_MAX_EVENTS_PER_BREWERY",
@@ -188,7 +188,7 @@ impl ActivitySettings {
             vision_cache: VisionCache::default_path(&env),
             vision_max_per_run: usize::try_from(number(
                 "ATG_VISION_MAX_PER_RUN",
-                around_the_grounds::ai::DEFAULT_VISION_MAX_PER_RUN as u64,
+                atg_pipeline::ai::DEFAULT_VISION_MAX_PER_RUN as u64,
                 0..=10_000,
             )?)
             .unwrap_or(usize::MAX),
@@ -202,7 +202,7 @@ impl ActivitySettings {
             legacy_activities: legacy,
             deploy: DeployEnv::read(&env)?,
             own: Arc::new(
-                around_the_grounds::load_sites(
+                atg_pipeline::load_sites(
                     env("ATG_CONFIG")
                         .filter(|p| !p.trim().is_empty())
                         .map(PathBuf::from)
@@ -224,7 +224,7 @@ impl ActivitySettings {
             ai: None,
             haiku_prompt: HaikuPrompt::default(),
             vision_cache: None,
-            vision_max_per_run: around_the_grounds::ai::DEFAULT_VISION_MAX_PER_RUN,
+            vision_max_per_run: atg_pipeline::ai::DEFAULT_VISION_MAX_PER_RUN,
             payload_budget: DEFAULT_PAYLOAD_BUDGET,
             seal: SealKey::from_bytes(b"a test key that is long enough"),
             legacy_activities: false,
@@ -253,7 +253,7 @@ pub const CONFIG_READ_DEADLINE: Duration = Duration::from_secs(10);
 /// A configuration loaded, with the files it came from as they were then.
 #[derive(Debug)]
 struct Loaded {
-    stamp: Vec<around_the_grounds::core::FileStamp>,
+    stamp: Vec<atg_pipeline::core::FileStamp>,
     sites: Arc<SiteList>,
 }
 
@@ -389,12 +389,9 @@ impl Activities {
                 if let Some(c) = cached.filter(|c| c.stamp == stamp) {
                     return Ok(c);
                 }
-                let sites = around_the_grounds::load_sites_within(
-                    requested.as_deref(),
-                    dir.as_deref(),
-                    &own,
-                )
-                .map_err(|e| e.to_string())?;
+                let sites =
+                    atg_pipeline::load_sites_within(requested.as_deref(), dir.as_deref(), &own)
+                        .map_err(|e| e.to_string())?;
                 Ok::<_, String>(Arc::new(Loaded {
                     stamp,
                     sites: Arc::new(sites),
@@ -506,7 +503,7 @@ impl Activities {
         if size <= share {
             return r;
         }
-        let e = around_the_grounds::scrapers::Budget::over(Limit::Payload, share as u64);
+        let e = atg_pipeline::scrapers::Budget::over(Limit::Payload, share as u64);
         ScrapeResult::from(Err(ScrapeError {
             brewery_key: b.key.clone(),
             brewery_name: b.name.clone(),
@@ -562,7 +559,7 @@ async fn supervised_with<T, P: serde::Serialize + Send + Sync + 'static>(
                 return r.unwrap_or_else(|panic| Err(failure(
                     format!(
                         "the activity failed on its input ({})",
-                        around_the_grounds::scrapers::coordinator::panic_message(panic.as_ref())
+                        atg_pipeline::scrapers::coordinator::panic_message(panic.as_ref())
                     ),
                     failure_type::CONFIGURATION,
                     true,
@@ -833,7 +830,7 @@ impl FoodTruckActivities {
         let mut events = input.events;
         if let Some(ai) = &self.ai {
             let mut cache = self.vision_cache.lock().await;
-            around_the_grounds::ai::read_vendor_images(
+            atg_pipeline::ai::read_vendor_images(
                 &mut events,
                 ai,
                 &mut cache,
@@ -856,7 +853,7 @@ impl FoodTruckActivities {
         let Some(ai) = &self.ai else { return Ok(None) };
         let noon = input.today.and_time(chrono::NaiveTime::MIN) + chrono::Duration::hours(12);
         let now = input.now.unwrap_or(noon);
-        around_the_grounds::ai_client::generate_haiku(
+        atg_pipeline::ai_client::generate_haiku(
             ai,
             &self.settings.haiku_prompt,
             now,
@@ -878,9 +875,9 @@ impl FoodTruckActivities {
         let run = Activities::run_of(&ctx)?;
         let Some(ai) = &self.ai else { return Ok(None) };
         let site = self.config(input.config_path, input.site).await?.site;
-        let weather = around_the_grounds::ai_client::WeatherQuery::for_site(&site);
+        let weather = atg_pipeline::ai_client::WeatherQuery::for_site(&site);
         // A failed attempt fails the activity, so Temporal's policy retries it.
-        let haiku = around_the_grounds::ai_client::generate_haiku(
+        let haiku = atg_pipeline::ai_client::generate_haiku(
             ai,
             &self.settings.haiku_prompt,
             input.now,
@@ -949,12 +946,12 @@ impl FoodTruckActivities {
         let now = chrono::Utc::now();
         let targets = [target];
         let mut cache = self.vision_cache.lock().await;
-        let known = around_the_grounds::ai::known_vendors(&config.breweries);
-        let plan = around_the_grounds::PublishPlan {
+        let known = atg_pipeline::ai::known_vendors(&config.breweries);
+        let plan = atg_pipeline::PublishPlan {
             site: &config.site,
             targets: &targets,
             haiku,
-            vision: self.ai.as_ref().map(|client| around_the_grounds::Vision {
+            vision: self.ai.as_ref().map(|client| atg_pipeline::Vision {
                 client,
                 cache: &mut cache,
                 known,
@@ -963,7 +960,7 @@ impl FoodTruckActivities {
             now,
         };
         let done = supervised(&ctx, async {
-            Ok(around_the_grounds::publish_schedule(schedule, plan).await)
+            Ok(atg_pipeline::publish_schedule(schedule, plan).await)
         })
         .await?;
         for stale in &done.stale {
@@ -1044,7 +1041,7 @@ impl FoodTruckActivities {
                 true,
             ));
         }
-        let site = around_the_grounds::web::render_data(input.web_data)
+        let site = atg_pipeline::web::render_data(input.web_data)
             .map(Arc::new)
             .map_err(|e| failure(e.to_string(), failure_type::CONFIGURATION, true))?;
         if !site.publishable() {
@@ -1097,7 +1094,7 @@ impl Activities {
     ) -> Result<Published, ActivityError> {
         let now = chrono::Utc::now();
         let done = supervised(ctx, async {
-            Ok(around_the_grounds::publish(site, target, now).await)
+            Ok(atg_pipeline::publish(site, target, now).await)
         })
         .await?;
         let done = done.map_err(|e| publish_failure(&e))?;

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use around_the_grounds::core::{BreweryConfig, BreweryRef, Schedule};
+use atg_pipeline::core::{BreweryConfig, BreweryRef, Schedule};
 use futures::StreamExt;
 use temporalio_client::{
     Client, NamespacedClient, WorkflowExecutionInfo, WorkflowFetchHistoryOptions,
@@ -133,10 +133,10 @@ pub fn schedule_of(
                 Some(e) => Err(e.to_scrape_error_of(&r)),
                 None => Ok(found.events),
             },
-            None => Err(around_the_grounds::core::ScrapeError {
+            None => Err(atg_pipeline::core::ScrapeError {
                 brewery_key: r.key.clone(),
                 brewery_name: r.name.clone(),
-                kind: around_the_grounds::core::ErrorKind::WorkerError,
+                kind: atg_pipeline::core::ErrorKind::WorkerError,
                 message: "no result: its scrape did not finish".into(),
                 retryable: true,
                 limit: None,

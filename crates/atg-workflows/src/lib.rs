@@ -10,7 +10,6 @@
 //! written twice.
 
 pub mod activities;
-pub mod health;
 pub mod history;
 pub mod schedules;
 pub mod seal;

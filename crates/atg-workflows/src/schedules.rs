@@ -57,7 +57,6 @@ fn from_schedule_error(id: &str, e: &ScheduleError) -> ScheduleFailure {
 
 /// The overlap policies, by the names people type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 pub enum OverlapPolicy {
     Skip,
     BufferOne,
@@ -105,80 +104,6 @@ pub struct NewSchedule {
     pub task_queue: String,
 }
 
-/// `atg-schedule-manager create`'s flags.
-#[derive(Debug, Clone)]
-#[cfg_attr(feature = "cli", derive(clap::Args))]
-pub struct CreateArgs {
-    #[cfg_attr(feature = "cli", arg(long, value_name = "ID"))]
-    pub schedule_id: String,
-    /// Minutes between runs (at least 1).
-    #[cfg_attr(feature = "cli", arg(long, value_name = "MINUTES"))]
-    pub interval: u64,
-    /// Brewery config file on the worker's machine (default: the built-in one).
-    #[cfg_attr(feature = "cli", arg(long, value_name = "PATH"))]
-    pub config: Option<String>,
-    /// The config's site each run is for (its key; default: the config's first site). One
-    /// schedule per site runs many.
-    #[cfg_attr(feature = "cli", arg(long, value_name = "KEY"))]
-    pub site: Option<String>,
-    /// Create it paused.
-    #[cfg_attr(feature = "cli", arg(long))]
-    pub paused: bool,
-    /// Scrape only; do not deploy.
-    #[cfg_attr(feature = "cli", arg(long))]
-    pub no_deploy: bool,
-    /// The schedule's note (default: "Food Truck data scraping and deployment every N minutes").
-    #[cfg_attr(feature = "cli", arg(long, value_name = "TEXT"))]
-    pub note: Option<String>,
-    /// What to do when a run is still going at the next time.
-    #[cfg_attr(feature = "cli", arg(long, value_enum, default_value_t = OverlapPolicy::Skip))]
-    pub overlap: OverlapPolicy,
-    /// Runs missed (server down) are made up within this many minutes, else skipped.
-    #[cfg_attr(
-        feature = "cli",
-        arg(long, value_name = "MINUTES", default_value_t = 60)
-    )]
-    pub catchup_window: u64,
-    /// Target repository (default: the worker's GIT_REPOSITORY_URL).
-    #[cfg_attr(feature = "cli", arg(long, value_name = "URL"))]
-    pub git_repo: Option<String>,
-    /// Breweries scraped at once by each run.
-    #[cfg_attr(feature = "cli", arg(long, value_name = "N", default_value_t = 10))]
-    pub max_parallel_scrapes: u32,
-    /// Split a run of more breweries than this into child workflows of at most this many.
-    #[cfg_attr(feature = "cli", arg(long, value_name = "N"))]
-    pub breweries_per_part: Option<u32>,
-}
-
-impl CreateArgs {
-    /// The schedule these flags describe, on `task_queue`; a repository URL with credentials
-    /// in it is refused (it would be stored in every run's history).
-    pub fn schedule(self, task_queue: &str) -> Result<NewSchedule, ScheduleFailure> {
-        let params = WorkflowParams {
-            config_path: self.config,
-            deploy: !self.no_deploy,
-            git_repository_url: self.git_repo,
-            max_parallel_scrapes: self.max_parallel_scrapes.max(1),
-            breweries_per_part: self.breweries_per_part,
-            site: self.site,
-            ..WorkflowParams::default()
-        };
-        params
-            .check_for_history()
-            .map_err(|e| ScheduleFailure::Other(format!("--git-repo: {e}")))?;
-        Ok(NewSchedule {
-            note: self.note.unwrap_or_else(|| default_note(self.interval)),
-            id: self.schedule_id,
-            interval_minutes: self.interval,
-            params,
-            paused: self.paused,
-            overlap: self.overlap,
-            catchup_window: Duration::from_secs(self.catchup_window.max(1).saturating_mul(60)),
-            task_queue: task_queue.to_string(),
-        })
-    }
-}
-
 /// What `create` made.
 #[derive(Debug, Clone, Serialize)]
 pub struct Created {
@@ -188,21 +113,6 @@ pub struct Created {
     pub paused: bool,
     pub note: String,
     pub workflow_id: String,
-}
-
-impl std::fmt::Display for Created {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (id, minutes) = (&self.schedule_id, self.interval_minutes);
-        writeln!(
-            f,
-            "✅ Created schedule '{id}' with {minutes} minute interval"
-        )?;
-        writeln!(f, "📋 Note: {}", self.note)?;
-        if self.paused {
-            writeln!(f, "⏸️  Schedule created in paused state")?;
-        }
-        Ok(())
-    }
 }
 
 /// The workflow id prefix of a schedule's runs (the server appends the time).
@@ -324,19 +234,6 @@ pub async fn list(client: &Client) -> Result<Vec<Listed>, ScheduleFailure> {
     Ok(out)
 }
 
-impl std::fmt::Display for Listed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "📅 Schedule: {}", self.schedule_id)?;
-        writeln!(
-            f,
-            "   {} · {} · next run {}",
-            if self.paused { "paused" } else { "running" },
-            self.note.as_deref().unwrap_or("(no note)"),
-            self.next_action_times.first().map_or("—", String::as_str)
-        )
-    }
-}
-
 /// One past run.
 #[derive(Debug, Clone, Serialize)]
 pub struct RecentAction {
@@ -361,53 +258,6 @@ pub struct Described {
     pub next_action_times: Vec<String>,
     pub recent_actions: Vec<RecentAction>,
     pub action_count: i64,
-}
-
-impl std::fmt::Display for Described {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "📅 Schedule: {}", self.schedule_id)?;
-        writeln!(
-            f,
-            "   Note:        {}",
-            self.note.as_deref().unwrap_or("(none)")
-        )?;
-        let state = if self.paused { "paused" } else { "running" };
-        writeln!(f, "   State:       {state}")?;
-        let every: Vec<String> = self
-            .interval_minutes
-            .iter()
-            .map(|m| format!("{m} minutes"))
-            .collect();
-        writeln!(f, "   Every:       {}", every.join(", "))?;
-        writeln!(f, "   Overlap:     {}", self.overlap_policy)?;
-        if let Some(c) = self.catchup_window_seconds {
-            writeln!(f, "   Catch-up:    {} minutes", c / 60)?;
-        }
-        writeln!(
-            f,
-            "   Runs:        {} on {} ({}…)",
-            self.workflow_type, self.task_queue, self.workflow_id_prefix
-        )?;
-        writeln!(f, "   Actions:     {} taken", self.action_count)?;
-        writeln!(f, "   Next runs:")?;
-        for t in &self.next_action_times {
-            writeln!(f, "     • {t}")?;
-        }
-        writeln!(f, "   Recent runs:")?;
-        if self.recent_actions.is_empty() {
-            writeln!(f, "     (none yet)")?;
-        }
-        for a in &self.recent_actions {
-            writeln!(
-                f,
-                "     • scheduled {} · started {} · {}",
-                a.scheduled_time.as_deref().unwrap_or("?"),
-                a.actual_time.as_deref().unwrap_or("?"),
-                a.workflow_id
-            )?;
-        }
-        Ok(())
-    }
 }
 
 pub async fn describe(client: &Client, id: &str) -> Result<Described, ScheduleFailure> {

@@ -12,7 +12,7 @@ use crate::{FoodTruckWorkflow, WorkflowParams, WorkflowResult};
 pub fn workflow_id(now: DateTime<Utc>) -> String {
     format!(
         "food-truck-workflow-{}",
-        now.with_timezone(&around_the_grounds::core::PACIFIC)
+        now.with_timezone(&atg_pipeline::core::PACIFIC)
             .format("%Y%m%d-%H%M%S")
     )
 }

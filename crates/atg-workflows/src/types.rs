@@ -4,12 +4,12 @@
 //! payloads of the steps this port added are typed and compact: a workflow's history holds
 //! each of them, and its size has limits (docs/TEMPORAL.md).
 
-use around_the_grounds::ai_client::WeatherQuery;
-use around_the_grounds::core::{
+use atg_pipeline::ai_client::WeatherQuery;
+use atg_pipeline::core::{
     Brewery, BreweryRef, ErrorKind, FoodTruckEvent, Limit, PACIFIC, Schedule, ScrapeError,
     SiteInfo, SiteRef, tz_name,
 };
-use around_the_grounds::web::WebData;
+use atg_pipeline::web::WebData;
 use chrono::{NaiveDate, NaiveDateTime};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
@@ -68,7 +68,7 @@ impl WorkflowParams {
     pub fn check_for_history(&self) -> Result<(), String> {
         match self.git_repository_url.as_deref() {
             Some(url)
-                if around_the_grounds::deploy::split_credentials(url)
+                if atg_pipeline::deploy::split_credentials(url)
                     .credential
                     .is_some() =>
             {
@@ -243,7 +243,7 @@ impl ErrorEntry {
 }
 
 fn user_message_for(name: &str) -> String {
-    around_the_grounds::core::user_message_for(name)
+    atg_pipeline::core::user_message_for(name)
 }
 
 /// `generate_web_data`'s input (the original's activity): events and errors.

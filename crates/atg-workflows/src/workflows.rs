@@ -12,8 +12,8 @@ use std::future::Future;
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
-use around_the_grounds::Published;
-use around_the_grounds::core::{
+use atg_pipeline::Published;
+use atg_pipeline::core::{
     Brewery, BreweryRef, Clock, ErrorKind, FoodTruckEvent, Schedule, ScrapeError, parse_as_of,
 };
 use chrono::{DateTime, NaiveDate, Utc};
@@ -282,7 +282,7 @@ impl Outcome {
         Self {
             events: schedule.events.len(),
             errors: schedule.errors.clone(),
-            haiku_trucks: around_the_grounds::ai::haiku_trucks(schedule),
+            haiku_trucks: atg_pipeline::ai::haiku_trucks(schedule),
             lost: 0,
         }
     }
@@ -311,7 +311,7 @@ impl Outcome {
         Self {
             events,
             errors,
-            haiku_trucks: around_the_grounds::ai::haiku_trucks_of_parts(trucks, as_of),
+            haiku_trucks: atg_pipeline::ai::haiku_trucks_of_parts(trucks, as_of),
             lost,
         }
     }
@@ -539,13 +539,13 @@ async fn scrape_range<W>(
         }
     }
     let schedule = Schedule::merge(
-        around_the_grounds::core::SiteRef::default(),
+        atg_pipeline::core::SiteRef::default(),
         range.as_of,
         outcomes,
     );
     Ok(PartOutcome {
         events: u32::try_from(schedule.events.len()).unwrap_or(u32::MAX),
-        haiku_trucks: around_the_grounds::ai::haiku_trucks(&schedule),
+        haiku_trucks: atg_pipeline::ai::haiku_trucks(&schedule),
         errors: schedule.errors,
         lost: lost_here,
     })

@@ -2,8 +2,8 @@
 
 use std::io::Write;
 
-use atg_scrapers::probe::{Finding, probe};
-use atg_scrapers::{FetchOptions, Fetcher};
+use atg_pipeline::scrapers::probe::{Finding, probe};
+use atg_pipeline::scrapers::{FetchOptions, Fetcher};
 use chrono::NaiveDate;
 use chrono_tz::Tz;
 
@@ -15,7 +15,7 @@ pub async fn run(url: &str, today: NaiveDate, zone: Tz) -> anyhow::Result<u8> {
     let options = FetchOptions::default();
     options
         .internal
-        .add_urls([atg_core::webcal_as_https(url.trim()).as_str()]);
+        .add_urls([atg_pipeline::core::webcal_as_https(url.trim()).as_str()]);
     let http = Fetcher::new(options)?;
     let found = probe(&http, url, today, zone).await?;
     let mut out = std::io::stdout().lock();

@@ -4,9 +4,10 @@ use std::io::Write;
 
 use anyhow::Context;
 
-use atg_web::{Report, render_text};
+use atg_pipeline::web::{Report, render_text};
 
-use crate::{PublishError, Published, Schedule, Target};
+use atg_cli::say;
+use atg_pipeline::{PublishError, Published, Schedule, Target};
 
 /// What a publish did, in one line for people.
 pub fn published(target: &Target, done: &Published, events: usize) -> String {
@@ -77,12 +78,6 @@ pub async fn serve(
         })
         .await
         .context("the local server failed")
-}
-
-/// One line on stdout; a reader that has gone away (`| head`) is not an error.
-pub fn say(line: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
 }
 
 /// The schedule on stdout: one JSON document (`json`), or the text for people.

@@ -5,14 +5,14 @@ use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use atg_ai::{AiClient, HaikuPrompt, VisionCache};
-use atg_core::{BreweryConfig, Clock, RunStatus, Schedule};
-use atg_deploy::GitSettings;
-use atg_scrapers::ScrapeOptions;
-use atg_web::Report;
+use atg_pipeline::ai_client::{AiClient, AiSettings, HaikuPrompt, VisionCache};
+use atg_pipeline::core::{BreweryConfig, Clock, RunStatus, Schedule};
+use atg_pipeline::deploy::GitSettings;
+use atg_pipeline::scrapers::ScrapeOptions;
+use atg_pipeline::web::Report;
 use chrono::NaiveDate;
 
-use crate::{Target, ai};
+use atg_pipeline::{Target, ai};
 
 /// What the command line asked for.
 #[derive(Debug, Clone)]
@@ -36,7 +36,7 @@ pub struct RunOptions {
 /// Runs every chosen site; the exit status is the worst of theirs (0, 2, 1).
 pub fn run(o: &RunOptions, rt: &tokio::runtime::Runtime) -> anyhow::Result<u8> {
     let env = |k: &str| std::env::var(k).ok();
-    let list = crate::load_sites(o.config.as_deref())?;
+    let list = atg_pipeline::load_sites(o.config.as_deref())?;
     let sites = list.select(&o.sites)?;
     let many = sites.len() > 1;
     // Where each site goes is settled (and a bad deploy setting refused) before anything is
@@ -67,7 +67,7 @@ pub fn run(o: &RunOptions, rt: &tokio::runtime::Runtime) -> anyhow::Result<u8> {
         plans.push((site, targets));
     }
     refuse_shared_places(&plans)?;
-    let ai_client = AiClient::from_process_env();
+    let ai_client = AiSettings::from_env(env).and_then(|s| AiClient::new(s).ok());
     let mut worst = 0u8;
     let mut reports = Vec::new();
     for (config, targets) in &plans {
@@ -80,7 +80,7 @@ pub fn run(o: &RunOptions, rt: &tokio::runtime::Runtime) -> anyhow::Result<u8> {
         if progress {
             eprint!("⏳ Fetching {} breweries…", config.breweries.len());
         }
-        let mut schedule = rt.block_on(crate::scrape(config, clock, o.scrape.clone()))?;
+        let mut schedule = rt.block_on(atg_pipeline::scrape(config, clock, o.scrape.clone()))?;
         // AI only with a key (ANTHROPIC_API_KEY); without one nothing is sent anywhere.
         if let Some(client) = &ai_client {
             let mut cache = VisionCache::open(VisionCache::default_path(env));
@@ -93,7 +93,7 @@ pub fn run(o: &RunOptions, rt: &tokio::runtime::Runtime) -> anyhow::Result<u8> {
                 o.vision_max_per_run,
             ));
             let events = std::mem::take(&mut schedule.events);
-            schedule.events = atg_core::sort_and_dedup(events, schedule.window());
+            schedule.events = atg_pipeline::core::sort_and_dedup(events, schedule.window());
         }
         if progress {
             eprint!("\r\x1b[2K");
@@ -189,7 +189,7 @@ fn publish(
         )),
         _ => None,
     };
-    let plan = crate::PublishPlan {
+    let plan = atg_pipeline::PublishPlan {
         site: &config.site,
         targets,
         haiku,
@@ -197,7 +197,7 @@ fn publish(
         vision: None,
         now: clock.now_utc(),
     };
-    let done = rt.block_on(crate::publish_schedule(schedule.clone(), plan));
+    let done = rt.block_on(atg_pipeline::publish_schedule(schedule.clone(), plan));
     for stale in &done.stale {
         eprintln!("⚠️  {}", stale.warning(schedule.as_of));
     }

@@ -4,7 +4,7 @@
 //! runs never come this way. It schedules exactly the activities, in exactly the order, that
 //! version did, and shares everything else with the current shape.
 
-use around_the_grounds::core::{PACIFIC, Schedule, SiteRef, parse_as_of};
+use atg_pipeline::core::{PACIFIC, Schedule, SiteRef, parse_as_of};
 use temporalio_sdk::WorkflowContext;
 use temporalio_sdk::workflows::join_all;
 
@@ -69,13 +69,7 @@ pub(super) async fn run(
         return Ok(completed(&Outcome::of(&schedule), Deployment::NoEvents));
     }
     let haiku = if ai_steps {
-        haiku(
-            ctx,
-            around_the_grounds::ai::haiku_trucks(&schedule),
-            clock,
-            None,
-        )
-        .await
+        haiku(ctx, atg_pipeline::ai::haiku_trucks(&schedule), clock, None).await
     } else {
         None
     };

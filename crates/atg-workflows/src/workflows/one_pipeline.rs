@@ -5,9 +5,9 @@
 //! this way, and this version's `publish_site` refuses what such a run hands it (nothing
 //! vouches for it).
 
-use around_the_grounds::Published;
-use around_the_grounds::ai_client::WeatherQuery;
-use around_the_grounds::core::{
+use atg_pipeline::Published;
+use atg_pipeline::ai_client::WeatherQuery;
+use atg_pipeline::core::{
     Brewery, BreweryRef, Clock, FoodTruckEvent, Schedule, SiteRef, parse_as_of,
 };
 use chrono::NaiveDate;
@@ -208,7 +208,7 @@ pub(super) async fn name_trucks_from_logos<W>(
             FoodTruckActivities::read_vendor_images,
             VisionInput {
                 events: waiting,
-                known_vendors: around_the_grounds::ai::known_vendors(breweries),
+                known_vendors: atg_pipeline::ai::known_vendors(breweries),
             },
             within(timeouts::AI, 2, &[]),
         )
@@ -222,7 +222,7 @@ pub(super) async fn name_trucks_from_logos<W>(
         }
     }
     let events = std::mem::take(&mut schedule.events);
-    schedule.events = around_the_grounds::core::sort_and_dedup(events, schedule.window());
+    schedule.events = atg_pipeline::core::sort_and_dedup(events, schedule.window());
 }
 
 /// Today's haiku from `trucks`, at the time on the site's clock and with its weather, or

@@ -123,23 +123,30 @@ pub enum Published {
     /// The directory holds the site.
     Written,
     /// A commit was pushed.
-    Committed { commit: String },
+    Committed {
+        /// The commit's id.
+        commit: String,
+    },
     /// The repository already shows this schedule: nothing was pushed.
     Unchanged,
     /// No events: the target was left as it was.
     Skipped,
 }
 
+/// Why a target did not get the site.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
+    /// The local directory could not be replaced.
     #[error(transparent)]
     Local(#[from] LocalError),
+    /// The repository could not be read, committed to or pushed to.
     #[error(transparent)]
     Git(#[from] DeployError),
     /// The site's health record (`health.json` where it is published) could not be read:
     /// nothing was published over it. The text is the reading's own error.
     #[error("{0}")]
     Record(String),
+    /// The site could not be rendered.
     #[error("the site cannot be rendered: {0}")]
     Render(String),
 }
@@ -185,13 +192,17 @@ pub struct PublishPlan<'a> {
     /// Names for trucks known only by a logo (`ANTHROPIC_API_KEY`): the client, the cache,
     /// the names the config knows, and at most how many images one run may send.
     pub vision: Option<Vision<'a>>,
+    /// When the site is made (its `updated`, the commit's time).
     pub now: DateTime<Utc>,
 }
 
 /// The AI's reading of logos, for [`publish_schedule`].
 pub struct Vision<'a> {
+    /// The AI client (the operator's `ANTHROPIC_API_KEY`).
     pub client: &'a atg_ai::AiClient,
+    /// Names already read, by image URL.
     pub cache: &'a mut atg_ai::VisionCache,
+    /// Names the configuration knows, as hints.
     pub known: Vec<String>,
     /// `ATG_VISION_MAX_PER_RUN`.
     pub max_per_run: usize,
@@ -201,7 +212,9 @@ pub struct Vision<'a> {
 /// health record flagged.
 #[derive(Debug)]
 pub struct PublishOutcome {
+    /// What each target got, in the order they were given.
     pub targets: Vec<Result<Published, PublishError>>,
+    /// The breweries flagged stale by the health record.
     pub stale: Vec<atg_web::health::SourceHealth>,
     /// The events of the site that was published.
     pub events: usize,
