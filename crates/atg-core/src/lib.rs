@@ -22,8 +22,9 @@ pub use clock::{
 };
 pub use config::{
     Brewery, BreweryConfig, ConfigError, DEFAULT_SITE_DIR, DEFAULT_SITE_KEY, DEFAULT_SITE_TITLE,
-    EMBEDDED_CONFIG, EMBEDDED_CONFIG_NAME, FileStamp, MAX_CONFIG_BYTES, PublishSettings, SiteInfo,
-    SiteList, SiteRef, check_absolute_url, key_slug, tz_name, webcal_as_https,
+    EMBEDDED_CONFIG, EMBEDDED_CONFIG_NAME, FileStamp, MAX_CONFIG_BYTES, ORIGINAL_ONLY_SETTINGS,
+    PublishSettings, SiteInfo, SiteList, SiteRef, check_absolute_url, key_slug, tz_name,
+    webcal_as_https,
 };
 pub use error::{ErrorKind, Limit, ScrapeError, thousands, user_message_for};
 pub use event::{FoodTruckEvent, UNNAMED_VENDOR, sort_and_dedup};

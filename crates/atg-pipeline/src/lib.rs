@@ -8,8 +8,10 @@
 //! use atg_pipeline::core::{Clock, SiteList};
 //! use atg_pipeline::scrapers::ScrapeOptions;
 //!
-//! // A site (here written inline: a `breweries.json` is the same text in a file).
-//! let sites = SiteList::parse(r#"{"key": "demo", "title": "Demo", "breweries": []}"#, "demo.json")?;
+//! // A site (here written inline: `load_sites` reads a `breweries.json` or a directory), its
+//! // breweries' sources compiled once.
+//! let list = SiteList::parse(r#"{"key": "demo", "title": "Demo", "breweries": []}"#, "demo.json")?;
+//! let sites = atg_pipeline::Sites::compile(list)?;
 //! let site = sites.site(None)?;
 //! // Scrape every brewery of it into the week of the site's today…
 //! let clock = Clock::as_of_in(chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap(), site.site.timezone);
@@ -49,6 +51,7 @@ pub mod pipeline;
 
 pub use atg_core::{RunStatus, Schedule, Site};
 pub use pipeline::{
-    PublishError, PublishOutcome, PublishPlan, Published, Target, Vision, health, load_sites,
-    load_sites_within, previous_health, publish, publish_schedule, render, scrape,
+    CompiledSite, PublishError, PublishOutcome, PublishPlan, Published, Sites, Target, Vision,
+    health, load_sites, load_sites_within, previous_health, publish, publish_schedule, render,
+    scrape,
 };

@@ -8,28 +8,124 @@ use std::sync::Arc;
 
 use atg_core::{BreweryConfig, Clock, ConfigError, Schedule, Site, SiteList};
 use atg_deploy::{DeployError, Deployed, GitSettings, LocalError};
-use atg_scrapers::{Coordinator, FetchError, ScrapeOptions};
+use atg_scrapers::{Coordinator, FetchError, ScrapeOptions, Source};
 use atg_web::{Health, RenderError};
 use chrono::{DateTime, Utc};
 
+/// A configuration loaded, checked and compiled: its sites, and each brewery's source compiled
+/// once (checking a configuration and scraping it use the same compiled value).
+#[derive(Debug, Clone)]
+pub struct Sites {
+    /// The sites as configured.
+    pub list: SiteList,
+    /// `sources[i][j]` reads `list.sites[i].breweries[j]`.
+    sources: Vec<Arc<[Source]>>,
+}
+
+/// One site of [`Sites`]: its configuration and its breweries' compiled sources.
+#[derive(Debug, Clone, Copy)]
+pub struct CompiledSite<'a> {
+    /// The site's configuration.
+    pub config: &'a BreweryConfig,
+    /// Its breweries' sources, in the configuration's order.
+    pub sources: &'a Arc<[Source]>,
+}
+
+impl Sites {
+    /// No site at all.
+    pub fn empty() -> Self {
+        Self {
+            list: SiteList { sites: Vec::new() },
+            sources: Vec::new(),
+        }
+    }
+
+    /// Compiles every site of `list`: an unknown parser or a bad setting is refused, naming
+    /// the brewery and the field.
+    pub fn compile(list: SiteList) -> Result<Self, ConfigError> {
+        let sources = list
+            .sites
+            .iter()
+            .map(|site| atg_scrapers::compile(site).map(Arc::from))
+            .collect::<Result<_, _>>()?;
+        Ok(Self { list, sources })
+    }
+
+    fn compiled<'a>(&'a self, config: &'a BreweryConfig) -> CompiledSite<'a> {
+        let i = self
+            .list
+            .sites
+            .iter()
+            .position(|s| std::ptr::eq(s, config))
+            .unwrap_or(0);
+        CompiledSite {
+            config,
+            sources: &self.sources[i],
+        }
+    }
+
+    /// The site `key`, or the default one (the first) for `None` ([`SiteList::site`]).
+    pub fn site(&self, key: Option<&str>) -> Result<CompiledSite<'_>, ConfigError> {
+        self.list.site(key).map(|c| self.compiled(c))
+    }
+
+    /// Where the site `key` ([`Sites::site`]) is in the list: its [`Sites::nth`].
+    pub fn position(&self, key: Option<&str>) -> Result<usize, ConfigError> {
+        let config = self.list.site(key)?;
+        Ok(self
+            .list
+            .sites
+            .iter()
+            .position(|s| std::ptr::eq(s, config))
+            .unwrap_or(0))
+    }
+
+    /// The `i`-th site.
+    pub fn nth(&self, i: usize) -> Option<CompiledSite<'_>> {
+        self.list.sites.get(i).map(|c| self.compiled(c))
+    }
+
+    /// Every site, in the configuration's order.
+    pub fn all(&self) -> impl Iterator<Item = CompiledSite<'_>> {
+        self.list.sites.iter().map(|c| self.compiled(c))
+    }
+
+    /// The sites `wanted` names ([`SiteList::select`]).
+    pub fn select(&self, wanted: &[String]) -> Result<Vec<CompiledSite<'_>>, ConfigError> {
+        Ok(self
+            .list
+            .select(wanted)?
+            .into_iter()
+            .map(|c| self.compiled(c))
+            .collect())
+    }
+}
+
+impl std::ops::Deref for CompiledSite<'_> {
+    type Target = BreweryConfig;
+    fn deref(&self) -> &BreweryConfig {
+        self.config
+    }
+}
+
 /// Every site at `path` (a file or a directory of sites; else the built-in list), every
-/// brewery's source checked: an unknown parser or a bad setting is refused here, naming the
-/// brewery and the field. An original `breweries.json` takes
-/// what it leaves out from the built-in list ([`SiteList::with_defaults`]; each setting only
-/// the original read is named in a warning).
-pub fn load_sites(path: Option<&Path>) -> Result<SiteList, ConfigError> {
+/// brewery's source compiled: an unknown parser or a bad setting is refused here, naming the
+/// brewery and the field. An original `breweries.json` takes what it leaves out from the
+/// built-in list ([`SiteList::with_defaults`]; each setting only the original read is named in
+/// a warning).
+pub fn load_sites(path: Option<&Path>) -> Result<Sites, ConfigError> {
     let builtin = SiteList::load(None)?;
-    checked_sites(filled(SiteList::load(path)?, &builtin))
+    Sites::compile(filled(SiteList::load(path)?, &builtin))
 }
 
 /// Every site of a configuration someone else named ([`SiteList::load_within`]), what it
-/// leaves out taken from `defaults` (the operator's own configuration), checked.
+/// leaves out taken from `defaults` (the operator's own configuration), compiled.
 pub fn load_sites_within(
     requested: Option<&str>,
     dir: Option<&Path>,
     defaults: &SiteList,
-) -> Result<SiteList, ConfigError> {
-    checked_sites(filled(SiteList::load_within(requested, dir)?, defaults))
+) -> Result<Sites, ConfigError> {
+    Sites::compile(filled(SiteList::load_within(requested, dir)?, defaults))
 }
 
 fn filled(sites: SiteList, defaults: &SiteList) -> SiteList {
@@ -40,24 +136,19 @@ fn filled(sites: SiteList, defaults: &SiteList) -> SiteList {
     sites
 }
 
-fn checked_sites(sites: SiteList) -> Result<SiteList, ConfigError> {
-    for site in &sites.sites {
-        atg_scrapers::check_config(site)?;
-    }
-    Ok(sites)
-}
-
-/// Every brewery of `config` scraped concurrently and merged into the site's week: the day is
-/// the clock's, read in the site's zone.
+/// Every brewery of `site` scraped concurrently with its compiled source and merged into the
+/// site's week: the day is the clock's, read in the site's zone.
 pub async fn scrape(
-    config: &BreweryConfig,
+    site: CompiledSite<'_>,
     clock: Clock,
     options: ScrapeOptions,
 ) -> Result<Schedule, FetchError> {
     let coordinator = Coordinator::new(options)?;
-    let clock = clock.in_zone(config.site.timezone);
-    let mut schedule = coordinator.scrape_all(&config.breweries, clock).await;
-    schedule.site = config.site.reference();
+    let clock = clock.in_zone(site.config.site.timezone);
+    let mut schedule = coordinator
+        .scrape_sources(&site.config.breweries, site.sources, clock)
+        .await;
+    schedule.site = site.config.site.reference();
     Ok(schedule)
 }
 

@@ -65,43 +65,59 @@ impl Coordinator {
         })
     }
 
-    /// One brewery's events inside the clock's window, or its error.
+    /// One brewery's events inside the clock's window, or its error (its source compiled
+    /// here: [`Coordinator::scrape_source`] takes one compiled once).
     pub async fn scrape_one(
         &self,
         brewery: &Brewery,
         clock: Clock,
     ) -> Result<Vec<FoodTruckEvent>, ScrapeError> {
+        match Source::for_brewery(brewery) {
+            Ok(source) => self.scrape_source(brewery, &source, clock).await,
+            Err(e) => Err(self.failed(brewery, e)),
+        }
+    }
+
+    fn failed(&self, brewery: &Brewery, e: SourceError) -> ScrapeError {
+        let err = e.for_brewery(brewery);
+        tracing::warn!(brewery = %brewery.key, kind = %err.kind, "{}", err.message);
+        err
+    }
+
+    /// One brewery's events inside the clock's window, read by its compiled `source`, or its
+    /// error.
+    pub async fn scrape_source(
+        &self,
+        brewery: &Brewery,
+        source: &Source,
+        clock: Clock,
+    ) -> Result<Vec<FoodTruckEvent>, ScrapeError> {
         // The brewery's entry is the operator's: the hosts it names may be on their network
         // (a local mirror), however the scrape was asked for.
         self.options.fetch.internal.add_urls(brewery.urls());
-        let result = match Source::for_brewery(brewery) {
-            Ok(source) => {
-                let deadline = self.options.source_deadline;
-                let budget = Arc::new(Budget::new(
-                    self.options.limits,
-                    Instant::now().checked_add(deadline),
-                ));
-                // However the scrape ends (done, its deadline, the run cancelled), a parse
-                // still running on its blocking thread stops at its next check.
-                let _stop = StopOnDrop(budget.clone());
-                let ctx = ParseContext::new(brewery, clock.today())
-                    .in_zone(clock.zone())
-                    .with_budget(budget);
-                // A parser that panics on a page is that brewery's parse error, never the end
-                // of the run (release builds unwind; see docs/ARCHITECTURE.md).
-                let guarded = AssertUnwindSafe(source.scrape(&self.http, &ctx)).catch_unwind();
-                match tokio::time::timeout(deadline, guarded).await {
-                    Ok(Ok(r)) => r,
-                    Ok(Err(panic)) => Err(SourceError::Parse(ParseError::new(format!(
-                        "the parser failed on this page ({})",
-                        panic_message(panic.as_ref())
-                    )))),
-                    Err(_) => Err(SourceError::Deadline {
-                        seconds: deadline.as_secs_f64(),
-                    }),
-                }
-            }
-            Err(e) => Err(e),
+        let deadline = self.options.source_deadline;
+        let budget = Arc::new(Budget::new(
+            self.options.limits,
+            Instant::now().checked_add(deadline),
+        ));
+        // However the scrape ends (done, its deadline, the run cancelled), a parse still
+        // running on its blocking thread stops at its next check.
+        let _stop = StopOnDrop(budget.clone());
+        let ctx = ParseContext::new(brewery, clock.today())
+            .in_zone(clock.zone())
+            .with_budget(budget);
+        // A parser that panics on a page is that brewery's parse error, never the end of the
+        // run (release builds unwind; see docs/ARCHITECTURE.md).
+        let guarded = AssertUnwindSafe(source.scrape(&self.http, &ctx)).catch_unwind();
+        let result = match tokio::time::timeout(deadline, guarded).await {
+            Ok(Ok(r)) => r,
+            Ok(Err(panic)) => Err(SourceError::Parse(ParseError::new(format!(
+                "the parser failed on this page ({})",
+                panic_message(panic.as_ref())
+            )))),
+            Err(_) => Err(SourceError::Deadline {
+                seconds: deadline.as_secs_f64(),
+            }),
         };
         let result = result.and_then(|events| {
             within_week_limits(sort_and_dedup(events, clock.window()), &self.options.limits)
@@ -112,23 +128,51 @@ impl Coordinator {
                 tracing::debug!(brewery = %brewery.key, count = events.len(), "scraped");
                 Ok(events)
             }
-            Err(e) => {
-                let err = e.for_brewery(brewery);
-                tracing::warn!(brewery = %brewery.key, kind = %err.kind, "{}", err.message);
-                Err(err)
-            }
+            Err(e) => Err(self.failed(brewery, e)),
         }
     }
 
-    /// Every brewery, concurrently, merged into the clock's week ([`Schedule::merge`]).
+    /// Every brewery, its source compiled here, concurrently, merged into the clock's week
+    /// ([`Coordinator::scrape_sources`]; a brewery whose entry does not compile is its
+    /// Configuration Error).
     pub async fn scrape_all(&self, breweries: &[Brewery], clock: Clock) -> Schedule {
+        let sources: Vec<Result<Source, SourceError>> =
+            breweries.iter().map(Source::for_brewery).collect();
+        self.scrape_each(breweries, &sources, clock).await
+    }
+
+    /// Every brewery with its source compiled once (`sources[i]` reads `breweries[i]`),
+    /// concurrently, merged into the clock's week ([`Schedule::merge`]).
+    pub async fn scrape_sources(
+        &self,
+        breweries: &[Brewery],
+        sources: &[Source],
+        clock: Clock,
+    ) -> Schedule {
+        let sources: Vec<Result<&Source, SourceError>> = sources.iter().map(Ok).collect();
+        self.scrape_each(breweries, &sources, clock).await
+    }
+
+    async fn scrape_each<S: std::borrow::Borrow<Source>>(
+        &self,
+        breweries: &[Brewery],
+        sources: &[Result<S, SourceError>],
+        clock: Clock,
+    ) -> Schedule {
         // Unordered, so a slow brewery holds one slot and not the whole queue; the results are
         // put back in config order. The futures are made first so the stream's type holds no
         // closure (which keeps the whole future `Send` for callers such as Temporal activities).
         let scrapes: Vec<_> = breweries
             .iter()
             .enumerate()
-            .map(|(i, b)| async move { (i, self.scrape_one(b, clock).await) })
+            .zip(sources)
+            .map(|((i, b), source)| async move {
+                let result = match source {
+                    Ok(s) => self.scrape_source(b, s.borrow(), clock).await,
+                    Err(e) => Err(self.failed(b, e.clone())),
+                };
+                (i, result)
+            })
             .collect();
         let mut results: Vec<_> = futures::stream::iter(scrapes)
             .buffer_unordered(self.options.concurrency.max(1))

@@ -21,5 +21,5 @@ pub mod timeparse;
 pub use budget::{Budget, Limits};
 pub use coordinator::{Coordinator, ScrapeOptions};
 pub use fetch::{FetchError, FetchOptions, Fetcher};
-pub use source::{ParseContext, ParseError, Settings, SourceError};
-pub use sources::{Source, SourceKind, check_config};
+pub use source::{ParseContext, ParseError, SourceError};
+pub use sources::{Source, SourceKind, check_config, compile};

@@ -8,7 +8,6 @@ use atg_core::{Brewery, ErrorKind, FoodTruckEvent, Limit, ScrapeError};
 use chrono::{Datelike, Months, NaiveDate};
 use chrono_tz::Tz;
 use regex::{Regex, RegexBuilder};
-use serde_json::{Map, Value};
 
 use crate::budget::Budget;
 use crate::fetch::{FetchError, Fetcher, Request};
@@ -101,6 +100,18 @@ impl ParseContext {
     }
 }
 
+/// The settings every source has: `include`, `exclude`, `vendor_from` (patterns).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSettings {
+    #[serde(default, deserialize_with = "text")]
+    pub include: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub exclude: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub vendor_from: Option<String>,
+}
+
 /// Which of a source's entries are food trucks, and where the vendor is in an entry's title: a
 /// brewery's calendar lists trivia night and live music too. Every source honours them.
 #[derive(Debug, Clone, Default)]
@@ -119,12 +130,18 @@ pub struct EventRules {
 const PATTERN_SIZE_LIMIT: usize = 1 << 20;
 
 impl EventRules {
-    /// The rules in `parser_config` (`include`, `exclude`, `vendor_from`).
-    pub fn from_settings(s: &Settings<'_>) -> Result<Self, String> {
+    /// The rules of a brewery's `parser_config` (`include`, `exclude`, `vendor_from`).
+    pub fn from_settings(s: &RuleSettings) -> Result<Self, String> {
         let pattern = |field: &str, insensitive: bool| -> Result<Option<Regex>, String> {
-            s.string(field)?
+            let given = match field {
+                "include" => &s.include,
+                "exclude" => &s.exclude,
+                _ => &s.vendor_from,
+            };
+            given
+                .as_deref()
                 .map(|p| {
-                    RegexBuilder::new(&p)
+                    RegexBuilder::new(p)
                         .case_insensitive(insensitive)
                         .size_limit(PATTERN_SIZE_LIMIT)
                         .build()
@@ -322,80 +339,31 @@ pub(crate) fn checked_events(
     Ok(kept)
 }
 
-/// Typed access to a brewery's `parser_config`; errors name the field (the caller prefixes
-/// `parser_config.`).
-pub struct Settings<'a> {
-    pub brewery: &'a Brewery,
-    map: &'a Map<String, Value>,
+/// A source kind without settings of its own (besides the rules every source has).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoSettings {}
+
+/// A text setting: absent, `null` or blank is none; the text is trimmed.
+pub(crate) fn text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    use serde::Deserialize;
+    Ok(Option::<String>::deserialize(d)?
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty()))
 }
 
-impl<'a> Settings<'a> {
-    pub fn new(brewery: &'a Brewery) -> Self {
-        Self {
-            brewery,
-            map: &brewery.parser_config,
-        }
-    }
+/// A text setting that must be given (not blank).
+pub(crate) fn required<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    text(d)?.ok_or_else(|| serde::de::Error::custom("must not be blank"))
+}
 
-    pub fn string(&self, field: &str) -> Result<Option<String>, String> {
-        match self.map.get(field) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.trim().to_string())),
-            Some(other) => Err(format!("{field}: expected a string, found {other}")),
-        }
+/// An absolute http(s) URL setting, used exactly as written (or none).
+pub(crate) fn url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let u = text(d)?;
+    if let Some(u) = &u {
+        atg_core::check_absolute_url(u).map_err(serde::de::Error::custom)?;
     }
-
-    pub fn required(&self, field: &str) -> Result<String, String> {
-        self.string(field)?.ok_or_else(|| {
-            format!(
-                "{field}: required for the {:?} source",
-                self.brewery.parser_key()
-            )
-        })
-    }
-
-    pub fn string_list(&self, field: &str) -> Result<Option<Vec<String>>, String> {
-        match self.map.get(field) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| {
-                    v.as_str()
-                        .map(str::to_string)
-                        .ok_or_else(|| format!("{field}: expected a list of strings, found {v}"))
-                })
-                .collect::<Result<Vec<_>, _>>()
-                .map(Some),
-            Some(other) => Err(format!(
-                "{field}: expected a list of strings, found {other}"
-            )),
-        }
-    }
-
-    pub fn string_map(&self, field: &str) -> Result<Vec<(String, String)>, String> {
-        match self.map.get(field) {
-            None | Some(Value::Null) => Ok(Vec::new()),
-            Some(Value::Object(m)) => m
-                .iter()
-                .map(|(k, v)| {
-                    v.as_str()
-                        .map(|s| (k.clone(), s.to_string()))
-                        .ok_or_else(|| format!("{field}.{k}: expected a string, found {v}"))
-                })
-                .collect(),
-            Some(other) => Err(format!("{field}: expected an object, found {other}")),
-        }
-    }
-
-    /// An absolute URL setting, used exactly as written.
-    pub fn url(&self, field: &str) -> Result<Option<String>, String> {
-        let Some(u) = self.string(field)? else {
-            return Ok(None);
-        };
-        atg_core::check_absolute_url(&u).map_err(|e| format!("{field}: {e}"))?;
-        Ok(Some(u))
-    }
+    Ok(u)
 }
 
 /// Joins the months of a calendar read month by month: one month failing still gives the

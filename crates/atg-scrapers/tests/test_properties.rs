@@ -216,12 +216,13 @@ proptest! {
             name: "K".into(),
             url: "https://k.test/".into(),
             parser: Some("html-selectors".into()),
-            parser_config: serde_json::json!({"event": "li, div", "vendor": "b, h4", "date": "i, time"})
-                .as_object()
-                .cloned()
-                .unwrap_or_default(),
+            parser_config: Default::default(),
         };
-        let source = html_selectors::HtmlSelectors::new(&atg_scrapers::Settings::new(&b)).unwrap();
+        let settings = serde_json::from_value(
+            serde_json::json!({"event": "li, div", "vendor": "b, h4", "date": "i, time"}),
+        )
+        .unwrap();
+        let source = html_selectors::HtmlSelectors::new(&b, settings).unwrap();
         let _ = atg_scrapers::sources::OnePage::parse(&source, &body, &c);
     }
 

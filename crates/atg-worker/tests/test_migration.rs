@@ -96,7 +96,9 @@ fn our_settings(mirror: &Mirror) -> WorkerSettings {
     let own =
         atg_pipeline::core::SiteList::parse(&mirror_config(&mirror.uri()), "mirror.json").unwrap();
     WorkerSettings {
-        activities: ActivitySettings::for_test(trusting(&[])).with_own(own),
+        activities: ActivitySettings::for_test(trusting(&[]))
+            .with_own(own)
+            .unwrap(),
         ..WorkerSettings::default()
     }
 }

@@ -17,13 +17,13 @@ use std::time::Duration;
 
 use atg_pipeline::ai_client::{AiClient, AiSettings, HaikuPrompt, VisionCache};
 use atg_pipeline::core::{
-    Brewery, BreweryConfig, BreweryRef, Clock, ErrorKind, FoodTruckEvent, Limit, Schedule,
+    Brewery, BreweryRef, Clock, ConfigError, ErrorKind, FoodTruckEvent, Limit, Schedule,
     ScrapeError, SiteInfo, SiteList, SiteRef,
 };
 use atg_pipeline::deploy::{DeployEnv, GitSettings, RepositoryPolicy, SettingsError};
 use atg_pipeline::scrapers::{Coordinator, ScrapeOptions};
 use atg_pipeline::web::WebData;
-use atg_pipeline::{PublishError, Published, Site, Target};
+use atg_pipeline::{CompiledSite, PublishError, Published, Site, Sites, Target};
 use futures::FutureExt;
 use sha2::{Digest, Sha256};
 use temporalio_common::telemetry::metrics::{
@@ -118,7 +118,7 @@ pub struct ActivitySettings {
     /// The worker's own configuration (`ATG_CONFIG`, else the built-in list): what a
     /// workflow without a `config_path` runs, where the original's activities find the
     /// breweries they are named, and what an original `breweries.json` leaves out.
-    pub own: Arc<SiteList>,
+    pub own: Arc<Sites>,
 }
 
 /// What one activity's result may carry unless `ATG_PAYLOAD_BUDGET` says otherwise: half of
@@ -229,14 +229,14 @@ impl ActivitySettings {
             seal: SealKey::from_bytes(b"a test key that is long enough"),
             legacy_activities: false,
             deploy: DeployEnv::default(),
-            own: Arc::new(SiteList::load(None).unwrap_or(SiteList { sites: Vec::new() })),
+            own: Arc::new(atg_pipeline::load_sites(None).unwrap_or_else(|_| Sites::empty())),
         }
     }
 
     /// These settings with `own` as the worker's own configuration.
-    pub fn with_own(mut self, own: SiteList) -> Self {
-        self.own = Arc::new(own);
-        self
+    pub fn with_own(mut self, own: SiteList) -> Result<Self, ConfigError> {
+        self.own = Arc::new(Sites::compile(own)?);
+        Ok(self)
     }
 }
 
@@ -254,7 +254,22 @@ pub const CONFIG_READ_DEADLINE: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 struct Loaded {
     stamp: Vec<atg_pipeline::core::FileStamp>,
-    sites: Arc<SiteList>,
+    sites: Arc<Sites>,
+}
+
+/// One site of a loaded configuration, held with the configuration it came from (which
+/// holds its compiled sources).
+struct Held {
+    sites: Arc<Sites>,
+    index: usize,
+}
+
+impl Held {
+    fn site(&self) -> Result<CompiledSite<'_>, ActivityError> {
+        self.sites
+            .nth(self.index)
+            .ok_or_else(|| anyhow::anyhow!("the site is gone from its configuration").into())
+    }
 }
 
 /// The activities, registered on each of a worker's task queues: cheap to clone, every clone
@@ -360,7 +375,7 @@ impl Activities {
     /// The configuration a workflow named (the built-in one when it named none), read as the
     /// operator allows: inside `ATG_CONFIG_DIR`, regular files only, within
     /// [`CONFIG_READ_DEADLINE`]; parsed again only when a file of it changed.
-    async fn sites(&self, requested: Option<String>) -> Result<Arc<SiteList>, ActivityError> {
+    async fn sites(&self, requested: Option<String>) -> Result<Arc<Sites>, ActivityError> {
         let requested = requested.filter(|r| !r.trim().is_empty());
         if requested.is_none() {
             return Ok(self.settings.own.clone());
@@ -389,9 +404,12 @@ impl Activities {
                 if let Some(c) = cached.filter(|c| c.stamp == stamp) {
                     return Ok(c);
                 }
-                let sites =
-                    atg_pipeline::load_sites_within(requested.as_deref(), dir.as_deref(), &own)
-                        .map_err(|e| e.to_string())?;
+                let sites = atg_pipeline::load_sites_within(
+                    requested.as_deref(),
+                    dir.as_deref(),
+                    &own.list,
+                )
+                .map_err(|e| e.to_string())?;
                 Ok::<_, String>(Arc::new(Loaded {
                     stamp,
                     sites: Arc::new(sites),
@@ -413,7 +431,7 @@ impl Activities {
         };
         // The hosts of the operator's own configuration are theirs to name, on their network
         // too (a local mirror).
-        for site in &loaded.sites.sites {
+        for site in &loaded.sites.list.sites {
             for b in &site.breweries {
                 self.settings.scrape.fetch.internal.add_urls(b.urls());
             }
@@ -424,44 +442,40 @@ impl Activities {
         Ok(loaded.sites.clone())
     }
 
-    /// The site `site` of a configuration (its default site when none).
-    async fn config(
+    /// The site `site` of a configuration (its default site when none), compiled.
+    async fn held(
         &self,
         requested: Option<String>,
         site: Option<String>,
-    ) -> Result<BreweryConfig, ActivityError> {
-        self.sites(requested)
-            .await?
-            .site(site.as_deref())
-            .cloned()
-            .map_err(|e| failure(e.to_string(), failure_type::CONFIGURATION, true))
+    ) -> Result<Held, ActivityError> {
+        let sites = self.sites(requested).await?;
+        let index = sites
+            .position(site.as_deref())
+            .map_err(|e| failure(e.to_string(), failure_type::CONFIGURATION, true))?;
+        Ok(Held { sites, index })
     }
 
-    /// The worker's own entry for the brewery `key` (in its own configuration: `ATG_CONFIG`,
-    /// else the built-in list). What an input says of the brewery (its address) is not used.
-    async fn own_brewery(&self, key: &str) -> Result<(Brewery, SiteInfo), String> {
-        for site in &self.settings.own.sites {
-            if let Some(b) = site.breweries.iter().find(|b| b.key == key) {
-                for b in &site.breweries {
-                    self.settings.scrape.fetch.internal.add_urls(b.urls());
-                }
-                return Ok((b.clone(), site.site.clone()));
-            }
-        }
-        Err(format!(
-            "brewery {key:?} is not in this worker's own configuration (ATG_CONFIG, else its built-in list): not scraped"
-        ))
-    }
-
-    /// `brewery`, scraped as the worker's own configuration describes it.
+    /// `brewery`, scraped as the worker's own configuration describes the brewery of its key
+    /// (`ATG_CONFIG`, else the built-in list). What an input says of the brewery (its address)
+    /// is not used; a key the worker's configuration does not have is not scraped.
     async fn scrape_own(&self, brewery: &Brewery, clock: Clock) -> ScrapeResult {
-        let scraped = match (self.own_brewery(&brewery.key).await, self.coordinator()) {
-            (Ok((own, _)), Ok(c)) => c.scrape_one(&own, clock).await,
-            (Err(why), _) => Err(ScrapeError {
+        let own = self.settings.own.all().find_map(|site| {
+            let i = site.breweries.iter().position(|b| b.key == brewery.key)?;
+            Some((site, i))
+        });
+        let scraped = match (own, self.coordinator()) {
+            (Some((site, i)), Ok(c)) => {
+                let (b, source) = (&site.breweries[i], &site.sources[i]);
+                c.scrape_source(b, source, clock).await
+            }
+            (None, _) => Err(ScrapeError {
                 brewery_key: brewery.key.clone(),
                 brewery_name: brewery.name.clone(),
                 kind: ErrorKind::ConfigurationError,
-                message: why,
+                message: format!(
+                    "brewery {:?} is not in this worker's own configuration (ATG_CONFIG, else its built-in list): not scraped",
+                    brewery.key
+                ),
                 retryable: false,
                 limit: None,
             }),
@@ -624,7 +638,8 @@ impl FoodTruckActivities {
         _ctx: ActivityContext,
         config_path: Option<String>,
     ) -> Result<Vec<Brewery>, ActivityError> {
-        Ok(self.config(config_path, None).await?.breweries)
+        let held = self.held(config_path, None).await?;
+        Ok(held.site()?.breweries.clone())
     }
 
     /// What a run scrapes: how many breweries, their digest, the site, and the keys and
@@ -635,12 +650,12 @@ impl FoodTruckActivities {
         _ctx: ActivityContext,
         input: PlanRequest,
     ) -> Result<Plan, ActivityError> {
-        let BreweryConfig {
-            site, breweries, ..
-        } = self.config(input.config_path, input.site).await?;
+        let held = self.held(input.config_path, input.site).await?;
+        let config = held.site()?;
+        let (site, breweries) = (config.site.clone(), &config.breweries);
         let count = u32::try_from(breweries.len()).unwrap_or(u32::MAX);
         let refs = match input.range {
-            Some((first, n)) => slice(&breweries, first, n)
+            Some((first, n)) => slice(breweries, first, n)
                 .iter()
                 .map(BreweryRef::from)
                 .collect(),
@@ -649,7 +664,7 @@ impl FoodTruckActivities {
         };
         Ok(Plan {
             breweries: count,
-            config_digest: config_digest(&breweries)?,
+            config_digest: config_digest(breweries)?,
             site,
             refs,
         })
@@ -663,15 +678,14 @@ impl FoodTruckActivities {
         _ctx: ActivityContext,
         input: PlanInput,
     ) -> Result<RunPlan, ActivityError> {
-        let BreweryConfig {
-            site, breweries, ..
-        } = self.config(input.config_path, input.site).await?;
-        let count = u32::try_from(breweries.len()).unwrap_or(u32::MAX);
+        let held = self.held(input.config_path, input.site).await?;
+        let config = held.site()?;
+        let count = u32::try_from(config.breweries.len()).unwrap_or(u32::MAX);
         Ok(RunPlan {
             breweries: count,
-            config_digest: config_digest(&breweries)?,
-            inline: (count <= input.breweries_per_part).then_some(breweries),
-            site: Some(site),
+            config_digest: config_digest(&config.breweries)?,
+            inline: (count <= input.breweries_per_part).then(|| config.breweries.clone()),
+            site: Some(config.site.clone()),
         })
     }
 
@@ -682,11 +696,12 @@ impl FoodTruckActivities {
         _ctx: ActivityContext,
         input: PartInput,
     ) -> Result<Vec<Brewery>, ActivityError> {
-        let breweries = self.config(input.config_path, input.site).await?.breweries;
-        if config_digest(&breweries)? != input.config_digest {
+        let held = self.held(input.config_path, input.site).await?;
+        let breweries = &held.site()?.breweries;
+        if config_digest(breweries)? != input.config_digest {
             return Err(changed());
         }
-        Ok(slice(&breweries, input.first, input.count).to_vec())
+        Ok(slice(breweries, input.first, input.count).to_vec())
     }
 
     /// The original's: one brewery, its events or its error (as data: one brewery's failure
@@ -715,11 +730,16 @@ impl FoodTruckActivities {
         input: ScrapeRange,
     ) -> Result<Sealed, ActivityError> {
         let run = Activities::run_of(&ctx)?;
-        let config = self.config(input.config_path, input.site).await?;
+        let held = self.held(input.config_path, input.site).await?;
+        let config = held.site()?;
         if config_digest(&config.breweries)? != input.config_digest {
             return Err(changed());
         }
-        let breweries = slice(&config.breweries, input.first, input.count).to_vec();
+        let breweries = slice(&config.breweries, input.first, input.count);
+        let sources = config
+            .sources
+            .get(input.first as usize..input.first as usize + breweries.len())
+            .unwrap_or_default();
         let clock = Clock::as_of_in(input.as_of, config.site.timezone);
         let coordinator = self.coordinator()?;
         let key = &self.settings.seal;
@@ -731,10 +751,7 @@ impl FoodTruckActivities {
             .and_then(|s| key.open(PROGRESS_SEAL, &run, &s).ok())
             .filter(|done: &Vec<(BreweryRef, ScrapeResult)>| {
                 done.len() <= breweries.len()
-                    && done
-                        .iter()
-                        .zip(&breweries)
-                        .all(|((r, _), b)| r.key == b.key)
+                    && done.iter().zip(breweries).all(|((r, _), b)| r.key == b.key)
             })
             .unwrap_or_default();
         let done = std::sync::Mutex::new(resumed);
@@ -746,9 +763,10 @@ impl FoodTruckActivities {
         let site_key = config.site.key.clone();
         supervised_with(&ctx, progress, async {
             let from = done.lock().map(|d| d.len()).unwrap_or(0);
-            for brewery in breweries.iter().skip(from) {
+            for (brewery, source) in breweries.iter().zip(sources).skip(from) {
                 let b = BreweryRef::from(brewery);
-                let result = ScrapeResult::from(coordinator.scrape_one(brewery, clock).await);
+                let result =
+                    ScrapeResult::from(coordinator.scrape_source(brewery, source, clock).await);
                 let result = self.within_share(&b, result, share);
                 if let Some(limit) = result.error.as_ref().and_then(|e| e.limit) {
                     self.count(
@@ -874,7 +892,8 @@ impl FoodTruckActivities {
     ) -> Result<Option<Sealed>, ActivityError> {
         let run = Activities::run_of(&ctx)?;
         let Some(ai) = &self.ai else { return Ok(None) };
-        let site = self.config(input.config_path, input.site).await?.site;
+        let held = self.held(input.config_path, input.site).await?;
+        let site = held.site()?.site.clone();
         let weather = atg_pipeline::ai_client::WeatherQuery::for_site(&site);
         // A failed attempt fails the activity, so Temporal's policy retries it.
         let haiku = atg_pipeline::ai_client::generate_haiku(
@@ -904,7 +923,8 @@ impl FoodTruckActivities {
         input: PublishRequest,
     ) -> Result<Published, ActivityError> {
         let run = Activities::run_of(&ctx)?;
-        let config = self.config(input.config_path, input.site).await?;
+        let held = self.held(input.config_path, input.site).await?;
+        let config = held.site()?;
         if config_digest(&config.breweries)? != input.config_digest {
             return Err(changed());
         }

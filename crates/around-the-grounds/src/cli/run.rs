@@ -12,7 +12,7 @@ use atg_pipeline::scrapers::ScrapeOptions;
 use atg_pipeline::web::Report;
 use chrono::NaiveDate;
 
-use atg_pipeline::{Target, ai};
+use atg_pipeline::{CompiledSite, Target, ai};
 
 /// What the command line asked for.
 #[derive(Debug, Clone)]
@@ -41,7 +41,7 @@ pub fn run(o: &RunOptions, rt: &tokio::runtime::Runtime) -> anyhow::Result<u8> {
     let many = sites.len() > 1;
     // Where each site goes is settled (and a bad deploy setting refused) before anything is
     // fetched.
-    let mut plans: Vec<(&BreweryConfig, Vec<Target>)> = Vec::new();
+    let mut plans: Vec<(CompiledSite<'_>, Vec<Target>)> = Vec::new();
     for site in &sites {
         let mut targets = Vec::new();
         if o.preview || o.serve.is_some() {
@@ -64,7 +64,7 @@ pub fn run(o: &RunOptions, rt: &tokio::runtime::Runtime) -> anyhow::Result<u8> {
             };
             targets.push(Target::Git(Box::new(git)));
         }
-        plans.push((site, targets));
+        plans.push((*site, targets));
     }
     refuse_shared_places(&plans)?;
     let ai_client = AiSettings::from_env(env).and_then(|s| AiClient::new(s).ok());
@@ -80,7 +80,7 @@ pub fn run(o: &RunOptions, rt: &tokio::runtime::Runtime) -> anyhow::Result<u8> {
         if progress {
             eprint!("⏳ Fetching {} breweries…", config.breweries.len());
         }
-        let mut schedule = rt.block_on(atg_pipeline::scrape(config, clock, o.scrape.clone()))?;
+        let mut schedule = rt.block_on(atg_pipeline::scrape(*config, clock, o.scrape.clone()))?;
         // AI only with a key (ANTHROPIC_API_KEY); without one nothing is sent anywhere.
         if let Some(client) = &ai_client {
             let mut cache = VisionCache::open(VisionCache::default_path(env));
@@ -126,7 +126,7 @@ pub fn run(o: &RunOptions, rt: &tokio::runtime::Runtime) -> anyhow::Result<u8> {
 
 /// Two sites must not replace each other: each needs its own directory (in its repository, or
 /// under --out).
-fn refuse_shared_places(plans: &[(&BreweryConfig, Vec<Target>)]) -> anyhow::Result<()> {
+fn refuse_shared_places(plans: &[(CompiledSite<'_>, Vec<Target>)]) -> anyhow::Result<()> {
     let mut seen: Vec<(String, &str)> = Vec::new();
     for (config, targets) in plans {
         for t in targets {

@@ -14,7 +14,7 @@ use scraper::{ElementRef, Selector};
 
 use crate::bounded::html_document;
 use crate::fetch::Request;
-use crate::source::{OnePage, ParseContext, ParseError, Settings, require_body};
+use crate::source::{OnePage, ParseContext, ParseError, require_body};
 use crate::text::{clean_text, element_text};
 use crate::timeparse::{find_range, on_day};
 
@@ -44,20 +44,35 @@ pub struct HtmlSelectors {
     date_formats: Vec<String>,
 }
 
-fn selector(s: &Settings<'_>, field: &str) -> Result<Option<Selector>, String> {
-    s.string(field)?
-        .map(|css| Selector::parse(&css).map_err(|e| format!("{field}: not a CSS selector: {e}")))
-        .transpose()
+/// `"parser": "html-selectors"`'s settings.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HtmlSelectorsSettings {
+    /// One element per event.
+    #[serde(deserialize_with = "crate::source::required")]
+    pub event: String,
+    /// The vendor, inside the event.
+    #[serde(deserialize_with = "crate::source::required")]
+    pub vendor: String,
+    /// The date, inside the event.
+    #[serde(deserialize_with = "crate::source::required")]
+    pub date: String,
+    /// The time range, inside the event (else it is looked for in the whole event).
+    #[serde(default, deserialize_with = "crate::source::text")]
+    pub time: Option<String>,
+    /// chrono formats tried in order (else [`DEFAULT_DATE_FORMATS`]).
+    #[serde(default)]
+    pub date_formats: Option<Vec<String>>,
+}
+
+fn selector(field: &str, css: &str) -> Result<Selector, String> {
+    Selector::parse(css).map_err(|e| format!("{field}: not a CSS selector: {e}"))
 }
 
 impl HtmlSelectors {
-    pub fn new(s: &Settings<'_>) -> Result<Self, String> {
-        let required = |field: &str| -> Result<Selector, String> {
-            selector(s, field)?
-                .ok_or_else(|| format!("{field}: required for the \"html-selectors\" source"))
-        };
+    pub fn new(brewery: &atg_core::Brewery, s: HtmlSelectorsSettings) -> Result<Self, String> {
         let date_formats = s
-            .string_list("date_formats")?
+            .date_formats
             .unwrap_or_else(|| DEFAULT_DATE_FORMATS.iter().map(|f| f.to_string()).collect());
         for f in &date_formats {
             if StrftimeItems::new(f).parse().is_err() {
@@ -65,11 +80,11 @@ impl HtmlSelectors {
             }
         }
         Ok(Self {
-            url: s.brewery.url.clone(),
-            event: required("event")?,
-            vendor: required("vendor")?,
-            date: required("date")?,
-            time: selector(s, "time")?,
+            url: brewery.url.clone(),
+            event: selector("event", &s.event)?,
+            vendor: selector("vendor", &s.vendor)?,
+            date: selector("date", &s.date)?,
+            time: s.time.as_deref().map(|t| selector("time", t)).transpose()?,
             date_formats,
         })
     }

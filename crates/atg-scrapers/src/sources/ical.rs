@@ -25,7 +25,7 @@ use icalendar::parser::{Component, Property};
 
 use crate::budget::Budget;
 use crate::fetch::Request;
-use crate::source::{OnePage, ParseContext, ParseError, Settings, require_body};
+use crate::source::{NoSettings, OnePage, ParseContext, ParseError, require_body};
 use crate::text::collapse_ws;
 
 /// The most occurrences of one event taken into a window.
@@ -37,9 +37,9 @@ pub struct Ical {
 }
 
 impl Ical {
-    pub fn new(s: &Settings<'_>) -> Result<Self, String> {
+    pub fn new(brewery: &atg_core::Brewery, _: NoSettings) -> Result<Self, String> {
         Ok(Self {
-            url: s.brewery.url.clone(),
+            url: brewery.url.clone(),
         })
     }
 }

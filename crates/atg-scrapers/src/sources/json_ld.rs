@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::bounded::{JsonError, html_document, json_within};
 use crate::fetch::Request;
-use crate::source::{OnePage, ParseContext, ParseError, Settings, require_body};
+use crate::source::{OnePage, ParseContext, ParseError, require_body};
 use crate::text::{clean_text, iso_date, iso_in_zone};
 
 /// Where an event names its vendor.
@@ -33,9 +33,18 @@ pub struct JsonLd {
     vendor_field: VendorField,
 }
 
+/// `"parser": "json-ld"`'s settings.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JsonLdSettings {
+    /// Where an event names its vendor: `name` (the default), `performer` or `organizer`.
+    #[serde(default, deserialize_with = "crate::source::text")]
+    pub vendor_field: Option<String>,
+}
+
 impl JsonLd {
-    pub fn new(s: &Settings<'_>) -> Result<Self, String> {
-        let vendor_field = match s.string("vendor_field")?.as_deref() {
+    pub fn new(brewery: &atg_core::Brewery, s: JsonLdSettings) -> Result<Self, String> {
+        let vendor_field = match s.vendor_field.as_deref() {
             None | Some("name") => VendorField::Name,
             Some("performer") => VendorField::Performer,
             Some("organizer") => VendorField::Organizer,
@@ -46,7 +55,7 @@ impl JsonLd {
             }
         };
         Ok(Self {
-            url: s.brewery.url.clone(),
+            url: brewery.url.clone(),
             vendor_field,
         })
     }

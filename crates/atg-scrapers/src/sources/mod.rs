@@ -4,11 +4,14 @@
 
 use std::sync::Arc;
 
-use atg_core::{Brewery, BreweryConfig, ConfigError, FoodTruckEvent};
+use atg_core::{Brewery, BreweryConfig, ConfigError, FoodTruckEvent, ORIGINAL_ONLY_SETTINGS};
+use serde_json::{Map, Value};
 
 use crate::fetch::Fetcher;
 use crate::source::read_one;
-pub use crate::source::{EventRules, OnePage, ParseContext, ParseError, Settings, SourceError};
+pub use crate::source::{
+    EventRules, NoSettings, OnePage, ParseContext, ParseError, RuleSettings, SourceError,
+};
 
 pub mod hivey;
 pub mod html_selectors;
@@ -41,76 +44,228 @@ pub enum SourceKind {
     HtmlSelectors,
 }
 
+/// One row of [`KINDS`]: a kind's name in a config, the original's brewery key that it reads
+/// (a brewery with that key needs no `"parser"`, and the original's configs keep working),
+/// whether any venue can be read with it by configuration alone (`probe` tries those),
+/// whether it applies the brewery's rules to each entry itself (it sees titles and
+/// categories; the others' events are filtered by their vendor afterwards), and how a
+/// brewery's entry compiles into its reader.
+struct Kind {
+    kind: SourceKind,
+    name: &'static str,
+    original_key: Option<&'static str>,
+    generic: bool,
+    reads_rules: bool,
+    compile: fn(&Brewery, Map<String, Value>) -> Result<Reader, String>,
+}
+
+/// The settings of `kind` in `map` (the brewery's `parser_config` without the rules), typed;
+/// a setting the kind does not have is refused, naming the ones it has.
+fn typed<T: serde::de::DeserializeOwned>(kind: &str, map: Map<String, Value>) -> Result<T, String> {
+    serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e.into_inner().to_string();
+        let quoted = |m: &str| m.split('`').nth(1).unwrap_or_default().to_string();
+        if msg.starts_with("missing field") {
+            format!("{}: required for the {kind:?} source", quoted(&msg))
+        } else if msg.starts_with("unknown field") {
+            let has = msg
+                .split_once("expected ")
+                .map(|(_, rest)| rest.replace("one of ", "").replace('`', ""))
+                .map_or("none".to_string(), |r| r.trim().to_string());
+            format!(
+                "{}: not a setting of the {kind:?} source (its settings: {has})",
+                quoted(&msg)
+            )
+        } else if path == "." {
+            msg
+        } else {
+            format!("{path}: {msg}")
+        }
+    })
+}
+
+/// Every kind, once: the registry.
+static KINDS: [Kind; 12] = [
+    Kind {
+        kind: SourceKind::Stoup,
+        name: "stoup",
+        original_key: Some("stoup-ballard"),
+        generic: false,
+        reads_rules: false,
+        compile: |b, s| Ok(Reader::Stoup(stoup::Stoup::new(b, typed("stoup", s)?)?)),
+    },
+    Kind {
+        kind: SourceKind::SquarespaceCalendar,
+        name: "squarespace-calendar",
+        original_key: Some("yonder-balebreaker"),
+        generic: false,
+        reads_rules: false,
+        compile: |b, s| {
+            Ok(Reader::Squarespace(squarespace::Squarespace::new(
+                b,
+                typed("squarespace-calendar", s)?,
+            )?))
+        },
+    },
+    Kind {
+        kind: SourceKind::TextPattern,
+        name: "text-pattern",
+        original_key: Some("obec-brewing"),
+        generic: false,
+        reads_rules: false,
+        compile: |b, s| Ok(Reader::Obec(obec::Obec::new(b, typed("text-pattern", s)?)?)),
+    },
+    Kind {
+        kind: SourceKind::SugarCalendar,
+        name: "sugar-calendar",
+        original_key: Some("urban-family"),
+        generic: false,
+        reads_rules: false,
+        compile: |b, s| {
+            Ok(Reader::SugarCalendar(sugar_calendar::SugarCalendar::new(
+                b,
+                typed("sugar-calendar", s)?,
+            )?))
+        },
+    },
+    Kind {
+        kind: SourceKind::MyCalendar,
+        name: "my-calendar",
+        original_key: Some("wheelie-pop"),
+        generic: false,
+        reads_rules: false,
+        compile: |b, s| {
+            Ok(Reader::MyCalendar(my_calendar::MyCalendar::new(
+                b,
+                typed("my-calendar", s)?,
+            )?))
+        },
+    },
+    Kind {
+        kind: SourceKind::GoogleSheetsCsv,
+        name: "google-sheets-csv",
+        original_key: Some("chucks-greenwood"),
+        generic: false,
+        reads_rules: false,
+        compile: |b, s| {
+            Ok(Reader::SheetsCsv(sheets_csv::SheetsCsv::new(
+                b,
+                typed("google-sheets-csv", s)?,
+            )?))
+        },
+    },
+    Kind {
+        kind: SourceKind::SeattleFoodTruck,
+        name: "seattle-food-truck",
+        original_key: Some("salehs-corner"),
+        generic: false,
+        reads_rules: false,
+        compile: |b, s| {
+            Ok(Reader::SeattleFoodTruck(
+                seattle_food_truck::SeattleFoodTruck::new(b, typed("seattle-food-truck", s)?)?,
+            ))
+        },
+    },
+    Kind {
+        kind: SourceKind::SquarespaceList,
+        name: "squarespace-list",
+        original_key: Some("lucky-envelope"),
+        generic: false,
+        reads_rules: true,
+        compile: |b, s| {
+            Ok(Reader::SquarespaceList(
+                squarespace_list::SquarespaceList::new(b, typed("squarespace-list", s)?)?,
+            ))
+        },
+    },
+    Kind {
+        kind: SourceKind::Ical,
+        name: "ical",
+        original_key: None,
+        generic: true,
+        reads_rules: true,
+        compile: |b, s| Ok(Reader::Ical(ical::Ical::new(b, typed("ical", s)?)?)),
+    },
+    Kind {
+        kind: SourceKind::JsonLd,
+        name: "json-ld",
+        original_key: None,
+        generic: true,
+        reads_rules: true,
+        compile: |b, s| {
+            Ok(Reader::JsonLd(json_ld::JsonLd::new(
+                b,
+                typed("json-ld", s)?,
+            )?))
+        },
+    },
+    Kind {
+        kind: SourceKind::TribeEvents,
+        name: "tribe-events",
+        original_key: None,
+        generic: true,
+        reads_rules: true,
+        compile: |b, s| {
+            Ok(Reader::TribeEvents(tribe_events::TribeEvents::new(
+                b,
+                typed("tribe-events", s)?,
+            )?))
+        },
+    },
+    Kind {
+        kind: SourceKind::HtmlSelectors,
+        name: "html-selectors",
+        original_key: None,
+        generic: true,
+        reads_rules: true,
+        compile: |b, s| {
+            Ok(Reader::HtmlSelectors(html_selectors::HtmlSelectors::new(
+                b,
+                typed("html-selectors", s)?,
+            )?))
+        },
+    },
+];
+
 impl SourceKind {
-    pub const ALL: [Self; 12] = [
-        Self::Stoup,
-        Self::SquarespaceCalendar,
-        Self::TextPattern,
-        Self::SugarCalendar,
-        Self::MyCalendar,
-        Self::GoogleSheetsCsv,
-        Self::SeattleFoodTruck,
-        Self::SquarespaceList,
-        Self::Ical,
-        Self::JsonLd,
-        Self::TribeEvents,
-        Self::HtmlSelectors,
-    ];
+    fn row(self) -> &'static Kind {
+        KINDS.iter().find(|k| k.kind == self).unwrap_or(&KINDS[0])
+    }
+
+    /// Every kind, in the registry's order.
+    pub fn all() -> impl Iterator<Item = Self> {
+        KINDS.iter().map(|k| k.kind)
+    }
 
     /// The sources any venue can be read with, by configuration alone (`probe` tries them).
-    pub const GENERIC: [Self; 4] = [
-        Self::Ical,
-        Self::JsonLd,
-        Self::TribeEvents,
-        Self::HtmlSelectors,
-    ];
+    pub fn generic() -> impl Iterator<Item = Self> {
+        KINDS.iter().filter(|k| k.generic).map(|k| k.kind)
+    }
 
     /// The name a config gives in `"parser"`.
     pub fn name(self) -> &'static str {
-        match self {
-            Self::Stoup => "stoup",
-            Self::SquarespaceCalendar => "squarespace-calendar",
-            Self::TextPattern => "text-pattern",
-            Self::SugarCalendar => "sugar-calendar",
-            Self::MyCalendar => "my-calendar",
-            Self::GoogleSheetsCsv => "google-sheets-csv",
-            Self::SeattleFoodTruck => "seattle-food-truck",
-            Self::SquarespaceList => "squarespace-list",
-            Self::Ical => "ical",
-            Self::JsonLd => "json-ld",
-            Self::TribeEvents => "tribe-events",
-            Self::HtmlSelectors => "html-selectors",
-        }
+        self.row().name
     }
 
-    /// The original's brewery key that this source reads: a brewery with that key needs no
-    /// `"parser"`, and the original's configs keep working.
+    /// The original's brewery key that this source reads.
     pub fn original_key(self) -> Option<&'static str> {
-        Some(match self {
-            Self::Ical | Self::JsonLd | Self::TribeEvents | Self::HtmlSelectors => return None,
-            Self::SquarespaceList => "lucky-envelope",
-            Self::Stoup => "stoup-ballard",
-            Self::SquarespaceCalendar => "yonder-balebreaker",
-            Self::TextPattern => "obec-brewing",
-            Self::SugarCalendar => "urban-family",
-            Self::MyCalendar => "wheelie-pop",
-            Self::GoogleSheetsCsv => "chucks-greenwood",
-            Self::SeattleFoodTruck => "salehs-corner",
-        })
+        self.row().original_key
     }
 
     /// The kind `name` stands for: a source's name or an original brewery key.
     pub fn named(name: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.name() == name || k.original_key() == Some(name))
+        KINDS
+            .iter()
+            .find(|k| k.name == name || k.original_key == Some(name))
+            .map(|k| k.kind)
     }
 
     /// The kind that reads `brewery` (its `"parser"`, else its key), or why there is none.
     pub fn of(brewery: &Brewery) -> Result<Self, String> {
         let name = brewery.parser_key();
         Self::named(name).ok_or_else(|| {
-            let known: Vec<&str> = Self::ALL.iter().map(|k| k.name()).collect();
+            let known: Vec<&str> = KINDS.iter().map(|k| k.name).collect();
             match &brewery.parser {
                 Some(_) => format!("parser {name:?} is unknown (known: {})", known.join(", ")),
                 None => format!(
@@ -122,12 +277,17 @@ impl SourceKind {
     }
 }
 
-/// A brewery's source, built from its settings: the reader of its platform, and the rules that
-/// say which entries are food trucks.
+/// Settings a `parser_config` may carry whatever its kind: a note for people, and the
+/// informational settings the original's configs carry ([`ORIGINAL_ONLY_SETTINGS`]).
+const ANY_KIND: &[&str] = &["note"];
+
+/// A brewery's source, compiled once from its entry: the reader of its platform, and the
+/// rules that say which entries are food trucks.
 #[derive(Debug, Clone)]
 pub struct Source {
     reader: Reader,
     rules: Arc<EventRules>,
+    reads_rules: bool,
 }
 
 /// The reader of one platform.
@@ -148,14 +308,30 @@ enum Reader {
 }
 
 impl Source {
-    /// Builds the source of `brewery`, checking its settings.
+    /// Compiles the source of `brewery`: its kind, its kind's settings (typed; one it does not
+    /// have is refused), and the rules every source has.
     pub fn for_brewery(brewery: &Brewery) -> Result<Self, SourceError> {
         let kind = SourceKind::of(brewery).map_err(SourceError::Config)?;
-        let s = Settings::new(brewery);
         let setting = |e: String| SourceError::Config(format!("parser_config.{e}"));
-        let rules = Arc::new(EventRules::from_settings(&s).map_err(setting)?);
-        let reader = Reader::new(kind, &s).map_err(setting)?;
-        Ok(Self { reader, rules })
+        let mut settings = brewery.parser_config.clone();
+        for k in ANY_KIND.iter().chain(ORIGINAL_ONLY_SETTINGS) {
+            settings.remove(*k);
+        }
+        let mut rules = Map::new();
+        for k in ["include", "exclude", "vendor_from"] {
+            if let Some(v) = settings.remove(k) {
+                rules.insert(k.to_string(), v);
+            }
+        }
+        let rules: RuleSettings = typed(kind.name(), rules).map_err(setting)?;
+        let rules = Arc::new(EventRules::from_settings(&rules).map_err(setting)?);
+        let row = kind.row();
+        let reader = (row.compile)(brewery, settings).map_err(setting)?;
+        Ok(Self {
+            reader,
+            rules,
+            reads_rules: row.reads_rules,
+        })
     }
 
     /// Fetches and parses this source's events; the brewery's rules keep the food trucks.
@@ -166,7 +342,7 @@ impl Source {
     ) -> Result<Vec<FoodTruckEvent>, SourceError> {
         let ctx = ctx.clone().with_rules(self.rules.clone());
         let mut events = self.reader.scrape(http, &ctx).await?;
-        if !self.reader.reads_rules() {
+        if !self.reads_rules {
             events.retain_mut(|e| match self.rules.vendor(&e.vendor, &[]) {
                 Some(v) => {
                     e.vendor = v;
@@ -180,48 +356,6 @@ impl Source {
 }
 
 impl Reader {
-    fn new(kind: SourceKind, s: &Settings<'_>) -> Result<Self, String> {
-        match kind {
-            SourceKind::Stoup => stoup::Stoup::new(s).map(Self::Stoup),
-            SourceKind::SquarespaceCalendar => {
-                squarespace::Squarespace::new(s).map(Self::Squarespace)
-            }
-            SourceKind::TextPattern => obec::Obec::new(s).map(Self::Obec),
-            SourceKind::SugarCalendar => {
-                sugar_calendar::SugarCalendar::new(s).map(Self::SugarCalendar)
-            }
-            SourceKind::MyCalendar => my_calendar::MyCalendar::new(s).map(Self::MyCalendar),
-            SourceKind::GoogleSheetsCsv => sheets_csv::SheetsCsv::new(s).map(Self::SheetsCsv),
-            SourceKind::SeattleFoodTruck => {
-                seattle_food_truck::SeattleFoodTruck::new(s).map(Self::SeattleFoodTruck)
-            }
-            SourceKind::SquarespaceList => {
-                squarespace_list::SquarespaceList::new(s).map(Self::SquarespaceList)
-            }
-            SourceKind::Ical => ical::Ical::new(s).map(Self::Ical),
-            SourceKind::JsonLd => json_ld::JsonLd::new(s).map(Self::JsonLd),
-            SourceKind::TribeEvents => tribe_events::TribeEvents::new(s).map(Self::TribeEvents),
-            SourceKind::HtmlSelectors => {
-                html_selectors::HtmlSelectors::new(s).map(Self::HtmlSelectors)
-            }
-        }
-    }
-
-    /// The reader applies the brewery's rules to each entry itself (it sees titles and
-    /// categories); the others' events are filtered by their vendor afterwards.
-    fn reads_rules(&self) -> bool {
-        !matches!(
-            self,
-            Self::Stoup(_)
-                | Self::Squarespace(_)
-                | Self::Obec(_)
-                | Self::SugarCalendar(_)
-                | Self::MyCalendar(_)
-                | Self::SheetsCsv(_)
-                | Self::SeattleFoodTruck(_)
-        )
-    }
-
     async fn scrape(
         &self,
         http: &Fetcher,
@@ -244,19 +378,26 @@ impl Reader {
     }
 }
 
-/// Every brewery of `config` has a source that can be built: an unknown parser or a bad
+/// Every brewery of `config` compiled into its source, in order: an unknown parser or a bad
 /// setting is refused when the configuration is loaded, naming the brewery and the field.
-pub fn check_config(config: &BreweryConfig) -> Result<(), ConfigError> {
-    for (i, b) in config.breweries.iter().enumerate() {
-        if let Err(e) = Source::for_brewery(b) {
-            return Err(ConfigError::Invalid {
+pub fn compile(config: &BreweryConfig) -> Result<Vec<Source>, ConfigError> {
+    config
+        .breweries
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            Source::for_brewery(b).map_err(|e| ConfigError::Invalid {
                 origin: config.origin.clone(),
                 field: format!("breweries[{i}] ({})", b.key),
                 message: e.to_string(),
-            });
-        }
-    }
-    Ok(())
+            })
+        })
+        .collect()
+}
+
+/// Every brewery of `config` has a source that can be compiled ([`compile`]).
+pub fn check_config(config: &BreweryConfig) -> Result<(), ConfigError> {
+    compile(config).map(|_| ())
 }
 
 #[cfg(test)]
@@ -265,7 +406,7 @@ mod tests {
 
     #[test]
     fn every_kind_is_found_by_its_name_and_by_its_original_key() {
-        for k in SourceKind::ALL {
+        for k in SourceKind::all() {
             assert_eq!(SourceKind::named(k.name()), Some(k));
             if let Some(key) = k.original_key() {
                 assert_eq!(SourceKind::named(key), Some(k));
@@ -300,5 +441,49 @@ mod tests {
             "{e}"
         );
         assert!(check_config(&BreweryConfig::embedded().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn each_kind_refuses_a_setting_it_does_not_have_and_names_its_own() {
+        let config = |entry: &str| {
+            BreweryConfig::parse(&format!(r#"{{"breweries": [{entry}]}}"#), "t.json").unwrap()
+        };
+        // A misspelt setting is not silently ignored.
+        let e = check_config(&config(
+            r#"{"key": "x", "name": "X", "url": "https://x.test/", "parser": "my-calendar",
+                "parser_config": {"list_url": "https://x.test/?y={year}", "calendar_id": "c", "categroy_class": "t"}}"#,
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("parser_config.categroy_class: not a setting of the \"my-calendar\" source (its settings: list_url, calendar_id, category_class)"),
+            "{e}"
+        );
+        let e = check_config(&config(
+            r#"{"key": "x", "name": "X", "url": "https://x.test/", "parser": "ical", "parser_config": {"selector": "a"}}"#,
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains(
+                "parser_config.selector: not a setting of the \"ical\" source (its settings: none)"
+            ),
+            "{e}"
+        );
+        // A note, the rules and the original's informational settings are every kind's.
+        assert!(check_config(&config(
+            r#"{"key": "x", "name": "X", "url": "https://x.test/", "parser": "ical",
+                "parser_config": {"note": "n", "include": "truck", "api_type": "x", "selectors": {}}}"#,
+        ))
+        .is_ok());
+        let e = check_config(&config(
+            r#"{"key": "x", "name": "X", "url": "https://x.test/", "parser": "text-pattern", "parser_config": {"pattern": 5}}"#,
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("parser_config.pattern: invalid type: integer `5`, expected a string"),
+            "{e}"
+        );
     }
 }

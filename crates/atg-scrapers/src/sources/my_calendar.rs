@@ -14,13 +14,28 @@ use scraper::{ElementRef, Selector};
 use crate::bounded::html_document;
 use crate::fetch::{Fetcher, Request};
 use crate::source::{
-    ParseContext, ParseError, Settings, SourceError, join_months, off_runtime, require_body,
+    ParseContext, ParseError, SourceError, join_months, off_runtime, require_body,
 };
 use crate::template::UrlTemplate;
 use crate::text::element_text;
 
 const MOBILE_UA: &str = "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Mobile Safari/537.36";
 const PLACEHOLDERS: &[&str] = &["year", "month", "month2", "month_name"];
+
+/// `"parser": "my-calendar"`'s settings.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MyCalendarSettings {
+    /// The month's list view, with `{year}`, `{month}`, `{month2}`, `{month_name}`.
+    #[serde(deserialize_with = "crate::source::required")]
+    pub list_url: String,
+    /// The id of the calendar's container element.
+    #[serde(deserialize_with = "crate::source::required")]
+    pub calendar_id: String,
+    /// The class of a food-truck event (default `mc_food-truck`).
+    #[serde(default, deserialize_with = "crate::source::text")]
+    pub category_class: Option<String>,
+}
 
 #[derive(Debug, Clone)]
 pub struct MyCalendar {
@@ -32,13 +47,11 @@ pub struct MyCalendar {
 }
 
 impl MyCalendar {
-    pub fn new(s: &Settings<'_>) -> Result<Self, String> {
+    pub fn new(_: &atg_core::Brewery, s: MyCalendarSettings) -> Result<Self, String> {
         Ok(Self {
-            list_url: UrlTemplate::new(&s.required("list_url")?, "list_url", PLACEHOLDERS)?,
-            calendar_id: s.required("calendar_id")?,
-            category_class: s
-                .string("category_class")?
-                .unwrap_or_else(|| "mc_food-truck".into()),
+            list_url: UrlTemplate::new(&s.list_url, "list_url", PLACEHOLDERS)?,
+            calendar_id: s.calendar_id,
+            category_class: s.category_class.unwrap_or_else(|| "mc_food-truck".into()),
         })
     }
 

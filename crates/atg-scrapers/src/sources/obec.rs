@@ -6,7 +6,7 @@ use regex::{Regex, RegexBuilder};
 
 use crate::bounded::html_document;
 use crate::fetch::Request;
-use crate::source::{OnePage, ParseContext, ParseError, Settings, require_body};
+use crate::source::{OnePage, ParseContext, ParseError, require_body};
 use crate::text::collapse_ws;
 use crate::timeparse::{on_day, parse_dash_range};
 
@@ -20,15 +20,22 @@ pub struct Obec {
 }
 
 impl Obec {
-    pub fn new(s: &Settings<'_>) -> Result<Self, String> {
-        let raw = s
-            .string("pattern")?
-            .unwrap_or_else(|| DEFAULT_PATTERN.to_string());
+    pub fn new(brewery: &atg_core::Brewery, s: ObecSettings) -> Result<Self, String> {
+        let raw = s.pattern.unwrap_or_else(|| DEFAULT_PATTERN.to_string());
         Ok(Self {
-            url: s.brewery.url.clone(),
+            url: brewery.url.clone(),
             pattern: compile(&raw)?,
         })
     }
+}
+
+/// `"parser": "text-pattern"`'s settings.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObecSettings {
+    /// The name/hours pattern (group 1 the name, group 2 the hours); else [`DEFAULT_PATTERN`].
+    #[serde(default, deserialize_with = "crate::source::text")]
+    pub pattern: Option<String>,
 }
 
 impl OnePage for Obec {

@@ -7,9 +7,18 @@ use serde_json::Value;
 
 use crate::bounded::json_reply;
 use crate::fetch::Request;
-use crate::source::{OnePage, ParseContext, ParseError, Settings, require_body};
+use crate::source::{OnePage, ParseContext, ParseError, require_body};
 use crate::template::UrlTemplate;
 use crate::text::clean_text;
+
+/// `"parser": "seattle-food-truck"`'s settings.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeattleFoodTruckSettings {
+    /// The events API's address, with `{start_date}` and `{end_date}` (`M-D-YY`).
+    #[serde(deserialize_with = "crate::source::required")]
+    pub events_url: String,
+}
 
 #[derive(Debug, Clone)]
 pub struct SeattleFoodTruck {
@@ -17,13 +26,9 @@ pub struct SeattleFoodTruck {
 }
 
 impl SeattleFoodTruck {
-    pub fn new(s: &Settings<'_>) -> Result<Self, String> {
+    pub fn new(_: &atg_core::Brewery, s: SeattleFoodTruckSettings) -> Result<Self, String> {
         Ok(Self {
-            events_url: UrlTemplate::new(
-                &s.required("events_url")?,
-                "events_url",
-                &["start_date", "end_date"],
-            )?,
+            events_url: UrlTemplate::new(&s.events_url, "events_url", &["start_date", "end_date"])?,
         })
     }
 

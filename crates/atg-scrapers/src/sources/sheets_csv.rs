@@ -6,7 +6,7 @@
 use atg_core::{FoodTruckEvent, infer_year};
 
 use crate::fetch::Request;
-use crate::source::{OnePage, ParseContext, ParseError, Settings, require_body};
+use crate::source::{OnePage, ParseContext, ParseError, require_body};
 use crate::text::collapse_ws;
 use crate::timeparse::month_number;
 
@@ -14,6 +14,18 @@ use crate::timeparse::month_number;
 pub struct SheetsCsv {
     url: String,
     rules: Rules,
+}
+
+/// `"parser": "google-sheets-csv"`'s settings.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SheetsCsvSettings {
+    /// The type of the rows that are trucks (default `Food Truck`).
+    #[serde(default, deserialize_with = "crate::source::text")]
+    pub event_type_filter: Option<String>,
+    /// Meal prefixes before a colon that are not the vendor's name (default brunch, dinner).
+    #[serde(default)]
+    pub name_prefixes: Option<Vec<String>>,
 }
 
 /// Which rows are trucks and how their names are written.
@@ -34,14 +46,14 @@ impl Default for Rules {
 }
 
 impl SheetsCsv {
-    pub fn new(s: &Settings<'_>) -> Result<Self, String> {
+    pub fn new(brewery: &atg_core::Brewery, s: SheetsCsvSettings) -> Result<Self, String> {
         let d = Rules::default();
         Ok(Self {
-            url: s.brewery.url.clone(),
+            url: brewery.url.clone(),
             rules: Rules {
-                event_type: s.string("event_type_filter")?.unwrap_or(d.event_type),
+                event_type: s.event_type_filter.unwrap_or(d.event_type),
                 name_prefixes: s
-                    .string_list("name_prefixes")?
+                    .name_prefixes
                     .map(|l| l.iter().map(|p| p.trim().to_lowercase()).collect())
                     .unwrap_or(d.name_prefixes),
             },

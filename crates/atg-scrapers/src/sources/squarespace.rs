@@ -16,7 +16,7 @@ use crate::bounded::{html_document, json_reply, json_within};
 use crate::budget::Budget;
 use crate::fetch::{Fetcher, Request};
 use crate::source::{
-    ParseContext, ParseError, Settings, SourceError, join_months, off_runtime, require_body,
+    ParseContext, ParseError, SourceError, join_months, off_runtime, require_body,
 };
 use crate::template::UrlTemplate;
 use crate::text::{clean_text, whole_seconds};
@@ -28,18 +28,27 @@ pub struct Squarespace {
     fallback_collection_id: Option<String>,
 }
 
+/// `"parser": "squarespace-calendar"`'s settings.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SquarespaceSettings {
+    /// The month API's address, with `{month_name}`, `{year}`, `{month}`, `{month2}` and
+    /// `{collection_id}`.
+    #[serde(deserialize_with = "crate::source::required")]
+    pub month_api_url: String,
+    /// The collection id to use when the page cannot be read (it answers 403 to some clients).
+    #[serde(default, deserialize_with = "crate::source::text")]
+    pub fallback_collection_id: Option<String>,
+}
+
 const PLACEHOLDERS: &[&str] = &["month_name", "year", "month", "month2", "collection_id"];
 
 impl Squarespace {
-    pub fn new(s: &Settings<'_>) -> Result<Self, String> {
+    pub fn new(brewery: &atg_core::Brewery, s: SquarespaceSettings) -> Result<Self, String> {
         Ok(Self {
-            page_url: s.brewery.url.clone(),
-            month_api: UrlTemplate::new(
-                &s.required("month_api_url")?,
-                "month_api_url",
-                PLACEHOLDERS,
-            )?,
-            fallback_collection_id: s.string("fallback_collection_id")?,
+            page_url: brewery.url.clone(),
+            month_api: UrlTemplate::new(&s.month_api_url, "month_api_url", PLACEHOLDERS)?,
+            fallback_collection_id: s.fallback_collection_id,
         })
     }
 

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::bounded::{html_document, html_fragment, json_reply};
 use crate::fetch::Request;
-use crate::source::{OnePage, ParseContext, ParseError, Settings, require_body};
+use crate::source::{NoSettings, OnePage, ParseContext, ParseError, require_body};
 use crate::text::{clean_text, collapse_ws};
 use crate::timeparse::{find_range, on_day};
 
@@ -26,9 +26,9 @@ pub struct SquarespaceList {
 }
 
 impl SquarespaceList {
-    pub fn new(s: &Settings<'_>) -> Result<Self, String> {
+    pub fn new(brewery: &atg_core::Brewery, _: NoSettings) -> Result<Self, String> {
         Ok(Self {
-            url: s.brewery.url.clone(),
+            url: brewery.url.clone(),
         })
     }
 }

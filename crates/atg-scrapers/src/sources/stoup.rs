@@ -12,7 +12,7 @@ use scraper::{ElementRef, Html, Node, Selector};
 
 use crate::bounded::html_document;
 use crate::fetch::Request;
-use crate::source::{OnePage, ParseContext, ParseError, Settings, require_body};
+use crate::source::{NoSettings, OnePage, ParseContext, ParseError, require_body};
 use crate::text::{collapse_ws, element_text};
 use crate::timeparse::{find_range, on_day};
 
@@ -22,9 +22,9 @@ pub struct Stoup {
 }
 
 impl Stoup {
-    pub fn new(s: &Settings<'_>) -> Result<Self, String> {
+    pub fn new(brewery: &atg_core::Brewery, _: NoSettings) -> Result<Self, String> {
         Ok(Self {
-            url: s.brewery.url.clone(),
+            url: brewery.url.clone(),
         })
     }
 }

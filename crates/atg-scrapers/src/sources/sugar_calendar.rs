@@ -12,12 +12,36 @@ use serde_json::Value;
 
 use crate::bounded::{html_document, html_fragment, json_reply, json_within};
 use crate::fetch::{Fetcher, Request};
-use crate::source::{ParseContext, ParseError, Settings, SourceError, off_runtime, require_body};
+use crate::source::{ParseContext, ParseError, SourceError, off_runtime, require_body};
 use crate::text::{clean_text, element_text, iso_date};
 
 /// The WordPress host answers 403 to clients that do not look like a browser.
 const BROWSER_UA: &str = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/138.0.0.0 Safari/537.36";
 const PAGE_ACCEPT: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+/// `"parser": "sugar-calendar"`'s settings.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SugarCalendarSettings {
+    /// The calendar page (default: the brewery's `url`).
+    #[serde(default, deserialize_with = "crate::source::url")]
+    pub calendar_url: Option<String>,
+    /// WordPress's `admin-ajax.php`, asked for next month.
+    #[serde(default, deserialize_with = "crate::source::url")]
+    pub calendar_ajax_endpoint: Option<String>,
+    /// The legacy Hivey API, read when the page yields nothing.
+    #[serde(default, deserialize_with = "crate::source::url")]
+    pub api_endpoint: Option<String>,
+    /// The `Referer` the page is asked with.
+    #[serde(default, deserialize_with = "crate::source::url")]
+    pub referer: Option<String>,
+    /// The `Origin` the AJAX call is made with.
+    #[serde(default, deserialize_with = "crate::source::url")]
+    pub origin: Option<String>,
+    /// Hivey's vendor ids → names.
+    #[serde(default)]
+    pub vendor_ids: std::collections::BTreeMap<String, String>,
+}
 
 #[derive(Debug, Clone)]
 pub struct SugarCalendar {
@@ -30,16 +54,14 @@ pub struct SugarCalendar {
 }
 
 impl SugarCalendar {
-    pub fn new(s: &Settings<'_>) -> Result<Self, String> {
+    pub fn new(brewery: &atg_core::Brewery, s: SugarCalendarSettings) -> Result<Self, String> {
         Ok(Self {
-            calendar_url: s
-                .url("calendar_url")?
-                .unwrap_or_else(|| s.brewery.url.clone()),
-            ajax_endpoint: s.url("calendar_ajax_endpoint")?,
-            api_endpoint: s.url("api_endpoint")?,
-            referer: s.url("referer")?,
-            origin: s.url("origin")?,
-            vendor_ids: s.string_map("vendor_ids")?,
+            calendar_url: s.calendar_url.unwrap_or_else(|| brewery.url.clone()),
+            ajax_endpoint: s.calendar_ajax_endpoint,
+            api_endpoint: s.api_endpoint,
+            referer: s.referer,
+            origin: s.origin,
+            vendor_ids: s.vendor_ids.into_iter().collect(),
         })
     }
 

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use crate::bounded::json_reply;
 use crate::fetch::{Fetcher, Request};
-use crate::source::{ParseContext, ParseError, Settings, SourceError, off_runtime, require_body};
+use crate::source::{NoSettings, ParseContext, ParseError, SourceError, off_runtime, require_body};
 use crate::text::clean_text;
 
 /// The most pages of one reply followed.
@@ -25,8 +25,8 @@ pub struct TribeEvents {
 }
 
 impl TribeEvents {
-    pub fn new(s: &Settings<'_>) -> Result<Self, String> {
-        let url = url::Url::parse(&s.brewery.url).map_err(|e| format!("url: {e}"))?;
+    pub fn new(brewery: &atg_core::Brewery, _: NoSettings) -> Result<Self, String> {
+        let url = url::Url::parse(&brewery.url).map_err(|e| format!("url: {e}"))?;
         Ok(Self { url })
     }
 
