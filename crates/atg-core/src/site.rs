@@ -37,11 +37,6 @@ impl SiteFile {
         }
     }
 
-    /// Whether the file was written to disk (a large site's), not kept in memory.
-    pub fn is_on_disk(&self) -> bool {
-        matches!(self.body, Body::Disk(..))
-    }
-
     /// How many bytes the file has.
     pub fn size(&self) -> std::io::Result<u64> {
         match &self.body {

@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::text::AI_MARK;
 
-pub const TIMEZONE: &str = "PT";
 pub const TIMEZONE_NOTE: &str = "All event times are in Pacific Time (PT), which includes both PST and PDT depending on the date.";
 
 /// The short name of a zone's time, as the page and `data.json` write it after a time: the

@@ -79,12 +79,6 @@ RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU
 END:STANDARD
 END:VTIMEZONE";
 
-/// A calendar named `name` with one VEVENT per event, in Pacific time
-/// ([`render_calendar_in`]).
-pub fn render_calendar(name: &str, events: &[FoodTruckEvent]) -> String {
-    render_calendar_in(name, PACIFIC, events.iter())
-}
-
 /// A calendar named `name` with one VEVENT per event, its times in `zone` (the site's), which
 /// the feed describes in a `VTIMEZONE` ([`write_calendar_in`], into a string).
 pub fn render_calendar_in<'e>(

@@ -1,6 +1,6 @@
 use std::collections::HashSet;
 
-use atg_web::ics::{TRUCK_SLUG_CHARS, render_calendar, truck_feed_name};
+use atg_web::ics::{TRUCK_SLUG_CHARS, render_calendar_in, truck_feed_name};
 use atg_web::render_site;
 use icalendar::{Calendar, CalendarComponent, Component, DatePerhapsTime};
 
@@ -250,4 +250,9 @@ fn a_trucks_feed_name_is_bounded_and_its_own_on_any_file_system() {
         "{thai}"
     );
     assert_ne!(thai, truck_feed_name("ครัว"));
+}
+
+/// A calendar of `events` in Pacific time, the default site's.
+fn render_calendar(name: &str, events: &[atg_core::FoodTruckEvent]) -> String {
+    render_calendar_in(name, atg_core::PACIFIC, events)
 }
