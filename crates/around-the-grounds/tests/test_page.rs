@@ -94,7 +94,7 @@ fn brooklyn(dir: &Path) {
         errors: vec![],
     };
     let now = Utc.with_ymd_and_hms(2026, 7, 15, 21, 0, 0).unwrap();
-    let mut health = atg_pipeline::health(None, &schedule, 3, now);
+    let mut health = atg_web::health::HealthRecord::next(None, &schedule, 3, now);
     let quiet = health
         .breweries
         .iter_mut()

@@ -134,8 +134,7 @@ async fn probe_names_the_source_of_each_kind_of_venue_and_the_entry_to_paste() {
 
     // Every entry printed loads as a brewery list.
     let list = serde_json::json!({"breweries": [e]}).to_string();
-    atg_scrapers::check_config(&atg_core::BreweryConfig::parse(&list, "probe.json").unwrap())
-        .unwrap();
+    atg_scrapers::check_config(&atg_core::SiteConfig::parse(&list, "probe.json").unwrap()).unwrap();
 
     // Nothing readable: one line, exit 1.
     let r = probe("/nothing").await;

@@ -5,9 +5,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use atg_pipeline::Schedule;
-use atg_pipeline::core::{
-    BreweryConfig, BreweryRef, Clock, ErrorKind, FoodTruckEvent, ScrapeError,
-};
+use atg_pipeline::core::{BreweryRef, Clock, ErrorKind, FoodTruckEvent, ScrapeError, SiteConfig};
 use atg_scrapers::testkit::Mirror;
 use chrono::{Days, NaiveDate};
 use scraper::{Html, Selector};
@@ -172,7 +170,7 @@ fn browser_site(dir: &Path) -> Vec<FoodTruckEvent> {
             None,
         ),
     ];
-    let config = BreweryConfig::embedded().unwrap();
+    let config = SiteConfig::embedded().unwrap();
     let schedule = Schedule {
         site: config.site.reference(),
         as_of: today,
@@ -188,7 +186,7 @@ fn browser_site(dir: &Path) -> Vec<FoodTruckEvent> {
         }],
     };
     let now = chrono::Utc::now();
-    let health = atg_pipeline::health(None, &schedule, 3, now);
+    let health = atg_web::health::HealthRecord::next(None, &schedule, 3, now);
     let site = atg_pipeline::render(
         &schedule,
         Some("Line one\nLine two\nLine three"),
@@ -333,7 +331,7 @@ async fn the_page_in_a_real_browser() {
         assert_eq!(texts(&doc, "title"), ["Food Trucks in Ballard"]);
 
         // Calendar links and filter chips for every brewery (and an "All" chip).
-        let configured = BreweryConfig::embedded().unwrap().breweries.len();
+        let configured = SiteConfig::embedded().unwrap().breweries.len();
         assert_eq!(
             doc.select(&Selector::parse("a.feed-link").unwrap()).count(),
             configured
@@ -404,7 +402,7 @@ async fn links_from_a_tampered_data_file_are_not_followed() {
         .select(&Selector::parse("a.feed-link").unwrap())
         .map(|a| a.value().attr("href").unwrap().to_string())
         .collect();
-    let configured = BreweryConfig::embedded().unwrap().breweries.len();
+    let configured = SiteConfig::embedded().unwrap().breweries.len();
     assert_eq!(hrefs.len(), configured - 2, "{hrefs:?}");
     assert!(hrefs.iter().all(|h| h.starts_with("http://")), "{hrefs:?}");
     // The page sets its own Content-Security-Policy: scripts and everything else from itself.

@@ -247,7 +247,7 @@ mod tests {
             "unknown placeholder {humidity}"
         );
         let newest = HaikuPrompt::from_template(include_str!(
-            "../../../fixtures/upstream/haiku_prompt_with_weather.txt"
+            "../../../fixtures/sources/haiku_prompt_with_weather.txt"
         ))
         .unwrap();
         assert!(newest.uses("weather") && newest.uses("time_of_day"));

@@ -1,5 +1,5 @@
 //! The domain of Around the Grounds: breweries and their configuration, food-truck events,
-//! per-brewery scrape errors, and the Pacific clock with its 7-day schedule window.
+//! per-brewery scrape errors, and the clock of a site's zone with its 7-day schedule window.
 //!
 //! This crate does no I/O beyond reading a config file and knows nothing of HTTP, HTML or
 //! Temporal; every other crate builds on it.
@@ -21,9 +21,9 @@ pub use clock::{
     localize_in, parse_as_of, sane_date, sane_datetime,
 };
 pub use config::{
-    Brewery, BreweryConfig, ConfigError, DEFAULT_SITE_DIR, DEFAULT_SITE_KEY, DEFAULT_SITE_TITLE,
-    EMBEDDED_CONFIG, EMBEDDED_CONFIG_NAME, FileStamp, MAX_CONFIG_BYTES, ORIGINAL_ONLY_SETTINGS,
-    PublishSettings, SiteInfo, SiteList, SiteRef, check_absolute_url, key_slug, tz_name,
+    Brewery, ConfigError, DEFAULT_SITE_DIR, DEFAULT_SITE_KEY, DEFAULT_SITE_TITLE, EMBEDDED_CONFIG,
+    EMBEDDED_CONFIG_NAME, FileStamp, MAX_CONFIG_BYTES, ORIGINAL_ONLY_SETTINGS, PublishSettings,
+    SiteConfig, SiteInfo, SiteList, SiteRef, check_absolute_url, key_slug, tz_name,
     webcal_as_https,
 };
 pub use error::{ErrorKind, Limit, ScrapeError, thousands, user_message_for};

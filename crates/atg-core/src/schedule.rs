@@ -356,7 +356,7 @@ mod tests {
         read.ai_generated_name = true;
         read.image_url = Some("https://img.test/logo.png".into());
         Schedule::merge(
-            SiteRef::default(),
+            SiteRef::original(),
             day(3),
             [
                 (
@@ -429,7 +429,7 @@ mod tests {
             ..whole.clone()
         };
         assert_eq!(
-            Schedule::combine(SiteRef::default(), day(3), [first, second]),
+            Schedule::combine(SiteRef::original(), day(3), [first, second]),
             whole
         );
     }

@@ -1,6 +1,7 @@
 //! Publishing into a git repository: a shallow fetch of the target branch with gix, the site
-//! written under `public/` as a new tree, a commit only when the schedule changed, and a push
-//! with the `git` command (gix cannot push). A credential reaches git through the environment
+//! written under its directory (`public/` unless its `publish.path` says otherwise; `.` is the
+//! root) as a new tree, a commit only when the site changed, and a push with the `git` command
+//! (gix cannot push). A credential reaches git through the environment
 //! of that one process, never argv, a URL, a config file or a log line.
 
 use std::num::NonZeroU32;
@@ -319,7 +320,8 @@ fn fetch_tip(repo: &mut gix::Repository, d: &GitDeploy) -> Result<Option<ObjectI
 }
 
 /// The new commit on top of `tip`, or `None` when the site there already matches: the tip
-/// says it published this digest, or its `public/` is these very files.
+/// says it published this digest for the site's directory, or that directory holds these very
+/// files.
 fn build_commit(
     repo: &gix::Repository,
     tip: Option<ObjectId>,

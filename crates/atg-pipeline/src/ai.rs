@@ -71,8 +71,13 @@ pub async fn read_vendor_images(
 
 /// The trucks a haiku is written from: the first of today's, at most [`HAIKU_TRUCKS`].
 pub fn haiku_trucks(schedule: &Schedule) -> Vec<FoodTruckEvent> {
-    schedule
-        .todays_events()
+    todays_trucks(&schedule.events, schedule.as_of)
+}
+
+/// [`haiku_trucks`] of a week's events, sorted as a schedule's are, whose first day is `as_of`.
+pub fn todays_trucks(week: &[FoodTruckEvent], as_of: chrono::NaiveDate) -> Vec<FoodTruckEvent> {
+    week.iter()
+        .filter(|e| e.date == as_of)
         .take(HAIKU_TRUCKS)
         .cloned()
         .collect()

@@ -17,7 +17,7 @@
 //! let clock = Clock::as_of_in(chrono::NaiveDate::from_ymd_opt(2026, 12, 6).unwrap(), site.site.timezone);
 //! let schedule = atg_pipeline::scrape(site, clock, ScrapeOptions::default()).await?;
 //! // …render the site (data.json, the calendar feeds, the page) and write it to a directory.
-//! let health = atg_pipeline::health(None, &schedule, site.site.stale_after, clock.now_utc());
+//! let health = atg_pipeline::HealthRecord::next(None, &schedule, site.site.stale_after, clock.now_utc());
 //! let rendered = atg_pipeline::render(&schedule, None, &health, clock.now_utc())?;
 //! let out = tempfile::tempdir()?;
 //! for file in &rendered.files {
@@ -50,8 +50,8 @@ pub mod ai;
 pub mod pipeline;
 
 pub use atg_core::{RunStatus, Schedule, Site};
+pub use atg_web::health::HealthRecord;
 pub use pipeline::{
     CompiledSite, PublishError, PublishOutcome, PublishPlan, Published, Sites, Target, Vision,
-    health, load_sites, load_sites_within, previous_health, publish, publish_schedule, render,
-    scrape,
+    load_sites, load_sites_within, previous_health, publish, publish_schedule, render, scrape,
 };

@@ -6,10 +6,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use atg_core::{BreweryConfig, Clock, ConfigError, Schedule, Site, SiteList};
+use atg_core::{Clock, ConfigError, Schedule, Site, SiteConfig, SiteList};
 use atg_deploy::{DeployError, Deployed, GitSettings, LocalError};
 use atg_scrapers::{Coordinator, FetchError, ScrapeOptions, Source};
-use atg_web::{Health, RenderError};
+use atg_web::{HealthRecord, RenderError};
 use chrono::{DateTime, Utc};
 
 /// A configuration loaded, checked and compiled: its sites, and each brewery's source compiled
@@ -26,7 +26,7 @@ pub struct Sites {
 #[derive(Debug, Clone, Copy)]
 pub struct CompiledSite<'a> {
     /// The site's configuration.
-    pub config: &'a BreweryConfig,
+    pub config: &'a SiteConfig,
     /// Its breweries' sources, in the configuration's order.
     pub sources: &'a Arc<[Source]>,
 }
@@ -51,7 +51,7 @@ impl Sites {
         Ok(Self { list, sources })
     }
 
-    fn compiled<'a>(&'a self, config: &'a BreweryConfig) -> CompiledSite<'a> {
+    fn compiled<'a>(&'a self, config: &'a SiteConfig) -> CompiledSite<'a> {
         let i = self
             .list
             .sites
@@ -102,8 +102,8 @@ impl Sites {
 }
 
 impl std::ops::Deref for CompiledSite<'_> {
-    type Target = BreweryConfig;
-    fn deref(&self) -> &BreweryConfig {
+    type Target = SiteConfig;
+    fn deref(&self) -> &SiteConfig {
         self.config
     }
 }
@@ -145,22 +145,15 @@ pub async fn scrape(
 ) -> Result<Schedule, FetchError> {
     let coordinator = Coordinator::new(options)?;
     let clock = clock.in_zone(site.config.site.timezone);
-    let mut schedule = coordinator
-        .scrape_sources(&site.config.breweries, site.sources, clock)
+    let schedule = coordinator
+        .scrape_sources(
+            &site.config.site.reference(),
+            &site.config.breweries,
+            site.sources,
+            clock,
+        )
         .await;
-    schedule.site = site.config.site.reference();
     Ok(schedule)
-}
-
-/// The site's record of its sources after this run ([`Health::next`]), carried on from the
-/// one `target` published last.
-pub fn health(
-    previous: Option<&Health>,
-    schedule: &Schedule,
-    stale_after: u32,
-    now: DateTime<Utc>,
-) -> Health {
-    Health::next(previous, schedule, stale_after, now)
 }
 
 /// The `health.json` that `target` has: none the first time (or when the file is not a
@@ -169,7 +162,7 @@ pub fn health(
 pub async fn previous_health(
     target: &Target,
     now: DateTime<Utc>,
-) -> Result<Option<Health>, PublishError> {
+) -> Result<Option<HealthRecord>, PublishError> {
     let bytes = match target {
         Target::Directory(dir) => std::fs::read(dir.join(atg_web::health::HEALTH_FILE)).ok(),
         Target::Git(settings) => {
@@ -177,7 +170,7 @@ pub async fn previous_health(
         }
     };
     let health = bytes.as_deref().and_then(|b| {
-        let h = Health::from_json(b);
+        let h = HealthRecord::from_json(b);
         if h.is_none() {
             tracing::warn!("the published health.json is not a health record; starting afresh");
         }
@@ -191,7 +184,7 @@ pub async fn previous_health(
 pub fn render(
     schedule: &Schedule,
     haiku: Option<&str>,
-    health: &Health,
+    health: &HealthRecord,
     updated: DateTime<Utc>,
 ) -> Result<Arc<Site>, RenderError> {
     atg_web::render_site_with_health(schedule, haiku, health, updated).map(Arc::new)
@@ -202,7 +195,8 @@ pub fn render(
 pub enum Target {
     /// A local directory, replaced as a whole (`--preview`).
     Directory(PathBuf),
-    /// `public/` of a git repository, committed and pushed (`--deploy`, the workflow).
+    /// The site's directory of a git repository (`public/`, or its `publish.path`), committed
+    /// and pushed (`--deploy`, the workflow).
     Git(Box<GitSettings>),
 }
 
@@ -374,7 +368,7 @@ pub async fn publish_schedule(mut schedule: Schedule, plan: PublishPlan<'_>) -> 
         },
         None => None,
     };
-    let health = health(
+    let health = HealthRecord::next(
         previous.as_ref(),
         &schedule,
         plan.site.stale_after,

@@ -135,26 +135,34 @@ impl Coordinator {
     /// Every brewery, its source compiled here, concurrently, merged into the clock's week
     /// ([`Coordinator::scrape_sources`]; a brewery whose entry does not compile is its
     /// Configuration Error).
-    pub async fn scrape_all(&self, breweries: &[Brewery], clock: Clock) -> Schedule {
+    pub async fn scrape_all(
+        &self,
+        site: &SiteRef,
+        breweries: &[Brewery],
+        clock: Clock,
+    ) -> Schedule {
         let sources: Vec<Result<Source, SourceError>> =
             breweries.iter().map(Source::for_brewery).collect();
-        self.scrape_each(breweries, &sources, clock).await
+        self.scrape_each(site, breweries, &sources, clock).await
     }
 
-    /// Every brewery with its source compiled once (`sources[i]` reads `breweries[i]`),
-    /// concurrently, merged into the clock's week ([`Schedule::merge`]).
+    /// Every brewery of `site` with its source compiled once (`sources[i]` reads
+    /// `breweries[i]`), concurrently, merged into the clock's week ([`Schedule::merge`]); the
+    /// clock is the site's (its day is read in the site's zone).
     pub async fn scrape_sources(
         &self,
+        site: &SiteRef,
         breweries: &[Brewery],
         sources: &[Source],
         clock: Clock,
     ) -> Schedule {
         let sources: Vec<Result<&Source, SourceError>> = sources.iter().map(Ok).collect();
-        self.scrape_each(breweries, &sources, clock).await
+        self.scrape_each(site, breweries, &sources, clock).await
     }
 
     async fn scrape_each<S: std::borrow::Borrow<Source>>(
         &self,
+        site: &SiteRef,
         breweries: &[Brewery],
         sources: &[Result<S, SourceError>],
         clock: Clock,
@@ -179,12 +187,8 @@ impl Coordinator {
             .collect()
             .await;
         results.sort_by_key(|(i, _)| *i);
-        let site = SiteRef {
-            timezone: clock.zone(),
-            ..SiteRef::default()
-        };
         Schedule::merge(
-            site,
+            site.clone(),
             clock.today(),
             breweries
                 .iter()

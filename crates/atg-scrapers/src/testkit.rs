@@ -146,8 +146,8 @@ impl HealthCalendars {
 
 /// A fixture as a hostile or broken site could serve it: every ISO date moved to the year
 /// +262142 (past what chrono can add a day to), every epoch to `i64::MAX` milliseconds or
-/// `1e300`, every `<h4>Sat 07.05</h4>`-style day to day 99, and `&#27;[2J` (clear screen) in
-/// a vendor's name.
+/// `1e300`, and `&#27;[2J` (clear screen) and a bell in a vendor's name (Cedar Smoke BBQ,
+/// at Stoup on [`Mirror::AS_OF`]).
 pub fn hostile(body: &str) -> String {
     use std::sync::LazyLock;
     static ISO: LazyLock<regex::Regex> =
@@ -162,7 +162,7 @@ pub fn hostile(body: &str) -> String {
             format!("\"{}\": 1e300", &c[1])
         }
     });
-    body.replace("Woodshop BBQ", "Woodshop&#27;[2J BBQ\u{7}")
+    body.replace("Cedar Smoke BBQ", "Cedar Smoke&#27;[2J BBQ\u{7}")
 }
 
 pub struct Mirror {
@@ -199,16 +199,13 @@ impl Mirror {
         mount(
             Mock::given(method("GET"))
                 .and(path("/www.stoupbrewing.com/ballard/"))
-                .respond_with(ok(
-                    fixture!("original/html/stoup_ballard_sample.html"),
-                    html,
-                )),
+                .respond_with(ok(fixture!("sources/stoup_ballard_week.html"), html)),
         )
         .await;
         mount(
             Mock::given(method("GET"))
                 .and(path("/www.bbycballard.com/food-trucks-1-1"))
-                .respond_with(ok(fixture!("original/html/bale_breaker_sample.html"), html)),
+                .respond_with(ok(fixture!("sources/bale_breaker_page.html"), html)),
         )
         .await;
         for (month, body) in [
@@ -230,7 +227,7 @@ impl Mirror {
         mount(
             Mock::given(method("GET"))
                 .and(path("/www.luckyenvelopebrewing.com/"))
-                .respond_with(ok(fixture!("upstream/lucky_envelope_sample.html"), html)),
+                .respond_with(ok(fixture!("sources/lucky_envelope_list.html"), html)),
         )
         .await;
         mount(
@@ -288,7 +285,7 @@ impl Mirror {
             Mock::given(method("GET"))
                 .and(path("/doc-cdn.googleusercontent.test/sheet.csv"))
                 .respond_with(ok(
-                    fixture!("original/csv/chucks_greenwood_sample.csv"),
+                    fixture!("sources/chucks_greenwood_sheet.csv"),
                     "text/csv",
                 )),
         )

@@ -11,6 +11,12 @@ pub fn fixture(rel: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
+/// One of the original's own captures (`../shared/fixtures/<rel>`), for the checks that compare
+/// with them; `None` (with a `skipped:` line) where this checkout has none beside it.
+pub fn original(rel: &str, check: &str) -> Option<String> {
+    atg_testkit::shared::original_capture(rel, check)
+}
+
 pub fn day(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }

@@ -1,6 +1,6 @@
 use std::time::{Duration, Instant};
 
-use atg_core::{Brewery, BreweryConfig, Clock, ErrorKind};
+use atg_core::{Brewery, Clock, ErrorKind, SiteConfig};
 use atg_scrapers::testkit::Mirror;
 use atg_scrapers::{Coordinator, FetchOptions, ScrapeOptions};
 use wiremock::matchers::{method, path};
@@ -31,7 +31,7 @@ fn as_of() -> Clock {
 }
 
 async fn mirror_breweries(m: &Mirror) -> Vec<Brewery> {
-    BreweryConfig::parse(&m.config(), "mirror.json")
+    SiteConfig::parse(&m.config(), "mirror.json")
         .unwrap()
         .breweries
 }
@@ -42,7 +42,7 @@ async fn every_source_from_the_mirror() {
     let breweries = mirror_breweries(&mirror).await;
     let out = Coordinator::new(options())
         .unwrap()
-        .scrape_all(&breweries, as_of())
+        .scrape_all(&atg_core::SiteRef::original(), &breweries, as_of())
         .await;
     assert!(out.errors.is_empty(), "{:?}", out.errors);
     let l = lines(&out.events);
@@ -76,7 +76,7 @@ async fn every_source_from_the_mirror() {
     );
     assert!(l.contains(&"2025-08-02 17:00-20:00 Pumpkin Thai".to_string()));
     assert!(
-        l.contains(&"2025-08-01 T'Juana".to_string()),
+        l.contains(&"2025-08-01 Salmon Run Fish & Chips".to_string()),
         "CSV behind a redirect"
     );
     assert!(
@@ -152,7 +152,7 @@ async fn each_failure_is_its_breweries_own_error_and_the_rest_still_arrive() {
     let started = Instant::now();
     let out = Coordinator::new(options())
         .unwrap()
-        .scrape_all(&breweries, as_of())
+        .scrape_all(&atg_core::SiteRef::original(), &breweries, as_of())
         .await;
     let elapsed = started.elapsed();
 
@@ -230,9 +230,10 @@ async fn transient_failure_then_success_is_retried() {
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(include_str!(
-            "../../../fixtures/original/html/stoup_structured.html"
-        )))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(include_str!("../../../fixtures/sources/stoup_entries.html")),
+        )
         .mount(&server)
         .await;
     let b = Brewery {
@@ -244,7 +245,7 @@ async fn transient_failure_then_success_is_retried() {
     };
     let events = Coordinator::new(options())
         .unwrap()
-        .scrape_one(&b, Clock::as_of(day(2025, 7, 5)))
+        .scrape_one(&b, Clock::as_of(day(2025, 8, 2)))
         .await
         .unwrap();
     assert_eq!(events.len(), 3);

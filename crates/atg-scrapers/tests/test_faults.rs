@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use atg_core::{Brewery, BreweryConfig, Clock, ErrorKind};
+use atg_core::{Brewery, Clock, ErrorKind, SiteConfig};
 use atg_scrapers::testkit::Mirror;
 use atg_scrapers::{Coordinator, FetchOptions, ScrapeOptions};
 
@@ -66,11 +66,16 @@ async fn every_fault_at_every_source() {
     let f = faults.uri();
     let reset = crate::test_coordinator::reset_mid_body().await;
     let clock = Clock::as_of(day(2025, 7, 30));
-    let all = BreweryConfig::parse(&mirror.config(), "mirror.json")
+    let all = SiteConfig::parse(&mirror.config(), "mirror.json")
         .unwrap()
         .breweries;
     let coordinator = Coordinator::new(options()).unwrap();
-    let baseline = counts(&coordinator.scrape_all(&all, clock).await.events);
+    let baseline = counts(
+        &coordinator
+            .scrape_all(&atg_core::SiteRef::original(), &all, clock)
+            .await
+            .events,
+    );
     assert_eq!(baseline.len(), 7);
 
     let fault_urls = [
@@ -95,7 +100,9 @@ async fn every_fault_at_every_source() {
             let b = breweries.iter_mut().find(|b| b.key == victim).unwrap();
             break_brewery(b, url);
             let started = Instant::now();
-            let out = coordinator.scrape_all(&breweries, clock).await;
+            let out = coordinator
+                .scrape_all(&atg_core::SiteRef::original(), &breweries, clock)
+                .await;
             let elapsed = started.elapsed();
             let what = format!("{fault} at {victim}");
 

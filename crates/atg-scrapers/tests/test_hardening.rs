@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use atg_core::{BreweryConfig, Clock, ErrorKind};
+use atg_core::{Clock, ErrorKind, SiteConfig};
 use atg_scrapers::fetch::{Request, is_internal_host, redirect_refusal};
 use atg_scrapers::testkit::Mirror;
 use atg_scrapers::{Coordinator, FetchError, FetchOptions, Fetcher, ScrapeOptions};
@@ -130,15 +130,19 @@ async fn a_public_host_redirecting_to_loopback_is_refused() {
 #[tokio::test]
 async fn hostile_pages_at_every_source_never_panic() {
     let mirror = Mirror::start_hostile().await;
-    let config = BreweryConfig::parse(&mirror.config(), "mirror").unwrap();
+    let config = SiteConfig::parse(&mirror.config(), "mirror").unwrap();
     let coordinator = Coordinator::new(ScrapeOptions {
         source_deadline: Duration::from_secs(10),
         ..ScrapeOptions::default()
     })
     .unwrap();
-    // The week with a Woodshop BBQ day at Stoup.
+    // The week with a Cedar Smoke BBQ day at Stoup.
     let out = coordinator
-        .scrape_all(&config.breweries, Clock::as_of(day(2025, 7, 19)))
+        .scrape_all(
+            &atg_core::SiteRef::original(),
+            &config.breweries,
+            Clock::as_of(day(2025, 7, 30)),
+        )
         .await;
     for e in &out.events {
         assert!(atg_core::is_sane_date(e.date), "{e:?}");
@@ -148,13 +152,13 @@ async fn hostile_pages_at_every_source_never_panic() {
         assert_ne!(e.kind, ErrorKind::NetworkTimeout, "{e:?}");
         assert!(!e.message.contains("panicked"), "{e:?}");
     }
-    let woodshop: Vec<_> = out
+    let cedar: Vec<_> = out
         .events
         .iter()
-        .filter(|e| e.vendor.starts_with("Woodshop"))
+        .filter(|e| e.vendor.starts_with("Cedar Smoke"))
         .collect();
-    assert_eq!(woodshop.len(), 1, "{:?}", out.events);
-    assert_eq!(woodshop[0].vendor, "Woodshop[2J BBQ");
+    assert_eq!(cedar.len(), 1, "{:?}", out.events);
+    assert_eq!(cedar[0].vendor, "Cedar Smoke[2J BBQ");
     // Every source whose dates were all moved out of range has no events left from them.
     assert!(
         out.events.iter().all(|e| e.brewery_key == "stoup-ballard"

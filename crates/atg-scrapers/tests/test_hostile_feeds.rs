@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use atg_core::{BreweryConfig, Clock, ErrorKind, Limit};
+use atg_core::{Clock, ErrorKind, Limit, SiteConfig};
 use atg_scrapers::testkit::{HostileFeeds, Mirror, hostile_feeds};
 use atg_scrapers::{Coordinator, Limits, ParseContext, ScrapeOptions};
 
@@ -26,13 +26,17 @@ async fn each_hostile_feed_fails_alone_with_its_limit_and_the_rest_arrive() {
     let mirror = Mirror::start(Duration::ZERO).await;
     let hostile = HostileFeeds::start().await;
     let config = hostile.added_to(&mirror.config());
-    let breweries = BreweryConfig::parse(&config, "hostile.json")
+    let breweries = SiteConfig::parse(&config, "hostile.json")
         .unwrap()
         .breweries;
     let started = Instant::now();
     let out = Coordinator::new(options())
         .unwrap()
-        .scrape_all(&breweries, Clock::as_of(day(2025, 7, 30)))
+        .scrape_all(
+            &atg_core::SiteRef::original(),
+            &breweries,
+            Clock::as_of(day(2025, 7, 30)),
+        )
         .await;
     // Every brewery in parallel: the run takes at most one deadline and a second.
     assert!(
@@ -136,7 +140,7 @@ async fn a_parse_that_costs_seconds_of_cpu_stops_at_the_deadline_and_never_holds
         "url": format!("{}/slow.html", server.uri()),
         "parser_config": {"event": "div.e", "vendor": ".v", "date": ".d", "time": "u"}
     }]});
-    let breweries = BreweryConfig::parse(&config.to_string(), "slow.json")
+    let breweries = SiteConfig::parse(&config.to_string(), "slow.json")
         .unwrap()
         .breweries;
     let ticks = Arc::new(AtomicU64::new(0));
@@ -156,7 +160,11 @@ async fn a_parse_that_costs_seconds_of_cpu_stops_at_the_deadline_and_never_holds
         ..ScrapeOptions::default()
     })
     .unwrap()
-    .scrape_all(&breweries, Clock::as_of(day(2025, 7, 30)))
+    .scrape_all(
+        &atg_core::SiteRef::original(),
+        &breweries,
+        Clock::as_of(day(2025, 7, 30)),
+    )
     .await;
     let took = started.elapsed();
     ticker.abort();

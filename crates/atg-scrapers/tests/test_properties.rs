@@ -228,6 +228,6 @@ proptest! {
 
     #[test]
     fn config_loading_never_panics(text in input()) {
-        let _ = atg_core::BreweryConfig::parse(&text, "fuzz.json");
+        let _ = atg_core::SiteConfig::parse(&text, "fuzz.json");
     }
 }

@@ -3,18 +3,18 @@ use atg_scrapers::sources::stoup::parse;
 use crate::support::*;
 
 #[test]
-fn structured_fixture_gives_three_events_with_hours() {
+fn entries_give_three_events_with_hours() {
     let events = parse(
-        &fixture("original/html/stoup_structured.html"),
-        &ctx(day(2025, 7, 5)),
+        &fixture("sources/stoup_entries.html"),
+        &ctx(day(2025, 8, 2)),
     )
     .unwrap();
     assert_eq!(
         lines(&events),
         [
-            "2025-07-05 13:00-20:00 Woodshop BBQ",
-            "2025-07-06 12:00-21:00 Taco Truck Supreme",
-            "2025-07-07 14:00-19:00 Burger Paradise",
+            "2025-08-02 13:00-20:00 Cedar Smoke BBQ",
+            "2025-08-03 12:00-21:00 Pho Real",
+            "2025-08-04 14:00-19:00 Pierogi Wagon",
         ]
     );
     assert!(
@@ -25,12 +25,43 @@ fn structured_fixture_gives_three_events_with_hours() {
 }
 
 #[test]
-fn real_page_gives_the_thirty_events_of_the_original() {
+fn the_week_page_gives_every_card_with_its_hours() {
     let events = parse(
-        &fixture("original/html/stoup_ballard_sample.html"),
-        &ctx(day(2025, 7, 5)),
+        &fixture("sources/stoup_ballard_week.html"),
+        &ctx(day(2025, 7, 30)),
     )
     .unwrap();
+    assert_eq!(
+        lines(&events),
+        [
+            // A lunch truck without hours and an evening truck share the day.
+            "2025-07-26 Momo Street",
+            "2025-07-26 13:00-20:00 Taqueria La Brisa",
+            "2025-07-27 13:00-19:00 Bao Down / Kimchi Cart",
+            "2025-07-28 17:00-20:00 Arepa Republic",
+            "2025-07-29 17:00-20:00 Pierogi Wagon",
+            "2025-07-30 16:30-20:30 Cedar Smoke BBQ",
+            "2025-07-31 12:00-16:00 Salmon Run Fish & Chips",
+            "2025-08-01 17:00-21:00 Gyro Heroes",
+        ]
+    );
+    let in_week = events
+        .iter()
+        .filter(|e| atg_core::ScheduleWindow::starting(day(2025, 7, 30)).contains(e.date))
+        .count();
+    assert_eq!(in_week, 3);
+}
+
+/// The original's suite (spec §12): its capture of the real page gives thirty events.
+#[test]
+fn the_originals_capture_gives_its_thirty_events() {
+    let Some(page) = original(
+        "original/html/stoup_ballard_sample.html",
+        "stoup: the original's real page",
+    ) else {
+        return;
+    };
+    let events = parse(&page, &ctx(day(2025, 7, 5))).unwrap();
     assert_eq!(events.len(), 30);
     let l = lines(&events);
     assert_eq!(
@@ -59,17 +90,40 @@ fn real_page_gives_the_thirty_events_of_the_original() {
         .filter(|e| atg_core::ScheduleWindow::starting(day(2025, 7, 5)).contains(e.date))
         .count();
     assert_eq!(in_week, 9);
+    let Some(structured) = original(
+        "original/html/stoup_structured.html",
+        "stoup: the original's structured sample",
+    ) else {
+        return;
+    };
+    assert_eq!(
+        lines(&parse(&structured, &ctx(day(2025, 7, 5))).unwrap()),
+        [
+            "2025-07-05 13:00-20:00 Woodshop BBQ",
+            "2025-07-06 12:00-21:00 Taco Truck Supreme",
+            "2025-07-07 14:00-19:00 Burger Paradise",
+        ]
+    );
 }
 
 #[test]
 fn pages_without_entries_have_no_events_and_no_error() {
-    for f in ["malformed.html", "empty.html", "error_404.html"] {
-        let events = parse(
-            &fixture(&format!("original/html/{f}")),
-            &ctx(day(2025, 7, 5)),
-        )
-        .unwrap();
+    for f in [
+        "page_malformed.html",
+        "page_empty.html",
+        "page_not_found.html",
+    ] {
+        let events = parse(&fixture(&format!("sources/{f}")), &ctx(day(2025, 7, 5))).unwrap();
         assert!(events.is_empty(), "{f}");
+    }
+    for f in ["malformed.html", "empty.html", "error_404.html"] {
+        let check = format!("stoup: the original's {f}");
+        if let Some(page) = original(&format!("original/html/{f}"), &check) {
+            assert!(
+                parse(&page, &ctx(day(2025, 7, 5))).unwrap().is_empty(),
+                "{f}"
+            );
+        }
     }
 }
 

@@ -57,8 +57,10 @@ pub struct TemporalSettings {
     pub tls_unreadable: Option<String>,
 }
 
+/// Why the Temporal connection settings cannot be used (the original's messages where it had
+/// one).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigError {
+pub enum SettingsError {
     #[error("Cannot use both mTLS and API key authentication. Please set only one.")]
     BothAuth,
     #[error(
@@ -96,7 +98,7 @@ pub enum ConfigError {
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     #[error(transparent)]
-    Config(#[from] ConfigError),
+    Settings(#[from] SettingsError),
     #[error(
         "cannot reach the Temporal server at {address}: {detail}. Start a local one with `cargo xtask dev-server` (or `temporal server start-dev`), or point TEMPORAL_ADDRESS at yours"
     )]
@@ -148,37 +150,37 @@ impl TemporalSettings {
     }
 
     /// The original's checks, in its order and with its messages.
-    pub fn validate(&self) -> Result<(), ConfigError> {
+    pub fn validate(&self) -> Result<(), SettingsError> {
         match (&self.tls_cert, &self.tls_key, &self.api_key) {
-            (Some(_), Some(_), Some(_)) => return Err(ConfigError::BothAuth),
-            (Some(_), None, _) => return Err(ConfigError::CertWithoutKey),
-            (None, Some(_), _) => return Err(ConfigError::KeyWithoutCert),
+            (Some(_), Some(_), Some(_)) => return Err(SettingsError::BothAuth),
+            (Some(_), None, _) => return Err(SettingsError::CertWithoutKey),
+            (None, Some(_), _) => return Err(SettingsError::KeyWithoutCert),
             _ => {}
         }
         if let Some(c) = &self.tls_cert
             && !c.is_file()
         {
-            return Err(ConfigError::CertMissing(c.display().to_string()));
+            return Err(SettingsError::CertMissing(c.display().to_string()));
         }
         if let Some(k) = &self.tls_key
             && !k.is_file()
         {
-            return Err(ConfigError::KeyMissing(k.display().to_string()));
+            return Err(SettingsError::KeyMissing(k.display().to_string()));
         }
         if let Some(ca) = &self.tls_ca
             && !ca.is_file()
         {
-            return Err(ConfigError::CaMissing(ca.display().to_string()));
+            return Err(SettingsError::CaMissing(ca.display().to_string()));
         }
         if let Some(v) = &self.tls_unreadable {
-            return Err(ConfigError::BadTlsFlag(v.clone()));
+            return Err(SettingsError::BadTlsFlag(v.clone()));
         }
         if self.tls == Some(false) && self.tls_cert.is_some() {
-            return Err(ConfigError::CertWithoutTls);
+            return Err(SettingsError::CertWithoutTls);
         }
         let url = self.url()?;
         if self.api_key.is_some() && url.scheme() == "http" && self.tls != Some(false) {
-            return Err(ConfigError::ApiKeyWithoutTls(url.to_string()));
+            return Err(SettingsError::ApiKeyWithoutTls(url.to_string()));
         }
         Ok(())
     }
@@ -199,7 +201,7 @@ impl TemporalSettings {
     }
 
     /// The server URL: the address with `https://` when TLS is used, `http://` otherwise.
-    pub fn url(&self) -> Result<Url, ConfigError> {
+    pub fn url(&self) -> Result<Url, SettingsError> {
         let raw = if self.address.contains("://") {
             self.address.clone()
         } else if self.uses_tls() {
@@ -209,15 +211,15 @@ impl TemporalSettings {
         };
         match Url::from_str(&raw) {
             Ok(u) if u.host_str().is_some() => Ok(u),
-            _ => Err(ConfigError::BadAddress(self.address.clone())),
+            _ => Err(SettingsError::BadAddress(self.address.clone())),
         }
     }
 
     /// The SDK's connection options for these settings.
-    pub fn connection_options(&self, identity: &str) -> Result<ConnectionOptions, ConfigError> {
+    pub fn connection_options(&self, identity: &str) -> Result<ConnectionOptions, SettingsError> {
         self.validate()?;
         let read = |what: &'static str, p: &Path| {
-            std::fs::read(p).map_err(|e| ConfigError::Read {
+            std::fs::read(p).map_err(|e| SettingsError::Read {
                 what,
                 path: p.display().to_string(),
                 detail: e.to_string(),

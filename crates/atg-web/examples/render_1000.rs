@@ -32,7 +32,7 @@ fn main() {
         })
         .collect();
     let schedule = Schedule::merge(
-        atg_core::SiteRef::default(),
+        atg_core::SiteRef::original(),
         first,
         breweries.iter().map(|(key, name)| {
             let own: Vec<FoodTruckEvent> = events

@@ -336,7 +336,7 @@ impl<E> WebData<E> {
     }
 
     /// This `data.json` with the breweries `health` flags.
-    pub fn with_health(mut self, health: &crate::health::Health, today: NaiveDate) -> Self {
+    pub fn with_health(mut self, health: &crate::health::HealthRecord, today: NaiveDate) -> Self {
         self.stale = health
             .stale()
             .map(|h| WebStale {
@@ -395,7 +395,7 @@ impl WebData {
                     timezone: s.timezone.parse().ok()?,
                 })
             })
-            .unwrap_or_default();
+            .unwrap_or_else(atg_core::SiteRef::original);
         let mut schedule =
             Schedule::merge(site, as_of, breweries.into_iter().map(|b| (b, Ok(vec![]))));
         schedule.events = sort_and_dedup(events, schedule.window());

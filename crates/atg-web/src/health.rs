@@ -11,7 +11,7 @@ pub const HEALTH_FILE: &str = "health.json";
 
 /// Every brewery's record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Health {
+pub struct HealthRecord {
     pub site: String,
     /// The run this record ends with (UTC).
     pub updated: DateTime<Utc>,
@@ -42,11 +42,11 @@ pub struct SourceHealth {
     pub stale: bool,
 }
 
-impl Health {
+impl HealthRecord {
     /// The record after `schedule`'s run, carried on from `previous` (a brewery no longer
     /// configured is dropped; a new one starts fresh).
     pub fn next(
-        previous: Option<&Health>,
+        previous: Option<&HealthRecord>,
         schedule: &Schedule,
         stale_after: u32,
         now: DateTime<Utc>,

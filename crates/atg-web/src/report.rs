@@ -87,7 +87,7 @@ mod tests {
         after.start_time = d(11, 1).and_hms_opt(13, 0, 0);
         after.end_time = d(11, 1).and_hms_opt(20, 0, 0);
         let schedule = Schedule::merge(
-            atg_core::SiteRef::default(),
+            atg_core::SiteRef::original(),
             d(10, 31),
             [(
                 atg_core::BreweryRef {

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
 use crate::data_json::{WebData, zone_label};
-use crate::health::{HEALTH_FILE, Health};
+use crate::health::{HEALTH_FILE, HealthRecord};
 use crate::ics::{ALL_FEED, brewery_feed_name, truck_feed_name, write_calendar_in};
 
 /// The page's files, as in `public/`.
@@ -54,7 +54,7 @@ pub fn render_site(
 pub fn render_site_with_health(
     schedule: &Schedule,
     haiku: Option<&str>,
-    health: &Health,
+    health: &HealthRecord,
     updated: DateTime<Utc>,
 ) -> Result<Site, RenderError> {
     let label = zone_label(schedule.site.timezone, schedule.as_of);
@@ -73,7 +73,7 @@ pub fn render_data(data: WebData) -> Result<Site, RenderError> {
 fn assemble<E: serde::Serialize>(
     mut data: WebData<E>,
     schedule: &Schedule,
-    health: Option<&Health>,
+    health: Option<&HealthRecord>,
     budget: usize,
 ) -> Result<Site, RenderError> {
     let mut out = Output::new(budget);
@@ -88,7 +88,7 @@ fn assemble<E: serde::Serialize>(
     drop(data);
     if let Some(h) = health {
         out.put_json(HEALTH_FILE, |d| serde_json::to_writer_pretty(d, h))?;
-        let timeless = Health {
+        let timeless = HealthRecord {
             updated: DateTime::<Utc>::UNIX_EPOCH,
             ..h.clone()
         };

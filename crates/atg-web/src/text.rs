@@ -78,7 +78,7 @@ mod tests {
 
     fn text(events: &[FoodTruckEvent], errors: &[ScrapeError]) -> String {
         render_text(&Schedule {
-            site: atg_core::SiteRef::default(),
+            site: atg_core::SiteRef::original(),
             as_of: NaiveDate::from_ymd_opt(2025, 7, 5).unwrap(),
             breweries: vec![],
             events: events.to_vec(),

@@ -11,7 +11,7 @@ use atg_workflows::activities::ActivitySettings;
 use atg_workflows::worker::{WorkerRuntime, WorkerSettings, build_workers, run_until_signal};
 use clap::Parser;
 
-mod health;
+mod liveness;
 
 /// Run the Around the Grounds Temporal worker.
 #[derive(Debug, Parser)]
@@ -80,7 +80,7 @@ fn main() -> ExitCode {
         cli::init_logging_with(cli.log_format, "warn,atg_worker=info,atg_workflows=info");
     }
     if cli.health {
-        return runtime.block_on(health::check(cli.health_addr));
+        return runtime.block_on(liveness::check(cli.health_addr));
     }
     match runtime.block_on(run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -153,7 +153,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let [main_queue, own_queue] = worker_settings.queues();
     let workers = build_workers(&runtime, client, &worker_settings)?;
     let _health = match cli.health_addr {
-        Some(addr) => Some(health::serve(addr).await?),
+        Some(addr) => Some(liveness::serve(addr).await?),
         None => None,
     };
     say(&format!(

@@ -81,12 +81,18 @@ impl Drop for OriginalWorker {
     }
 }
 
-/// The original's own `breweries.json` (from the shared captures), its pages and APIs at the
-/// mirror: what an operator points our worker at, unchanged but for where the sites are.
+/// The original's own `breweries.json` (from the shared captures; where this checkout has none
+/// beside it, this project's list written in its shape), its pages and APIs at the mirror:
+/// what an operator points our worker at, unchanged but for where the sites are.
 fn originals_config(mirror: &Mirror) -> String {
-    let path = root().join("../shared/fixtures/original/config/breweries.json");
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (the original's captures)", path.display()));
+    let text = atg_testkit::shared::original_capture(
+        "original/config/breweries.json",
+        "migration: the original's breweries.json (this project's list in its shape is used)",
+    )
+    .unwrap_or_else(|| {
+        let own = root().join("fixtures/sources/breweries_in_the_originals_shape.json");
+        std::fs::read_to_string(&own).unwrap_or_else(|e| panic!("{}: {e}", own.display()))
+    });
     text.replace("https://", &format!("{}/", mirror.uri()))
 }
 

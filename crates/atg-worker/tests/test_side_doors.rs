@@ -197,7 +197,7 @@ async fn activities_started_on_their_own_read_nothing_and_publish_nothing() {
             name: "Evil".into(),
         };
         let truck = FoodTruckEvent::new("evil", "Evil", "Forged Tacos", day);
-        let schedule = Schedule::merge(SiteRef::default(), day, [(b, Ok(vec![truck]))]);
+        let schedule = Schedule::merge(SiteRef::original(), day, [(b, Ok(vec![truck]))]);
         atg_pipeline::web::WebData::new(&schedule, None, chrono::Utc::now())
     };
     let web_data = serde_json::to_value(&forged).unwrap();

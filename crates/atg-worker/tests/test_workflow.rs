@@ -218,7 +218,7 @@ async fn hostile_pages_do_not_take_the_worker_down() {
     let mut worker = spawn_worker_process(&server, &q, &trust_env(&repo));
     let client = server.client().await;
     let params = WorkflowParams {
-        as_of: Some("2025-07-19".into()),
+        as_of: Some(Mirror::AS_OF.into()),
         ..params
     };
     let (_, r) = start(&client, &q, "hostile-1", params.clone(), true)
@@ -241,7 +241,7 @@ async fn hostile_pages_do_not_take_the_worker_down() {
         !data.contains("\\u001b"),
         "an escape sequence was published"
     );
-    assert!(data.contains("Woodshop[2J BBQ"), "{data}");
+    assert!(data.contains("Cedar Smoke[2J BBQ"), "{data}");
     worker.kill().unwrap();
     let _ = worker.wait();
 }

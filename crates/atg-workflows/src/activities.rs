@@ -43,6 +43,7 @@ use crate::types::{
 
 /// Failure types the workflow's retry policies know.
 pub mod failure_type {
+    /// The configuration a run names cannot be read or used (or changed during the run).
     pub const CONFIGURATION: &str = "ConfigurationError";
     /// A haiku request that failed and may succeed on a retry.
     pub const TRANSIENT: &str = "TransientError";
@@ -51,6 +52,11 @@ pub mod failure_type {
     /// A result that is not this fleet's (a forged completion), or a step asked for outside a
     /// run: never retried.
     pub const UNTRUSTED: &str = "UntrustedInput";
+    /// A fault of this program on its input (a panic caught in the activity): the same input
+    /// fails the same way, so never retried; the worker itself keeps running.
+    pub const INTERNAL: &str = "InternalError";
+    /// The site could not be rendered from the data handed in.
+    pub const RENDER: &str = "RenderError";
 }
 
 /// What the worker's operator decided, and a workflow's input cannot change: which directory
@@ -560,7 +566,7 @@ async fn supervised_with<T, P: serde::Serialize + Send + Sync + 'static>(
     progress: impl Fn() -> P,
     work: impl Future<Output = Result<T, ActivityError>>,
 ) -> Result<T, ActivityError> {
-    let work = AssertUnwindSafe(work).catch_unwind();
+    let work = guarded(work);
     tokio::pin!(work);
     // The first beat after a period, not at once: most activities end well before it.
     let mut beat = tokio::time::interval_at(
@@ -569,20 +575,31 @@ async fn supervised_with<T, P: serde::Serialize + Send + Sync + 'static>(
     );
     loop {
         tokio::select! {
-            r = &mut work => {
-                return r.unwrap_or_else(|panic| Err(failure(
-                    format!(
-                        "the activity failed on its input ({})",
-                        atg_pipeline::scrapers::coordinator::panic_message(panic.as_ref())
-                    ),
-                    failure_type::CONFIGURATION,
-                    true,
-                )));
-            }
+            r = &mut work => return r,
             () = ctx.cancelled() => return Err(ActivityError::cancelled()),
             _ = beat.tick() => { let _ = ctx.record_heartbeat(progress()).await; }
         }
     }
+}
+
+/// `work`, a panic in it caught and ended as this activity's [`failure_type::INTERNAL`]
+/// failure (not retried: the same input panics again), never the worker's end.
+async fn guarded<T>(
+    work: impl Future<Output = Result<T, ActivityError>>,
+) -> Result<T, ActivityError> {
+    AssertUnwindSafe(work)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|panic| {
+            Err(failure(
+                format!(
+                    "the activity failed on its input ({})",
+                    atg_pipeline::scrapers::coordinator::panic_message(panic.as_ref())
+                ),
+                failure_type::INTERNAL,
+                true,
+            ))
+        })
 }
 
 /// A digest of the breweries of a configuration, so every step of a run can tell it reads
@@ -832,7 +849,7 @@ impl FoodTruckActivities {
             };
             outcomes.push((BreweryRef::from(b), outcome));
         }
-        let schedule = Schedule::merge(SiteRef::default(), clock.today(), outcomes);
+        let schedule = Schedule::merge(SiteRef::original(), clock.today(), outcomes);
         let errors = schedule.errors.iter().map(ErrorDict::from).collect();
         Ok((schedule.events, errors))
     }
@@ -1032,7 +1049,7 @@ impl FoodTruckActivities {
             .breweries
             .into_iter()
             .map(|(key, name)| (BreweryRef { key, name }, Ok(Vec::new())));
-        let mut schedule = Schedule::merge(SiteRef::default(), as_of, breweries);
+        let mut schedule = Schedule::merge(SiteRef::original(), as_of, breweries);
         schedule.events = input.events;
         let mut data = WebData::new(&schedule, input.haiku.as_deref(), chrono::Utc::now());
         data.errors = Vec::new();
@@ -1063,11 +1080,11 @@ impl FoodTruckActivities {
         }
         let site = atg_pipeline::web::render_data(input.web_data)
             .map(Arc::new)
-            .map_err(|e| failure(e.to_string(), failure_type::CONFIGURATION, true))?;
+            .map_err(|e| failure(e.to_string(), failure_type::RENDER, true))?;
         if !site.publishable() {
             return Ok(false);
         }
-        let target = self.git_target(input.repository_url, input.branch, &SiteInfo::default())?;
+        let target = self.git_target(input.repository_url, input.branch, &SiteInfo::original())?;
         let done = self.publish(&ctx, &site, &target).await?;
         Ok(done != Published::Skipped)
     }
@@ -1122,5 +1139,23 @@ impl Activities {
             tracing::info!(%commit, "deployed");
         }
         Ok(done)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panic_in_an_activity_is_its_internal_error_and_not_retried() {
+        let r: Result<(), ActivityError> = guarded(async { panic!("index out of bounds") }).await;
+        let Err(ActivityError::Application(f)) = r else {
+            panic!("expected an application failure, got {r:?}");
+        };
+        assert_eq!(f.type_name(), Some(failure_type::INTERNAL));
+        assert!(f.is_non_retryable());
+        assert!(f.source_error().to_string().contains("index out of bounds"));
+        let ok: Result<u8, ActivityError> = guarded(async { Ok(7) }).await;
+        assert_eq!(ok.ok(), Some(7));
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use atg_pipeline::core::{BreweryConfig, BreweryRef, Schedule};
+use atg_pipeline::core::{BreweryRef, Schedule, SiteConfig};
 use futures::StreamExt;
 use temporalio_client::{
     Client, NamespacedClient, WorkflowExecutionInfo, WorkflowFetchHistoryOptions,
@@ -109,7 +109,7 @@ pub async fn sealed_results(
 /// result of its place in the list (when the result is of this list and day), the others
 /// failed for want of one.
 pub fn schedule_of(
-    config: &BreweryConfig,
+    config: &SiteConfig,
     as_of: chrono::NaiveDate,
     digest: &str,
     found: Vec<RangeResult>,

@@ -6,8 +6,13 @@
 //! task queue `food-truck-task-queue`, activities `load_brewery_config`,
 //! `scrape_single_brewery`, `scrape_food_trucks`, `generate_web_data`, `deploy_to_git`,
 //! `test_connectivity`), so the original's starters and schedules run on this worker unchanged.
-//! The activities are thin calls into the `around-the-grounds` library's pipeline; no logic is
-//! written twice.
+//! This port's own steps (`plan`, `scrape_range`, `write_haiku`, `publish_run`) run on its own
+//! task queue, their results sealed with the fleet's key ([`seal`]) and read back from the
+//! run's own history ([`history`]).
+//!
+//! The activities are thin calls into the library (`atg-pipeline`); no step is written twice.
+//! Settings are handed in typed by the worker binary, read once at its start-up; nothing here
+//! reads the process environment.
 
 pub mod activities;
 pub mod history;

@@ -318,7 +318,7 @@ pub struct RunPlan {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inline: Option<Vec<Brewery>>,
     /// The site the run is for: its zone, title, weather and where it is published (a plan
-    /// recorded before sites has none: the default site).
+    /// recorded before sites has none: the original's site, Ballard).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site: Option<SiteInfo>,
 }
@@ -326,7 +326,7 @@ pub struct RunPlan {
 impl RunPlan {
     /// The site of the run.
     pub fn site(&self) -> SiteInfo {
-        self.site.clone().unwrap_or_default()
+        self.site.clone().unwrap_or_else(SiteInfo::original)
     }
 }
 

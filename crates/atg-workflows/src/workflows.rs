@@ -516,7 +516,7 @@ async fn scrape_range<W>(
     if cancel.is_cancelled() {
         return Err(WorkflowTermination::cancelled());
     }
-    let mut outcomes = Vec::with_capacity(refs.len());
+    let (mut events, mut errors) = (Vec::new(), Vec::new());
     let mut lost_here = 0u32;
     for (chunk, result) in chunks.iter().zip(results) {
         let found = match result {
@@ -525,28 +525,29 @@ async fn scrape_range<W>(
             None => continue,
         };
         match found {
-            Ok(r) => outcomes.extend(r.results.into_iter().map(|(b, r)| {
-                let o = match r.error {
-                    Some(e) => Err(e.to_scrape_error_of(&b)),
-                    None => Ok(r.events),
-                };
-                (b, o)
-            })),
+            Ok(r) => {
+                for (b, r) in r.results {
+                    match r.error {
+                        Some(e) => errors.push(e.to_scrape_error_of(&b)),
+                        None => events.extend(r.events),
+                    }
+                }
+            }
             Err(why) => {
                 lost_here += u32::try_from(chunk.len()).unwrap_or(u32::MAX);
-                outcomes.extend(chunk.iter().map(|b| (b.clone(), Err(lost(b, why.clone())))));
+                errors.extend(chunk.iter().map(|b| lost(b, why.clone())));
             }
         }
     }
-    let schedule = Schedule::merge(
-        atg_pipeline::core::SiteRef::default(),
-        range.as_of,
-        outcomes,
+    // The part's week, sorted as the whole schedule is (the site and its zone are the parent's).
+    let week = atg_pipeline::core::sort_and_dedup(
+        events,
+        atg_pipeline::core::ScheduleWindow::starting(range.as_of),
     );
     Ok(PartOutcome {
-        events: u32::try_from(schedule.events.len()).unwrap_or(u32::MAX),
-        haiku_trucks: atg_pipeline::ai::haiku_trucks(&schedule),
-        errors: schedule.errors,
+        events: u32::try_from(week.len()).unwrap_or(u32::MAX),
+        haiku_trucks: atg_pipeline::ai::todays_trucks(&week, range.as_of),
+        errors,
         lost: lost_here,
     })
 }

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use atg_pipeline::ai_client::{AiClient, AiSettings, HaikuPrompt, VisionCache};
-use atg_pipeline::core::{BreweryConfig, Clock, RunStatus, Schedule};
+use atg_pipeline::core::{Clock, RunStatus, Schedule, SiteConfig};
 use atg_pipeline::deploy::GitSettings;
 use atg_pipeline::scrapers::ScrapeOptions;
 use atg_pipeline::web::Report;
@@ -171,7 +171,7 @@ fn worse(code: u8, status: RunStatus) -> u8 {
 fn publish(
     o: &RunOptions,
     rt: &tokio::runtime::Runtime,
-    config: &BreweryConfig,
+    config: &SiteConfig,
     schedule: &Schedule,
     targets: &[Target],
     ai_client: Option<&AiClient>,

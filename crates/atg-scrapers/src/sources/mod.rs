@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use atg_core::{Brewery, BreweryConfig, ConfigError, FoodTruckEvent, ORIGINAL_ONLY_SETTINGS};
+use atg_core::{Brewery, ConfigError, FoodTruckEvent, ORIGINAL_ONLY_SETTINGS, SiteConfig};
 use serde_json::{Map, Value};
 
 use crate::fetch::Fetcher;
@@ -380,7 +380,7 @@ impl Reader {
 
 /// Every brewery of `config` compiled into its source, in order: an unknown parser or a bad
 /// setting is refused when the configuration is loaded, naming the brewery and the field.
-pub fn compile(config: &BreweryConfig) -> Result<Vec<Source>, ConfigError> {
+pub fn compile(config: &SiteConfig) -> Result<Vec<Source>, ConfigError> {
     config
         .breweries
         .iter()
@@ -396,7 +396,7 @@ pub fn compile(config: &BreweryConfig) -> Result<Vec<Source>, ConfigError> {
 }
 
 /// Every brewery of `config` has a source that can be compiled ([`compile`]).
-pub fn check_config(config: &BreweryConfig) -> Result<(), ConfigError> {
+pub fn check_config(config: &SiteConfig) -> Result<(), ConfigError> {
     compile(config).map(|_| ())
 }
 
@@ -417,7 +417,7 @@ mod tests {
 
     #[test]
     fn an_unknown_parser_is_refused_at_load_with_the_known_ones() {
-        let config = BreweryConfig::parse(
+        let config = SiteConfig::parse(
             r#"{"breweries": [
                 {"key": "stoup-ballard", "name": "S", "url": "https://s.test/"},
                 {"key": "x", "name": "X", "url": "https://x.test/", "parser": "nope"}
@@ -430,7 +430,7 @@ mod tests {
             e.starts_with("config file t.json: breweries[1] (x): parser \"nope\" is unknown (known: stoup, squarespace-calendar,"),
             "{e}"
         );
-        let config = BreweryConfig::parse(
+        let config = SiteConfig::parse(
             r#"{"breweries": [{"key": "x", "name": "X", "url": "https://x.test/", "parser": "seattle-food-truck"}]}"#,
             "t.json",
         )
@@ -440,13 +440,13 @@ mod tests {
             e.contains("breweries[0] (x): parser_config.events_url: required"),
             "{e}"
         );
-        assert!(check_config(&BreweryConfig::embedded().unwrap()).is_ok());
+        assert!(check_config(&SiteConfig::embedded().unwrap()).is_ok());
     }
 
     #[test]
     fn each_kind_refuses_a_setting_it_does_not_have_and_names_its_own() {
         let config = |entry: &str| {
-            BreweryConfig::parse(&format!(r#"{{"breweries": [{entry}]}}"#), "t.json").unwrap()
+            SiteConfig::parse(&format!(r#"{{"breweries": [{entry}]}}"#), "t.json").unwrap()
         };
         // A misspelt setting is not silently ignored.
         let e = check_config(&config(

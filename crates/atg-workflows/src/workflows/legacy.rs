@@ -56,7 +56,7 @@ pub(super) async fn run(
             outcomes.push(outcome(brewery, result));
         }
     }
-    let mut schedule = Schedule::merge(SiteRef::default(), as_of, outcomes);
+    let mut schedule = Schedule::merge(SiteRef::original(), as_of, outcomes);
     // Runs recorded before the AI steps existed replay without them.
     let ai_steps = ctx.patched(AI_PATCH);
     if ai_steps {

@@ -123,7 +123,7 @@ impl FoodTruckPartWorkflow {
                 )
             })?;
         let parallel = params.max_parallel_scrapes.max(1) as usize;
-        let site = params.site.unwrap_or_default();
+        let site = params.site.unwrap_or_else(SiteRef::original);
         scrape_part(ctx, &breweries, &site, params.as_of, parallel).await
     }
 }
