@@ -27,22 +27,7 @@ pub fn python_sdk() -> Result<PathBuf> {
         return Ok(target);
     }
     eprintln!("==> {PYTHON_SDK_PACKAGE} from PyPI into .tools/python (the migration tests)");
-    let status = Command::new("python3")
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--target",
-        ])
-        .arg(&target)
-        .arg(PYTHON_SDK_PACKAGE)
-        .status()
-        .context("cannot run python3 -m pip")?;
-    if !status.success() {
-        bail!("pip install {PYTHON_SDK_PACKAGE} failed ({status})");
-    }
+    devserver::pip_install(PYTHON_SDK_PACKAGE, &target)?;
     Ok(target)
 }
 

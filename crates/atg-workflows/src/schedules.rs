@@ -67,6 +67,16 @@ pub enum OverlapPolicy {
 }
 
 impl OverlapPolicy {
+    /// Every policy, by the name people type (`skip`, `buffer-one`, …).
+    pub const ALL: [(&'static str, Self); 6] = [
+        ("skip", Self::Skip),
+        ("buffer-one", Self::BufferOne),
+        ("buffer-all", Self::BufferAll),
+        ("cancel-other", Self::CancelOther),
+        ("terminate-other", Self::TerminateOther),
+        ("allow-all", Self::AllowAll),
+    ];
+
     fn proto(self) -> i32 {
         match self {
             Self::Skip => 1,
@@ -78,16 +88,28 @@ impl OverlapPolicy {
         }
     }
 
+    /// The name of a policy as the server numbers it (0, unset, is the server's default: skip).
     pub fn name_of(proto: i32) -> &'static str {
-        match proto {
-            1 | 0 => "skip",
-            2 => "buffer-one",
-            3 => "buffer-all",
-            4 => "cancel-other",
-            5 => "terminate-other",
-            6 => "allow-all",
-            _ => "unknown",
-        }
+        let proto = if proto == 0 { 1 } else { proto };
+        Self::ALL
+            .iter()
+            .find(|(_, p)| p.proto() == proto)
+            .map_or("unknown", |(name, _)| name)
+    }
+}
+
+impl std::str::FromStr for OverlapPolicy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .iter()
+            .find(|(name, _)| *name == s)
+            .map(|(_, p)| *p)
+            .ok_or_else(|| {
+                let names: Vec<_> = Self::ALL.iter().map(|(n, _)| *n).collect();
+                format!("{s:?} is not an overlap policy ({})", names.join(", "))
+            })
     }
 }
 
@@ -421,4 +443,28 @@ pub async fn update_interval(
 
 fn iso(t: SystemTime) -> String {
     DateTime::<Utc>::from(t).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlap_policies_by_name_and_by_the_servers_number() {
+        for (name, policy) in OverlapPolicy::ALL {
+            assert_eq!(name.parse::<OverlapPolicy>(), Ok(policy));
+            assert_eq!(OverlapPolicy::name_of(policy.proto()), name);
+        }
+        assert_eq!(
+            OverlapPolicy::name_of(0),
+            "skip",
+            "unset is the server's skip"
+        );
+        assert_eq!(OverlapPolicy::name_of(99), "unknown");
+        let e = "sometimes".parse::<OverlapPolicy>().unwrap_err();
+        assert!(
+            e.contains("buffer-one") && e.contains("\"sometimes\""),
+            "{e}"
+        );
+    }
 }
