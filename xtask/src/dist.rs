@@ -388,7 +388,7 @@ impl Drop for Mounts {
     }
 }
 
-/// Starts the workflow with the static starter (empty environment) and waits for 21 events.
+/// Starts the workflow with the static starter (empty environment) and waits for the mirror's week ([`atg_scrapers::testkit::Mirror::WEEK_EVENTS`]).
 fn run_workflow(dir: &Path, env: &[(&str, String)], config: &Path) -> Result<()> {
     let started = Instant::now();
     let mut child = empty_env(&dir.join("atg-starter"), dir, env)
@@ -409,7 +409,12 @@ fn run_workflow(dir: &Path, env: &[(&str, String)], config: &Path) -> Result<()>
     }
     let out = child.wait_with_output()?;
     let text = String::from_utf8_lossy(&out.stdout);
-    if !out.status.success() || !text.contains("Found 21 events") {
+    if !out.status.success()
+        || !text.contains(&format!(
+            "Found {} events",
+            atg_scrapers::testkit::Mirror::WEEK_EVENTS
+        ))
+    {
         bail!(
             "the workflow did not complete ({}): {text}{}",
             out.status,

@@ -9,3 +9,4 @@ mod test_page;
 mod test_probe;
 mod test_site;
 mod test_sites;
+mod test_upstream_later;

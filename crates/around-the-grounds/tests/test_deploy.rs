@@ -63,7 +63,10 @@ async fn deploy_commits_once_and_then_only_when_the_schedule_changes() {
         log.starts_with("Schedule Bot <bot@example.test>|🚚 Update food truck data - "),
         "{log}"
     );
-    assert!(git(&remote, &["show", "main:public/data.json"]).contains("\"total_events\": 21"));
+    assert!(
+        git(&remote, &["show", "main:public/data.json"])
+            .contains(&format!("\"total_events\": {}", Mirror::WEEK_EVENTS))
+    );
     // The token reached no log line and no output, even at trace level.
     assert!(!r.stderr.contains(TOKEN) && !r.stdout.contains(TOKEN));
     assert!(

@@ -143,3 +143,81 @@ async fn probe_names_the_source_of_each_kind_of_venue_and_the_entry_to_paste() {
     assert_eq!(r.stderr.trim().lines().count(), 1, "{}", r.stderr);
     assert!(r.stderr.contains("html-selectors"), "{}", r.stderr);
 }
+
+/// Issue P: the answers whose settings probe reads off them — a sheet, a JSON API, a page of a
+/// truck per line — come back as entries with their settings, which load and read the same.
+#[tokio::test(flavor = "multi_thread")]
+async fn probe_writes_the_settings_of_a_sheet_an_api_and_a_page_of_lines() {
+    let server = MockServer::start().await;
+    for (route, body) in [
+        ("/sheet.csv", fixture("sources/channel_marker_sheet.csv")),
+        (
+            "/api/widget/events",
+            fixture("sources/events_widget_page_1.json"),
+        ),
+        ("/trucks", fixture("sources/lines_per_truck.html")),
+    ] {
+        Mock::given(path(route))
+            .respond_with(ResponseTemplate::new(200).set_body_string(body))
+            .mount(&server)
+            .await;
+    }
+    let base = server.uri();
+    let probe = |route: &str, as_of: &str| {
+        let url = format!("{base}{route}");
+        let as_of = as_of.to_string();
+        async move { run(&["probe", &url, "--as-of", &as_of]).await }
+    };
+
+    let r = probe("/sheet.csv", "2025-07-30").await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let e = &entries(&r.stdout)[0];
+    assert_eq!(e["parser"], "sheet-columns", "{}", r.stdout);
+    assert_eq!(
+        e["parser_config"],
+        serde_json::json!({
+            "date_column": "DATE",
+            "vendor_column": "FOOD TRUCK",
+            "time_column": "TIME",
+            "capitalize_words": true
+        })
+    );
+    assert!(
+        r.stdout
+            .contains("2025-07-31 17:00-20:30: Finn's Fish Tacos @"),
+        "{}",
+        r.stdout
+    );
+
+    let r = probe("/api/widget/events", "2026-10-29").await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let e = &entries(&r.stdout)[0];
+    assert_eq!(e["parser"], "json-api", "{}", r.stdout);
+    assert_eq!(
+        e["parser_config"],
+        serde_json::json!({
+            "response_path": "data.events",
+            "field_map": {"vendor": "name.text", "start": "when.0.start", "end": "when.0.end"},
+            "next_path": "pagination.next_url"
+        })
+    );
+
+    let r = probe("/trucks", "2026-10-29").await;
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let e = entries(&r.stdout)
+        .into_iter()
+        .find(|e| e["parser"] == "html-selectors")
+        .unwrap_or_else(|| panic!("{}", r.stdout));
+    assert_eq!(
+        e["parser_config"],
+        serde_json::json!({"line": "p", "after": "UPCOMING FOOD TRUCKS"})
+    );
+    assert!(
+        r.stdout
+            .contains("2026-10-30 16:30-20:30: Cedar Smoke BBQ @"),
+        "{}",
+        r.stdout
+    );
+    let list = serde_json::json!({"breweries": [e]}).to_string();
+    atg_scrapers::check_config(&atg_core::SiteConfig::parse(&list, "probe.json").unwrap()).unwrap();
+}

@@ -30,7 +30,10 @@ async fn preview_writes_the_whole_site_and_a_failed_run_keeps_it() {
     let r = preview_run(&cfg, &out, &[], &[]).await;
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
-        r.stdout.contains("✅ Wrote the site (21 events) to"),
+        r.stdout.contains(&format!(
+            "✅ Wrote the site ({} events) to",
+            Mirror::WEEK_EVENTS
+        )),
         "{}",
         r.stdout
     );
@@ -46,7 +49,7 @@ async fn preview_writes_the_whole_site_and_a_failed_run_keeps_it() {
         assert!(out.join(f).is_file(), "{f}");
     }
     let data: Value = serde_json::from_str(&read(&out.join("data.json"))).unwrap();
-    assert_eq!(data["total_events"], 21);
+    assert_eq!(data["total_events"], Mirror::WEEK_EVENTS);
     assert_eq!(data["haiku"], Value::Null);
     // The page is the one in public/, embedded in the binary.
     let public = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../public");

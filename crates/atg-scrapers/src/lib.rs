@@ -8,6 +8,7 @@ pub mod bounded;
 pub mod budget;
 pub mod coordinator;
 pub mod fetch;
+pub mod paging;
 mod patterns;
 pub mod probe;
 pub mod source;

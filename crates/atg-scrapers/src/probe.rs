@@ -1,9 +1,12 @@
 //! Which source reads a venue's page: `around-the-grounds probe URL`. The page is fetched once
 //! and read as every generic source that needs no settings — an iCalendar feed, schema.org
-//! JSON-LD, a Squarespace list section — and the feeds it points at (a
-//! `<link rel="alternate" type="text/calendar">`, `.ics` and `webcal:` links, Google Calendar
-//! embeds) and, on a WordPress site, The Events Calendar's REST API are tried too. Each source
-//! that finds events comes back with the config entry that reads it.
+//! JSON-LD, a Squarespace list section — and as those whose settings can be read off the
+//! answer: a sheet or CSV (which column is the date, the truck, the hours), a JSON API (where
+//! the list is, which field is which, the next page), a page with a truck per line under a
+//! heading. The feeds it points at (a `<link rel="alternate" type="text/calendar">`, `.ics`
+//! and `webcal:` links, Google Calendar embeds) and, on a WordPress site, The Events
+//! Calendar's REST API are tried too. Each source that finds events comes back with the config
+//! entry that reads it, settings included.
 
 use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
@@ -18,7 +21,9 @@ use crate::bounded::html_document;
 use crate::budget::{Budget, Limits, StopOnDrop};
 use crate::fetch::{FetchError, Fetcher, Request};
 use crate::source::{ParseContext, off_runtime};
-use crate::sources::{Source, SourceKind, ical, json_ld, squarespace_list};
+use crate::sources::{
+    Source, SourceKind, html_selectors, ical, json_api, json_ld, sheet_columns, squarespace_list,
+};
 
 /// A source that reads the venue, what it found this week, and the entry to paste.
 #[derive(Debug, Clone)]
@@ -121,6 +126,37 @@ fn entry(kind: SourceKind, url: &str, key: &str, name: &str) -> Brewery {
     }
 }
 
+/// The entries whose settings are read off the answer itself (a sheet, a JSON API, a page of
+/// a truck per line), with what each reads there.
+fn described(
+    body: &str,
+    url: &str,
+    key: &str,
+    ctx: &ParseContext,
+) -> Vec<(SourceKind, Brewery, Vec<FoodTruckEvent>)> {
+    let mut out = Vec::new();
+    let guesses = [
+        (SourceKind::SheetColumns, sheet_columns::guess(body, ctx)),
+        (SourceKind::JsonApi, json_api::guess(body, ctx)),
+        (
+            SourceKind::HtmlSelectors,
+            html_selectors::guess_lines(body, ctx),
+        ),
+    ];
+    for (kind, settings) in guesses {
+        let Some(settings) = settings else { continue };
+        let mut b = entry(kind, url, key, &ctx.brewery_name);
+        b.parser_config = settings;
+        let Ok(source) = Source::for_brewery(&b) else {
+            continue;
+        };
+        if let Ok(events) = source.parse_body(body, ctx) {
+            out.push((kind, b, events));
+        }
+    }
+    out
+}
+
 /// Every source that reads `url`, with what it found in the week of `today` (in `zone`).
 pub async fn probe(
     http: &Fetcher,
@@ -152,7 +188,7 @@ pub async fn probe(
     let ctx = ParseContext::named(&key, &key, today)
         .in_zone(zone)
         .with_budget(budget());
-    let (about, here) = {
+    let (about, here, described) = {
         let page = page.clone();
         off_runtime(&ctx, move |ctx| {
             let about = facts(&page, &body, &ctx.budget);
@@ -165,18 +201,19 @@ pub async fn probe(
                 ..ctx.clone()
             };
             // The page itself, as each source that needs nothing but its address.
+            let described = described(&body, page.as_str(), &ctx.brewery_key, &ctx);
             let here = [
                 (SourceKind::Ical, ical::parse(&body, &ctx).ok()),
                 (
                     SourceKind::JsonLd,
-                    json_ld::parse(&body, json_ld::VendorField::Name, &ctx).ok(),
+                    json_ld::parse(&body, &json_ld::Reading::NAMES, &ctx).ok(),
                 ),
                 (
                     SourceKind::SquarespaceList,
                     squarespace_list::parse(&body, &ctx).ok(),
                 ),
             ];
-            Ok((about, here))
+            Ok((about, here, described))
         })
         .await
         .unwrap_or_else(|_| {
@@ -191,6 +228,7 @@ pub async fn probe(
                     (SourceKind::JsonLd, None),
                     (SourceKind::SquarespaceList, None),
                 ],
+                Vec::new(),
             )
         })
     };
@@ -213,6 +251,10 @@ pub async fn probe(
         if let Some(events) = read {
             keep(kind, entry(kind, &url, &key, &name), events);
         }
+    }
+    for (kind, mut b, events) in described {
+        b.name = name.clone();
+        keep(kind, b, events);
     }
 
     // What the page points at: its calendar feeds, and a WordPress site's events API.
@@ -256,7 +298,9 @@ impl Finding {
     /// The entry for `config/breweries.json`, as JSON.
     pub fn config_entry(&self) -> Value {
         let mut v = serde_json::to_value(&self.entry).unwrap_or(Value::Null);
-        if let Some(o) = v.as_object_mut() {
+        if let Some(o) = v.as_object_mut()
+            && self.entry.parser_config.is_empty()
+        {
             o.remove("parser_config");
         }
         v

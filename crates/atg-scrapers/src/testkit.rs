@@ -173,6 +173,11 @@ impl Mirror {
     /// The Pacific date the fixtures are written around.
     pub const AS_OF: &'static str = "2025-07-30";
 
+    /// The trucks of the week of [`Mirror::AS_OF`] at every brewery of the shipped list:
+    /// Stoup 3, Bale Breaker 3, Obec 1, Urban Family 3, Wheelie Pop 3, Chuck's 5, Saleh's 3,
+    /// Lucky Envelope 0 (its list is in March), Channel Marker 4.
+    pub const WEEK_EVENTS: u32 = 25;
+
     /// Starts the mirror; every response is delayed by `latency`.
     pub async fn start(latency: Duration) -> Self {
         Self::start_with(latency, str::to_string).await
@@ -274,22 +279,40 @@ impl Mirror {
             )
             .await;
         }
-        let cdn = format!("{}/doc-cdn.googleusercontent.test/sheet.csv", server.uri());
-        mount(
-            Mock::given(method("GET"))
-                .and(path("/docs.google.com/spreadsheets/d/e/2PACX-1vS8BmXLSrsUVJ1x_x8FslWooOXRLeEJV-Jq5NzhfUCI9TtO-qXr0ey2BzY8KI-GflT7ekl5015XX3uj/pub"))
-                .respond_with(ResponseTemplate::new(307).insert_header("location", cdn.as_str()).set_delay(latency)),
-        )
-        .await;
-        mount(
-            Mock::given(method("GET"))
-                .and(path("/doc-cdn.googleusercontent.test/sheet.csv"))
-                .respond_with(ok(
-                    fixture!("sources/chucks_greenwood_sheet.csv"),
-                    "text/csv",
-                )),
-        )
-        .await;
+        // Published Google Sheets answer with a redirect to Google's CDN.
+        for (sheet, body) in [
+            (
+                "2PACX-1vS8BmXLSrsUVJ1x_x8FslWooOXRLeEJV-Jq5NzhfUCI9TtO-qXr0ey2BzY8KI-GflT7ekl5015XX3uj",
+                fixture!("sources/chucks_greenwood_tab.csv"),
+            ),
+            (
+                "2PACX-1vRaaJmiJ4YrKmvwiFdsHYij1kLUVP6394gMrTPpgHwu1zTtM5aoIy9JfLyeK4WrLLDDiHcFRAtbZci_",
+                fixture!("sources/channel_marker_sheet.csv"),
+            ),
+        ] {
+            let cdn = format!(
+                "{}/doc-cdn.googleusercontent.test/{sheet}.csv",
+                server.uri()
+            );
+            mount(
+                Mock::given(method("GET"))
+                    .and(path(format!(
+                        "/docs.google.com/spreadsheets/d/e/{sheet}/pub"
+                    )))
+                    .respond_with(
+                        ResponseTemplate::new(307)
+                            .insert_header("location", cdn.as_str())
+                            .set_delay(latency),
+                    ),
+            )
+            .await;
+            mount(
+                Mock::given(method("GET"))
+                    .and(path(format!("/doc-cdn.googleusercontent.test/{sheet}.csv")))
+                    .respond_with(ok(body, "text/csv")),
+            )
+            .await;
+        }
         mount(
             Mock::given(method("GET"))
                 .and(path("/www.seattlefoodtruck.com/api/events"))
@@ -362,7 +385,31 @@ pub mod hostile_feeds {
                 deep_json(100_000),
                 "JSON nested 100,000 deep",
             ),
+            (
+                "rows.csv",
+                "sheet-columns",
+                sheet_rows(30_000),
+                "a sheet of 30,000 trucks in the week",
+            ),
+            (
+                "values.json",
+                "json-api",
+                json_values(300_000),
+                "an API reply of 300,000 values",
+            ),
         ]
+    }
+
+    pub fn sheet_rows(n: usize) -> String {
+        let mut s = String::from("DATE,TRUCK\n");
+        for i in 0..n {
+            s.push_str(&format!("7/31/2025,Truck {i}\n"));
+        }
+        s
+    }
+
+    pub fn json_values(n: usize) -> String {
+        format!("{{\"events\": [{}0]}}", "0,".repeat(n))
     }
 
     /// The vendor `long-name.ics` lists (300 letters, a U+202E inside).
@@ -458,6 +505,8 @@ impl HostileFeeds {
         for (name, _, body, _) in hostile_feeds::all() {
             let ctype = if name.ends_with(".ics") {
                 "text/calendar"
+            } else if name.ends_with(".csv") {
+                "text/csv"
             } else if name.ends_with(".json") {
                 "application/json"
             } else {
@@ -481,9 +530,21 @@ impl HostileFeeds {
                     "key": key, "name": format!("Hostile {name}"), "parser": parser,
                     "url": format!("{}/{name}", self.server.uri()),
                 });
-                if parser == "html-selectors" {
-                    b["parser_config"] =
-                        serde_json::json!({"event": "div.e", "vendor": ".v", "date": ".d"});
+                let settings = match parser {
+                    "html-selectors" => {
+                        serde_json::json!({"event": "div.e", "vendor": ".v", "date": ".d"})
+                    }
+                    "sheet-columns" => {
+                        serde_json::json!({"date_column": "DATE", "vendor_column": "TRUCK"})
+                    }
+                    "json-api" => serde_json::json!({
+                        "response_path": "events",
+                        "field_map": {"vendor": "name", "start": "start"}
+                    }),
+                    _ => serde_json::Value::Null,
+                };
+                if !settings.is_null() {
+                    b["parser_config"] = settings;
                 }
                 b
             })

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod support;
+mod test_config_sources;
 mod test_coordinator;
 mod test_faults;
 mod test_generic_sources;
@@ -11,7 +12,7 @@ mod test_my_calendar;
 mod test_obec;
 mod test_properties;
 mod test_seattle_food_truck;
-mod test_sheets_csv;
+mod test_sheet_columns;
 mod test_squarespace;
 mod test_stoup;
 mod test_sugar_calendar;

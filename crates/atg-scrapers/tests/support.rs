@@ -84,3 +84,15 @@ pub async fn fault_server() -> MockServer {
     }
     faults
 }
+
+/// The sheet layout of the shipped entry `key` (`chucks-greenwood`, `channel-marker`).
+pub fn shipped_sheet(key: &str) -> atg_scrapers::sources::sheet_columns::Layout {
+    let config = atg_core::SiteConfig::embedded().unwrap();
+    let b = config.breweries.iter().find(|b| b.key == key).unwrap();
+    let mut settings = b.parser_config.clone();
+    settings.remove("note");
+    atg_scrapers::sources::sheet_columns::Layout::new(
+        serde_json::from_value(serde_json::Value::Object(settings)).unwrap(),
+    )
+    .unwrap()
+}

@@ -76,8 +76,8 @@ async fn every_source_from_the_mirror() {
     );
     assert!(l.contains(&"2025-08-02 17:00-20:00 Pumpkin Thai".to_string()));
     assert!(
-        l.contains(&"2025-08-01 Salmon Run Fish & Chips".to_string()),
-        "CSV behind a redirect"
+        l.contains(&"2025-08-01 17:30-21:00 Salmon Run Fish & Chips".to_string()),
+        "a sheet behind a redirect, with its hours"
     );
     assert!(
         !l.iter()
@@ -206,9 +206,15 @@ async fn each_failure_is_its_breweries_own_error_and_the_rest_still_arrive() {
     );
     assert!(out.errors[0].retryable && out.errors[4].retryable && !out.errors[2].retryable);
 
-    // Urban Family is untouched and still arrives.
-    assert!(out.events.iter().all(|e| e.brewery_key == "urban-family"));
-    assert_eq!(out.events.len(), 3, "{:#?}", lines(&out.events));
+    // Urban Family and Channel Marker are untouched and still arrive.
+    assert!(
+        out.events
+            .iter()
+            .all(|e| e.brewery_key == "urban-family" || e.brewery_key == "channel-marker")
+    );
+    let from = |k: &str| out.events.iter().filter(|e| e.brewery_key == k).count();
+    assert_eq!(from("urban-family"), 3, "{:#?}", lines(&out.events));
+    assert_eq!(from("channel-marker"), 4, "{:#?}", lines(&out.events));
 
     // 5xx and timeouts are retried, 404 is not.
     let received = faults.received_requests().await.unwrap();

@@ -163,7 +163,8 @@ async fn hostile_pages_at_every_source_never_panic() {
     assert!(
         out.events.iter().all(|e| e.brewery_key == "stoup-ballard"
             || e.brewery_key == "obec-brewing"
-            || e.brewery_key == "chucks-greenwood"),
+            || e.brewery_key == "chucks-greenwood"
+            || e.brewery_key == "channel-marker"),
         "{:?}",
         out.events
     );

@@ -1,8 +1,8 @@
 //! No input makes a parser panic or hang: arbitrary text, and text shaped like each source's.
 
 use atg_scrapers::sources::{
-    html_selectors, ical, json_ld, my_calendar, obec, seattle_food_truck, sheets_csv, squarespace,
-    squarespace_list, stoup, sugar_calendar, tribe_events,
+    html_selectors, ical, json_ld, my_calendar, obec, seattle_food_truck, sheet_columns,
+    squarespace, squarespace_list, stoup, sugar_calendar, tribe_events,
 };
 use atg_scrapers::timeparse::{find_range, parse_dash_range};
 use proptest::prelude::*;
@@ -179,7 +179,40 @@ proptest! {
 
     #[test]
     fn sheets_never_panic(body in input(), c in ctx_any()) {
-        let _ = sheets_csv::parse(&body, &sheets_csv::Rules::default(), &c);
+        for key in ["chucks-greenwood", "channel-marker"] {
+            let _ = sheet_columns::parse(&body, &shipped_sheet(key), &c);
+        }
+    }
+
+    #[test]
+    fn json_apis_and_lines_of_text_never_panic(body in input(), c in ctx_any()) {
+        let mapping = atg_scrapers::sources::json_api::Mapping::new(
+            serde_json::from_value(serde_json::json!({
+                "response_path": "data.events",
+                "field_map": {"vendor": "title.rendered", "start": "date", "end": "when.0.end"},
+                "next_path": "links.next"
+            }))
+            .unwrap(),
+        )
+        .unwrap();
+        let _ = atg_scrapers::sources::json_api::parse(&body, &mapping, &c);
+        let _ = atg_scrapers::sources::json_api::guess(&body, &c);
+        let _ = sheet_columns::guess(&body, &c);
+        let _ = html_selectors::lone_start(&body);
+        let _ = html_selectors::guess_lines(&body, &c);
+        let lines = atg_core::Brewery {
+            key: "lines".into(),
+            name: "Lines".into(),
+            url: "https://lines.test/".into(),
+            parser: Some("html-selectors".into()),
+            parser_config: serde_json::json!({"line": "p", "after": "food trucks"})
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        };
+        let _ = atg_scrapers::Source::for_brewery(&lines)
+            .unwrap()
+            .parse_body(&body, &c);
     }
 
     #[test]
@@ -202,7 +235,14 @@ proptest! {
 
     #[test]
     fn json_ld_tribe_and_list_sections_never_panic(body in input(), c in ctx_any()) {
-        let _ = json_ld::parse(&body, json_ld::VendorField::Performer, &c);
+        let _ = json_ld::parse(
+            &body,
+            &json_ld::Reading {
+                vendor_field: json_ld::VendorField::Performer,
+                types: vec!["FoodEvent".into()],
+            },
+            &c,
+        );
         let _ = tribe_events::parse(&body, &c);
         let _ = squarespace_list::parse(&body, &c);
     }

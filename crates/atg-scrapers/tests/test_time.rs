@@ -1,7 +1,7 @@
 //! Pacific time across DST changes and the new year, end to end through the coordinator.
 
 use atg_core::{Brewery, Clock, ScheduleWindow};
-use atg_scrapers::sources::sheets_csv::{Rules, parse as parse_csv};
+use atg_scrapers::sources::sheet_columns::parse as parse_csv;
 use atg_scrapers::sources::stoup::parse as parse_stoup;
 use atg_scrapers::{Coordinator, ScrapeOptions};
 use chrono::{TimeZone, Utc};
@@ -184,7 +184,7 @@ async fn late_december_asks_for_january_and_reads_january_dates() {
     );
     let csv = "h\nFri,Jan 1,12 AM,to,Fri,Food Truck,Dinner: Resolution BBQ\nWed,Dec 30,12 AM,to,Wed,Food Truck,Dinner: Last Call Tacos\n";
     assert_eq!(
-        lines(&parse_csv(csv, &Rules::default(), &ctx(today)).unwrap()),
+        lines(&parse_csv(csv, &shipped_sheet("chucks-greenwood"), &ctx(today)).unwrap()),
         ["2027-01-01 Resolution BBQ", "2026-12-30 Last Call Tacos"]
     );
 }

@@ -107,7 +107,10 @@ async fn the_starter_prints_the_result_and_exits_0_2_or_1() {
     .await;
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        out.contains("✅ Workflow completed successfully!\n📊 Found 21 events\n"),
+        out.contains(&format!(
+            "✅ Workflow completed successfully!\n📊 Found {} events\n",
+            Mirror::WEEK_EVENTS
+        )),
         "{out}"
     );
     assert!(out.contains("🆔 Workflow starter-ok (run "), "{out}");

@@ -54,7 +54,7 @@ async fn the_haiku_is_published_and_an_ai_outage_is_not_a_failure() {
     let (_, r) = start(&client, &q, "ai-2", params, true).await.unwrap();
     let r = r.unwrap();
     assert!(r.success && r.deployed, "{r:?}");
-    assert_eq!(r.events_count, Some(21));
+    assert_eq!(r.events_count, Some(Mirror::WEEK_EVENTS));
     assert!(
         api.received_requests().await.unwrap().len() >= 3,
         "one success, then two failed attempts"
@@ -62,7 +62,7 @@ async fn the_haiku_is_published_and_an_ai_outage_is_not_a_failure() {
     let data: serde_json::Value =
         serde_json::from_str(&git(&repo, &["show", "main:public/data.json"])).unwrap();
     assert_eq!(data["haiku"], serde_json::Value::Null);
-    assert_eq!(data["total_events"], 21);
+    assert_eq!(data["total_events"], Mirror::WEEK_EVENTS);
     worker.kill().unwrap();
     worker.wait().unwrap();
 }

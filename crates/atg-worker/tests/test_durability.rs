@@ -64,7 +64,7 @@ async fn a_killed_workers_run_is_finished_by_the_next_worker() {
     .expect("the second worker finished the run")
     .unwrap();
     assert!(r.success, "{r:?}");
-    assert_eq!(r.events_count, Some(21));
+    assert_eq!(r.events_count, Some(Mirror::WEEK_EVENTS));
     assert_eq!(
         r.errors,
         Some(vec![]),

@@ -44,7 +44,7 @@ async fn the_worker_keeps_going_when_the_server_restarts() {
     let (_, r) = start(&client, &q, "before", params.clone(), true)
         .await
         .unwrap();
-    assert_eq!(r.unwrap().events_count, Some(21));
+    assert_eq!(r.unwrap().events_count, Some(Mirror::WEEK_EVENTS));
 
     // The server goes away for a few seconds and comes back with its data.
     server.stop();
@@ -69,7 +69,7 @@ async fn the_worker_keeps_going_when_the_server_restarts() {
     .await
     .expect("the worker picked up work again")
     .unwrap();
-    assert_eq!(r.unwrap().events_count, Some(21));
+    assert_eq!(r.unwrap().events_count, Some(Mirror::WEEK_EVENTS));
     worker.kill().unwrap();
     worker.wait().unwrap();
 }

@@ -239,7 +239,10 @@ fn run_through(server: &TestServer, q: &str, env: Vec<(&'static str, String)>, c
         "{out}{err}\nworker: {}",
         String::from_utf8_lossy(&worker_out.stderr)
     );
-    assert!(out.contains("📊 Found 21 events"), "{out}");
+    assert!(
+        out.contains(&format!("📊 Found {} events", Mirror::WEEK_EVENTS)),
+        "{out}"
+    );
     let log = String::from_utf8_lossy(&worker_out.stderr);
     assert!(!log.contains(API_KEY), "the API key is in the worker's log");
 }

@@ -142,7 +142,12 @@ async fn the_originals_config_reads_the_mirrors_week_on_our_worker() {
     let theirs = run("original-config", Some(config.display().to_string())).await;
     assert!(theirs.success, "{theirs:?}");
     assert_eq!(theirs.errors, Some(vec![]), "{theirs:?}");
-    assert_eq!(theirs.events_count, ours.events_count, "{theirs:?}");
+    // The original's list ends at eight breweries: ours without Channel Marker's four trucks.
+    assert_eq!(
+        theirs.events_count,
+        ours.events_count.map(|n| n - 4),
+        "{theirs:?}"
+    );
     shutdown();
     worker.await_stop().await;
 }

@@ -187,7 +187,7 @@ async fn a_split_run_publishes_the_same_site_as_one_run() {
         .unwrap();
     let (a, b) = (a.unwrap(), b.unwrap());
     assert!(a.deployed && b.deployed, "{a:?} {b:?}");
-    assert_eq!(a.events_count, Some(21));
+    assert_eq!(a.events_count, Some(Mirror::WEEK_EVENTS));
     assert_eq!((a.events_count, &a.errors), (b.events_count, &b.errors));
     for file in [
         "data.json",

@@ -27,16 +27,19 @@ async fn the_whole_workflow_scrapes_builds_and_deploys_once() {
         .unwrap();
     let r = result.unwrap();
     assert!(r.success, "{r:?}");
-    assert_eq!(r.events_count, Some(21));
+    assert_eq!(r.events_count, Some(Mirror::WEEK_EVENTS));
     assert_eq!(r.errors, Some(vec![]));
     assert!(r.deployed, "{r:?}");
     assert_eq!(
         r.message,
-        "Workflow completed successfully. Found 21 events."
+        format!(
+            "Workflow completed successfully. Found {} events.",
+            Mirror::WEEK_EVENTS
+        )
     );
     assert_eq!(commit_count(&repo), 1);
     let data = git(&repo, &["show", "main:public/data.json"]);
-    assert!(data.contains("\"total_events\": 21"));
+    assert!(data.contains(&format!("\"total_events\": {}", Mirror::WEEK_EVENTS)));
     // Sorted across breweries, as the CLI's (the original's workflow path was not).
     let v: serde_json::Value = serde_json::from_str(&data).unwrap();
     let dates: Vec<&str> = v["events"]
@@ -48,7 +51,7 @@ async fn the_whole_workflow_scrapes_builds_and_deploys_once() {
     let mut sorted = dates.clone();
     sorted.sort();
     assert_eq!(dates, sorted);
-    assert_eq!(v["breweries"].as_array().unwrap().len(), 8);
+    assert_eq!(v["breweries"].as_array().unwrap().len(), 9);
 
     // The same schedule again: only health.json changes (Lucky Envelope has no trucks in the
     // mirror, and its count of runs without any rises to stale_after, 3); then the site is
@@ -131,7 +134,7 @@ async fn one_source_failing_is_a_partial_result_not_a_failed_workflow() {
         errors[1].starts_with("Obec Brewing: HTTP Error: HTTP 503"),
         "{errors:?}"
     );
-    assert_eq!(r.events_count, Some(21 - 3 - 1));
+    assert_eq!(r.events_count, Some(Mirror::WEEK_EVENTS - 3 - 1));
     // Deploy was asked for without any repository: reported, not a failure.
     assert!(!r.deployed);
     assert!(
@@ -308,12 +311,14 @@ async fn hostile_feeds_fail_alone_on_the_worker_and_are_counted() {
     let r = r.unwrap();
     assert!(r.success && r.deployed, "{r:?}");
     let errors = r.errors.unwrap();
-    assert_eq!(errors.len(), 7, "{errors:?}");
+    assert_eq!(errors.len(), 9, "{errors:?}");
     for key in [
         "Hostile deep.ics: Parser Error: over a limit: it nests more than 3 levels deep",
         "Hostile rrule-bomb.ics: Parser Error: over a limit: its recurrence rules generate more than 100,000 dates",
         "Hostile nested.html: Parser Error: over a limit: it nests more than 256 levels deep",
         "Hostile deep.json: Parser Error: over a limit: it nests more than 128 levels deep",
+        "Hostile rows.csv: Parser Error: over a limit: it lists more than 20,000 entries",
+        "Hostile values.json: Parser Error: over a limit: it has more than 250,000",
         "Big Venue: Parser Error: over a limit: its result is larger than 65,536 bytes",
     ] {
         assert!(
@@ -336,6 +341,8 @@ async fn hostile_feeds_fail_alone_on_the_worker_and_are_counted() {
         ("hostile-deep-ics", "nesting"),
         ("hostile-rrule-bomb-ics", "recurrence"),
         ("hostile-flood-ics", "events"),
+        ("hostile-rows-csv", "entries"),
+        ("hostile-values-json", "size"),
         ("big", "payload"),
     ] {
         let line = metrics
@@ -359,4 +366,57 @@ async fn hostile_feeds_fail_alone_on_the_worker_and_are_counted() {
     );
     worker.kill().unwrap();
     let _ = worker.wait();
+}
+
+/// Issue P on the worker: Ballard's two sheets as the shipped list reads them (Chuck's
+/// Greenwood tab with its hours, Channel Marker Cider's four columns) scraped by a workflow on
+/// a real dev server and published with their trucks, hours and names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ballards_two_sheets_through_the_worker() {
+    let server = TestServer::start();
+    let q = queue("sheets");
+    let mirror = Mirror::start(Duration::ZERO).await;
+    let mut config: serde_json::Value = serde_json::from_str(&mirror.config()).unwrap();
+    config["breweries"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|b| b["key"] == "chucks-greenwood" || b["key"] == "channel-marker");
+    let tmp = tempfile::tempdir().unwrap();
+    let (params, repo) = deploy_params(tmp.path(), &config.to_string());
+    let (shutdown, worker) = spawn_worker_trusting(&server, &q, trusting(&[&repo])).await;
+    let client = server.client().await;
+    let params = WorkflowParams {
+        as_of: Some(Mirror::AS_OF.into()),
+        ..params
+    };
+    let (_, result) = start(&client, &q, "wf-sheets", params, true).await.unwrap();
+    let r = result.unwrap();
+    assert!(r.success && r.errors == Some(vec![]), "{r:?}");
+    assert_eq!(
+        r.events_count,
+        Some(9),
+        "Chuck's 5 and Channel Marker's 4: {r:?}"
+    );
+    let data: serde_json::Value =
+        serde_json::from_str(&git(&repo, &["show", "main:public/data.json"])).unwrap();
+    let event = |vendor: &str, brewery: &str| {
+        data["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["vendor"] == vendor && e["brewery_key"] == brewery)
+            .cloned()
+            .unwrap_or_else(|| panic!("{vendor} at {brewery}: {data}"))
+    };
+    let salmon = event("Salmon Run Fish & Chips", "chucks-greenwood");
+    assert_eq!(salmon["start_time"], "5:30 PM PT");
+    assert_eq!(salmon["end_time"], "9:00 PM PT");
+    let finn = event("Finn's Fish Tacos", "channel-marker");
+    assert_eq!(finn["start_time"], "5:00 PM PT");
+    assert_eq!(finn["end_time"], "8:30 PM PT");
+    let beef = event("Where's The Beef, Jerky?", "channel-marker");
+    assert_eq!(beef["date"], "2025-08-02T00:00:00");
+    assert!(!data.to_string().contains("#VALUE!") && !data.to_string().contains("#REF!"));
+    shutdown();
+    worker.await_stop().await;
 }

@@ -4,7 +4,7 @@ use super::model::DEFAULT_STALE_AFTER;
 use super::*;
 
 #[test]
-fn embedded_config_lists_the_eight_breweries_in_order() {
+fn embedded_config_lists_the_nine_breweries_in_order() {
     let c = SiteConfig::embedded().unwrap();
     let keys: Vec<_> = c.breweries.iter().map(|b| b.key.as_str()).collect();
     assert_eq!(
@@ -17,7 +17,8 @@ fn embedded_config_lists_the_eight_breweries_in_order() {
             "wheelie-pop",
             "chucks-greenwood",
             "salehs-corner",
-            "lucky-envelope"
+            "lucky-envelope",
+            "channel-marker"
         ]
     );
 }

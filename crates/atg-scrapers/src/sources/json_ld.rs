@@ -4,8 +4,9 @@
 //! Eventbrite and the WordPress event plugins write them.
 //!
 //! Settings: `vendor_field` (`name`, the default; or `performer` / `organizer`, when the
-//! vendor is named there), and the rules every source has (`include`, `exclude`,
-//! `vendor_from`).
+//! vendor is named there), `types` (keep only events of these schema.org types, e.g.
+//! `["FoodEvent"]`: a venue that lists its music too), and the rules every source has
+//! (`include`, `exclude`, `vendor_from`).
 
 use std::sync::LazyLock;
 
@@ -27,10 +28,26 @@ pub enum VendorField {
     Organizer,
 }
 
+/// How a page's events are read: where the vendor is, and which types are kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reading {
+    pub vendor_field: VendorField,
+    /// Only events of these types (none: every event type).
+    pub types: Vec<String>,
+}
+
+impl Reading {
+    /// Every event, named by its `name`.
+    pub const NAMES: Self = Self {
+        vendor_field: VendorField::Name,
+        types: Vec::new(),
+    };
+}
+
 #[derive(Debug, Clone)]
 pub struct JsonLd {
     url: String,
-    vendor_field: VendorField,
+    reading: Reading,
 }
 
 /// `"parser": "json-ld"`'s settings.
@@ -40,6 +57,9 @@ pub struct JsonLdSettings {
     /// Where an event names its vendor: `name` (the default), `performer` or `organizer`.
     #[serde(default, deserialize_with = "crate::source::text")]
     pub vendor_field: Option<String>,
+    /// Keep only events of these schema.org types (each an event type, e.g. `FoodEvent`).
+    #[serde(default)]
+    pub types: Option<Vec<String>>,
 }
 
 impl JsonLd {
@@ -54,9 +74,19 @@ impl JsonLd {
                 ));
             }
         };
+        let types = s.types.unwrap_or_default();
+        if let Some(t) = types.iter().find(|t| !EVENT_TYPES.contains(&t.as_str())) {
+            return Err(format!(
+                "types: {t:?} is not a schema.org event type ({})",
+                EVENT_TYPES.join(", ")
+            ));
+        }
         Ok(Self {
             url: brewery.url.clone(),
-            vendor_field,
+            reading: Reading {
+                vendor_field,
+                types,
+            },
         })
     }
 }
@@ -67,7 +97,7 @@ impl OnePage for JsonLd {
     }
 
     fn parse(&self, body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, ParseError> {
-        parse(body, self.vendor_field, ctx)
+        parse(body, &self.reading, ctx)
     }
 }
 
@@ -107,7 +137,7 @@ static SCRIPT: LazyLock<Selector> =
 /// carry broken ones); a page with none is not a JSON-LD page.
 pub fn parse(
     body: &str,
-    vendor_field: VendorField,
+    reading: &Reading,
     ctx: &ParseContext,
 ) -> Result<Vec<FoodTruckEvent>, ParseError> {
     let doc = html_document(require_body(body, "page")?, &ctx.budget)?;
@@ -125,7 +155,7 @@ pub fn parse(
     let mut events = Vec::new();
     for block in &blocks {
         match json_within(block.trim(), &ctx.budget) {
-            Ok(json) => collect(&json, vendor_field, ctx, 0, &mut events)?,
+            Ok(json) => collect(&json, reading, ctx, 0, &mut events)?,
             // Pages carry broken blocks: skipped. One too big to read is the page's error.
             Err(JsonError::Json(_)) => {}
             Err(JsonError::Budget(e)) => return Err(e),
@@ -136,7 +166,7 @@ pub fn parse(
 
 fn collect(
     v: &Value,
-    vendor_field: VendorField,
+    reading: &Reading,
     ctx: &ParseContext,
     depth: usize,
     out: &mut Vec<FoodTruckEvent>,
@@ -148,17 +178,17 @@ fn collect(
         Value::Array(items) => {
             ctx.budget.entries(items.len())?;
             for i in items {
-                collect(i, vendor_field, ctx, depth + 1, out)?;
+                collect(i, reading, ctx, depth + 1, out)?;
             }
         }
         Value::Object(o) => {
-            if is_event(v) {
+            if is_event(v, &reading.types) {
                 ctx.budget.entries(1)?;
-                out.extend(event(v, vendor_field, ctx));
+                out.extend(event(v, reading.vendor_field, ctx));
             }
             for key in ["@graph", "subEvent", "itemListElement", "item"] {
                 if let Some(inner) = o.get(key) {
-                    collect(inner, vendor_field, ctx, depth + 1, out)?;
+                    collect(inner, reading, ctx, depth + 1, out)?;
                 }
             }
         }
@@ -167,10 +197,11 @@ fn collect(
     Ok(())
 }
 
-fn is_event(v: &Value) -> bool {
+/// Whether `v` is an event of one of `kept` (any event type when `kept` is empty).
+fn is_event(v: &Value, kept: &[String]) -> bool {
     let named = |t: &str| {
         let t = t.rsplit(['/', ':']).next().unwrap_or(t);
-        EVENT_TYPES.contains(&t)
+        EVENT_TYPES.contains(&t) && (kept.is_empty() || kept.iter().any(|k| k == t))
     };
     match v.get("@type") {
         Some(Value::String(t)) => named(t),

@@ -16,11 +16,12 @@ pub use crate::source::{
 pub mod hivey;
 pub mod html_selectors;
 pub mod ical;
+pub mod json_api;
 pub mod json_ld;
 pub mod my_calendar;
 pub mod obec;
 pub mod seattle_food_truck;
-pub mod sheets_csv;
+pub mod sheet_columns;
 pub mod squarespace;
 pub mod squarespace_list;
 pub mod stoup;
@@ -35,13 +36,14 @@ pub enum SourceKind {
     TextPattern,
     SugarCalendar,
     MyCalendar,
-    GoogleSheetsCsv,
+    SheetColumns,
     SeattleFoodTruck,
     SquarespaceList,
     Ical,
     JsonLd,
     TribeEvents,
     HtmlSelectors,
+    JsonApi,
 }
 
 /// One row of [`KINDS`]: a kind's name in a config, the original's brewery key that it reads
@@ -65,7 +67,15 @@ fn typed<T: serde::de::DeserializeOwned>(kind: &str, map: Map<String, Value>) ->
     serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| {
         let path = e.path().to_string();
         let msg = e.into_inner().to_string();
-        let quoted = |m: &str| m.split('`').nth(1).unwrap_or_default().to_string();
+        // The field named in the message, inside the struct at `path` (`field_map.start`).
+        let quoted = |m: &str| {
+            let name = m.split('`').nth(1).unwrap_or_default();
+            match path.as_str() {
+                "." | "?" => name.to_string(),
+                p if p == name || p.ends_with(&format!(".{name}")) => p.to_string(),
+                p => format!("{p}.{name}"),
+            }
+        };
         if msg.starts_with("missing field") {
             format!("{}: required for the {kind:?} source", quoted(&msg))
         } else if msg.starts_with("unknown field") {
@@ -86,7 +96,7 @@ fn typed<T: serde::de::DeserializeOwned>(kind: &str, map: Map<String, Value>) ->
 }
 
 /// Every kind, once: the registry.
-static KINDS: [Kind; 12] = [
+static KINDS: [Kind; 13] = [
     Kind {
         kind: SourceKind::Stoup,
         name: "stoup",
@@ -143,15 +153,15 @@ static KINDS: [Kind; 12] = [
         },
     },
     Kind {
-        kind: SourceKind::GoogleSheetsCsv,
-        name: "google-sheets-csv",
+        kind: SourceKind::SheetColumns,
+        name: "sheet-columns",
         original_key: Some("chucks-greenwood"),
-        generic: false,
+        generic: true,
         reads_rules: false,
         compile: |b, s| {
-            Ok(Reader::SheetsCsv(sheets_csv::SheetsCsv::new(
+            Ok(Reader::SheetColumns(sheet_columns::SheetColumns::new(
                 b,
-                typed("google-sheets-csv", s)?,
+                typed("sheet-columns", s)?,
             )?))
         },
     },
@@ -223,6 +233,19 @@ static KINDS: [Kind; 12] = [
             Ok(Reader::HtmlSelectors(html_selectors::HtmlSelectors::new(
                 b,
                 typed("html-selectors", s)?,
+            )?))
+        },
+    },
+    Kind {
+        kind: SourceKind::JsonApi,
+        name: "json-api",
+        original_key: None,
+        generic: true,
+        reads_rules: true,
+        compile: |b, s| {
+            Ok(Reader::JsonApi(json_api::JsonApi::new(
+                b,
+                typed("json-api", s)?,
             )?))
         },
     },
@@ -298,13 +321,14 @@ enum Reader {
     Obec(obec::Obec),
     SugarCalendar(sugar_calendar::SugarCalendar),
     MyCalendar(my_calendar::MyCalendar),
-    SheetsCsv(sheets_csv::SheetsCsv),
+    SheetColumns(sheet_columns::SheetColumns),
     SeattleFoodTruck(seattle_food_truck::SeattleFoodTruck),
     SquarespaceList(squarespace_list::SquarespaceList),
     Ical(ical::Ical),
     JsonLd(json_ld::JsonLd),
     TribeEvents(tribe_events::TribeEvents),
     HtmlSelectors(html_selectors::HtmlSelectors),
+    JsonApi(json_api::JsonApi),
 }
 
 impl Source {
@@ -341,7 +365,36 @@ impl Source {
         ctx: &ParseContext,
     ) -> Result<Vec<FoodTruckEvent>, SourceError> {
         let ctx = ctx.clone().with_rules(self.rules.clone());
-        let mut events = self.reader.scrape(http, &ctx).await?;
+        let events = self.reader.scrape(http, &ctx).await?;
+        self.kept(events, &ctx)
+    }
+
+    /// The events of an answer already fetched, for a source that reads one page (`probe`
+    /// reads a page once as every source it may be).
+    pub fn parse_body(
+        &self,
+        body: &str,
+        ctx: &ParseContext,
+    ) -> Result<Vec<FoodTruckEvent>, SourceError> {
+        let ctx = ctx.clone().with_rules(self.rules.clone());
+        let events = match &self.reader {
+            Reader::SheetColumns(s) => s.parse(body, &ctx)?,
+            Reader::HtmlSelectors(s) => s.parse(body, &ctx)?,
+            Reader::JsonApi(s) => s.page(body, &ctx)?.events,
+            _ => {
+                return Err(ParseError::new("this source reads more than the one answer").into());
+            }
+        };
+        self.kept(events, &ctx)
+    }
+
+    /// The brewery's rules applied (for sources that do not apply them to each entry
+    /// themselves), and the checks every source's events pass.
+    fn kept(
+        &self,
+        mut events: Vec<FoodTruckEvent>,
+        ctx: &ParseContext,
+    ) -> Result<Vec<FoodTruckEvent>, SourceError> {
         if !self.reads_rules {
             events.retain_mut(|e| match self.rules.vendor(&e.vendor, &[]) {
                 Some(v) => {
@@ -367,13 +420,14 @@ impl Reader {
             Self::Obec(s) => read_one(http, s, ctx).await?,
             Self::SugarCalendar(s) => s.scrape(http, ctx).await?,
             Self::MyCalendar(s) => s.scrape(http, ctx).await?,
-            Self::SheetsCsv(s) => read_one(http, s, ctx).await?,
+            Self::SheetColumns(s) => read_one(http, s, ctx).await?,
             Self::SeattleFoodTruck(s) => read_one(http, s, ctx).await?,
             Self::SquarespaceList(s) => read_one(http, s, ctx).await?,
             Self::Ical(s) => read_one(http, s, ctx).await?,
             Self::JsonLd(s) => read_one(http, s, ctx).await?,
             Self::TribeEvents(s) => s.scrape(http, ctx).await?,
             Self::HtmlSelectors(s) => read_one(http, s, ctx).await?,
+            Self::JsonApi(s) => s.scrape(http, ctx).await?,
         })
     }
 }

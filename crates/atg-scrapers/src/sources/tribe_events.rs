@@ -1,8 +1,10 @@
 //! The WordPress "The Events Calendar" REST API (`"parser": "tribe-events"`, `url` = the site's
 //! `/wp-json/tribe/events/v1/events`): the window is asked for (`start_date`, `end_date`),
 //! and the reply's `next_rest_url` pages are followed (at most [`MAX_PAGES`], on the same
-//! host). Each event has a `title`, `start_date`/`end_date` in the reply's `timezone` (or
-//! `utc_start_date`/`utc_end_date`), `all_day` and `categories`.
+//! host). Each event has a `title` (text, or `{"rendered": "<b>markup</b>"}` as WordPress
+//! writes it), `start_date`/`end_date` in the reply's `timezone` (`2025-07-04 18:00:00`, or
+//! ISO-8601 with an offset, `2025-07-04T18:00:00-04:00`, which is that instant) or
+//! `utc_start_date`/`utc_end_date`, `all_day` and `categories`.
 //!
 //! Settings: the rules every source has (`include` and `exclude` also look at the categories,
 //! `vendor_from`).
@@ -12,12 +14,10 @@ use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 use serde_json::Value;
 
 use crate::bounded::json_reply;
-use crate::fetch::{Fetcher, Request};
-use crate::source::{NoSettings, ParseContext, ParseError, SourceError, off_runtime, require_body};
+use crate::fetch::Fetcher;
+pub use crate::paging::{MAX_PAGES, Page};
+use crate::source::{NoSettings, ParseContext, ParseError, SourceError, require_body};
 use crate::text::clean_text;
-
-/// The most pages of one reply followed.
-pub const MAX_PAGES: usize = 20;
 
 #[derive(Debug, Clone)]
 pub struct TribeEvents {
@@ -47,46 +47,15 @@ impl TribeEvents {
         url.to_string()
     }
 
-    /// A `next_rest_url` is followed only on the host it came from.
-    fn same_site(&self, next: &str) -> bool {
-        url::Url::parse(next).is_ok_and(|n| {
-            n.scheme() == self.url.scheme()
-                && n.host_str() == self.url.host_str()
-                && n.port_or_known_default() == self.url.port_or_known_default()
-        })
-    }
-
     pub async fn scrape(
         &self,
         http: &Fetcher,
         ctx: &ParseContext,
     ) -> Result<Vec<FoodTruckEvent>, SourceError> {
-        let mut events = Vec::new();
-        let mut next = Some(self.first_page(ctx));
-        for _ in 0..MAX_PAGES {
-            let Some(url) = next.take() else { break };
-            let reply = http
-                .send(&Request::get(url).header("accept", "application/json"))
-                .await?;
-            let page = off_runtime(ctx, move |ctx| parse(&reply.body, ctx)).await?;
-            events.extend(page.events);
-            next = page.next.filter(|n| {
-                let ok = self.same_site(n);
-                if !ok {
-                    tracing::warn!(brewery = %ctx.brewery_key, next = %n, "next page on another host: not followed");
-                }
-                ok
-            });
-        }
-        Ok(events)
+        let first = url::Url::parse(&self.first_page(ctx))
+            .map_err(|e| SourceError::Config(format!("url: {e}")))?;
+        crate::paging::follow(http, ctx, first, parse).await
     }
-}
-
-/// One page of the reply: its events, and the next page's address.
-#[derive(Debug, Clone, Default)]
-pub struct Page {
-    pub events: Vec<FoodTruckEvent>,
-    pub next: Option<String>,
 }
 
 /// One page of `/wp-json/tribe/events/v1/events`.
@@ -118,6 +87,19 @@ fn text(v: &Value, key: &str) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// A field that is text, or WordPress's `{"rendered": "<b>markup</b>"}` (its text).
+fn rendered(v: &Value, key: &str, ctx: &ParseContext) -> Option<String> {
+    match v.get(key)? {
+        Value::Object(o) => o
+            .get("rendered")
+            .and_then(Value::as_str)
+            .and_then(|m| crate::text::markup_text(m, &ctx.budget))
+            .map(|t| clean_text(&t))
+            .filter(|s| !s.is_empty()),
+        _ => text(v, key),
+    }
+}
+
 /// A `YYYY-MM-DD HH:MM:SS` reading of the event: its UTC twin converted to the site's zone,
 /// else the local one in the reply's `timezone` (a tz name, or `UTC-8`), else as written.
 fn time(v: &Value, local: &str, utc: &str, ctx: &ParseContext) -> Option<NaiveDateTime> {
@@ -134,6 +116,11 @@ fn time(v: &Value, local: &str, utc: &str, ctx: &ParseContext) -> Option<NaiveDa
                 .with_timezone(&ctx.zone)
                 .naive_local(),
         );
+    }
+    let raw = v.get(local)?.as_str()?.trim();
+    if raw.contains('T') {
+        // ISO-8601: with an offset it is that instant; without one, the site's own time.
+        return ctx.wall_clock(raw).map(crate::text::whole_seconds);
     }
     let t = read(local)?;
     let zone = v
@@ -173,7 +160,7 @@ fn utc_offset(zone: &str) -> Option<i64> {
 }
 
 fn event(v: &Value, ctx: &ParseContext) -> Option<FoodTruckEvent> {
-    let title = text(v, "title")?;
+    let title = rendered(v, "title", ctx)?;
     let categories: Vec<String> = v
         .get("categories")
         .and_then(Value::as_array)
@@ -193,6 +180,7 @@ fn event(v: &Value, ctx: &ParseContext) -> Option<FoodTruckEvent> {
         e.start_time = start;
         e.end_time = time(v, "end_date", "utc_end_date", ctx).filter(|end| Some(*end) > start);
     }
-    e.description = text(v, "description").and_then(|d| crate::text::markup_text(&d, &ctx.budget));
+    e.description =
+        rendered(v, "description", ctx).and_then(|d| crate::text::markup_text(&d, &ctx.budget));
     Some(e)
 }
