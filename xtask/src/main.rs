@@ -226,6 +226,7 @@ pub fn step(cmd: &mut Command) -> Result<()> {
 fn test_prerequisites() -> Result<()> {
     temporal::temporal_cli()?;
     temporal::python_sdk()?;
+    temporal::ical_reference()?;
     let have = |c: &str| {
         Command::new(c)
             .arg("--version")

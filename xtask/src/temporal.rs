@@ -31,6 +31,23 @@ pub fn python_sdk() -> Result<PathBuf> {
     Ok(target)
 }
 
+/// The reference reader of calendar feeds for the `ical` source's differential test:
+/// `recurring-ical-events` (with `icalendar` and `python-dateutil`) from PyPI.
+pub const ICAL_REFERENCE_PACKAGE: &str = "recurring-ical-events==3.8.0";
+
+/// `.tools/ical-ref`, with [`ICAL_REFERENCE_PACKAGE`] installed into it from PyPI when missing.
+pub fn ical_reference() -> Result<PathBuf> {
+    let target = root().join(".tools/ical-ref");
+    if target.join("recurring_ical_events").is_dir() {
+        return Ok(target);
+    }
+    eprintln!(
+        "==> {ICAL_REFERENCE_PACKAGE} from PyPI into .tools/ical-ref (the calendar differential test)"
+    );
+    devserver::pip_install(ICAL_REFERENCE_PACKAGE, &target)?;
+    Ok(target)
+}
+
 /// SIGTERM, then SIGKILL after 10 s.
 pub fn terminate(child: &mut Child) {
     if let Ok(None) = child.try_wait() {

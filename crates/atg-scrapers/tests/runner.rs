@@ -8,6 +8,7 @@ mod test_faults;
 mod test_generic_sources;
 mod test_hardening;
 mod test_hostile_feeds;
+mod test_ical_world;
 mod test_my_calendar;
 mod test_obec;
 mod test_properties;

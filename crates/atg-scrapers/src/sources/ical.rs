@@ -210,16 +210,38 @@ impl Base {
         if let Some((Some(z), _)) = feed.get(id) {
             return Some(Self::Zone(*z));
         }
-        let suffix = id.rsplitn(3, '/').collect::<Vec<_>>();
-        if suffix.len() >= 2
-            && let Some(z) = tz(&format!("{}/{}", suffix[1], suffix[0]))
-        {
-            return Some(Self::Zone(z));
+        // A path (`/softwarestudio.org/Tzfile/America/Argentina/Buenos_Aires`,
+        // `/mozilla.org/20050126_1/America/New_York`): the longest tail that is a zone.
+        let parts: Vec<&str> = id.split('/').filter(|p| !p.is_empty()).collect();
+        if parts.len() > 1 && parts.len() <= 8 {
+            for first in 0..parts.len() {
+                if let Some(z) = tz(&parts[first..].join("/")) {
+                    return Some(Self::Zone(z));
+                }
+            }
         }
         if let Some((_, iana)) = WINDOWS_ZONES.iter().find(|(w, _)| *w == id) {
             return tz(iana).map(Self::Zone);
         }
         feed.get(id).and_then(|(_, z)| z.clone()).map(Self::Feed)
+    }
+
+    /// The wall-clock reading in this base of the UTC instant `at` (`site` for floating
+    /// times).
+    fn wall_of(&self, at: DateTime<Utc>, site: Tz) -> NaiveDateTime {
+        match self {
+            Self::Utc => at.naive_utc(),
+            Self::Zone(z) => at.with_timezone(z).naive_local(),
+            Self::Floating => at.with_timezone(&site).naive_local(),
+            Self::Feed(f) => {
+                let utc = at.naive_utc();
+                let near = utc
+                    .checked_add_signed(Duration::seconds(i64::from(f.offset_at(utc))))
+                    .unwrap_or(utc);
+                utc.checked_add_signed(Duration::seconds(i64::from(f.offset_at(near))))
+                    .unwrap_or(utc)
+            }
+        }
     }
 
     /// `wall` in this base as a UTC instant (`site` for floating times).
@@ -275,28 +297,82 @@ fn stamps(
     p: &Property<'_>,
     zones: &HashMap<String, (Option<Tz>, Option<Arc<FeedZone>>)>,
 ) -> Vec<Stamp> {
+    periods_of(p, zones).into_iter().map(|(s, _)| s).collect()
+}
+
+/// The stamps of a property with the length each gives: an `RDATE;VALUE=PERIOD` lists
+/// `start/end` or `start/duration` (RFC 5545 §3.3.9); any other stamp gives none (the series'
+/// own length).
+fn periods_of(
+    p: &Property<'_>,
+    zones: &HashMap<String, (Option<Tz>, Option<Arc<FeedZone>>)>,
+) -> Vec<(Stamp, Option<Duration>)> {
     let is_date = param(p, "VALUE").is_some_and(|v| v.eq_ignore_ascii_case("DATE"));
     let base = param(p, "TZID").and_then(|id| Base::named(id, zones));
+    let read = |v: &str| {
+        let v = v.trim();
+        if is_date || (v.len() == 8 && !v.contains('T')) {
+            return day(v).map(Stamp::Day);
+        }
+        let w = wall(v)?;
+        let b = if v.ends_with(['Z', 'z']) {
+            Base::Utc
+        } else {
+            base.clone().unwrap_or(Base::Floating)
+        };
+        Some(Stamp::At(w, b))
+    };
     p.val
         .as_str()
         .split(',')
-        .filter_map(|v| {
-            let v = v.trim();
-            if is_date || (v.len() == 8 && !v.contains('T')) {
-                return day(v).map(Stamp::Day);
+        .filter_map(|v| match v.split_once('/') {
+            None => read(v).map(|s| (s, None)),
+            Some((from, to)) => {
+                let start = read(from)?;
+                let length = match (&start, read(to)) {
+                    (Stamp::At(s, sb), Some(Stamp::At(e, eb))) => {
+                        Some(eb.instant(e, Tz::UTC) - sb.instant(*s, Tz::UTC))
+                    }
+                    _ => duration(to),
+                }
+                .filter(|d| *d > Duration::zero() && *d <= Duration::days(31));
+                Some((start, length))
             }
-            let w = wall(v)?;
-            let b = if v.ends_with(['Z', 'z']) {
-                Base::Utc
-            } else {
-                base.clone().unwrap_or(Base::Floating)
-            };
-            Some(Stamp::At(w, b))
         })
         .collect()
 }
 
 impl Stamp {
+    /// When it is, to order occurrences (a day: its midnight in UTC).
+    fn moment(&self, site: Tz) -> DateTime<Utc> {
+        match self {
+            Self::Day(d) => Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN)),
+            Self::At(w, b) => b.instant(*w, site),
+        }
+    }
+
+    /// This stamp moved as far as `to` is from `from` on the wall clock (a day stamp by
+    /// whole days), as an edit `RANGE=THISANDFUTURE` moves every later occurrence.
+    fn shifted(&self, from: &Stamp, to: &Stamp) -> Option<Stamp> {
+        let delta = match (from, to) {
+            (Self::At(f, _), Self::At(t, _)) => *t - *f,
+            (Self::Day(f), Self::Day(t)) => Duration::days((*t - *f).num_days()),
+            (Self::Day(f), Self::At(t, _)) => *t - f.and_time(NaiveTime::MIN),
+            (Self::At(f, _), Self::Day(t)) => t.and_time(NaiveTime::MIN) - *f,
+        };
+        match (self, to) {
+            (Self::At(w, b), _) => w.checked_add_signed(delta).map(|w| Self::At(w, b.clone())),
+            (Self::Day(d), Self::Day(_)) => d
+                .and_time(NaiveTime::MIN)
+                .checked_add_signed(delta)
+                .map(|t| Self::Day(t.date())),
+            (Self::Day(d), Self::At(_, b)) => d
+                .and_time(NaiveTime::MIN)
+                .checked_add_signed(delta)
+                .map(|t| Self::At(t, b.clone())),
+        }
+    }
+
     /// The same moment, to compare occurrences with `EXDATE`s and `RECURRENCE-ID`s.
     fn key(&self, site: Tz) -> (Option<NaiveDate>, Option<i64>) {
         match self {
@@ -352,10 +428,15 @@ struct Entry {
     start: Stamp,
     /// How long each occurrence lasts (none: no end given).
     length: Option<Duration>,
-    rrule: Option<String>,
-    rdates: Vec<Stamp>,
+    /// Every `RRULE` of the event (RFC 5545 allows one; feeds write more, and readers take
+    /// each).
+    rrules: Vec<String>,
+    /// `RDATE`s, each with its own length when it is a period.
+    rdates: Vec<(Stamp, Option<Duration>)>,
     exdates: Vec<Stamp>,
     recurrence_id: Option<Stamp>,
+    /// `RECURRENCE-ID;RANGE=THISANDFUTURE`: the edit holds for every later occurrence too.
+    this_and_future: bool,
     cancelled: bool,
 }
 
@@ -387,13 +468,24 @@ fn entry(
     zones: &HashMap<String, (Option<Tz>, Option<Arc<FeedZone>>)>,
 ) -> Result<Entry, String> {
     let text = |name: &str| c.find_prop(name).map(|p| collapse_ws(p.val.as_str()));
-    let start = c
+    let mut start = c
         .find_prop("DTSTART")
         .and_then(|p| stamps(p, zones).into_iter().next())
         .ok_or("no readable DTSTART")?;
-    let end = c
+    let mut end = c
         .find_prop("DTEND")
         .and_then(|p| stamps(p, zones).into_iter().next());
+    // An end before the start: the author swapped them (as the world's readers take it).
+    let backwards = match (&start, &end) {
+        (Stamp::At(s, sb), Some(Stamp::At(e, eb))) => {
+            eb.instant(*e, Tz::UTC) < sb.instant(*s, Tz::UTC)
+        }
+        (Stamp::Day(s), Some(Stamp::Day(e))) => e < s,
+        _ => false,
+    };
+    if backwards && let Some(e) = end.take() {
+        end = Some(std::mem::replace(&mut start, e));
+    }
     let length = match (&start, end) {
         (Stamp::At(s, sb), Some(Stamp::At(e, eb))) => {
             let site = Tz::UTC;
@@ -424,12 +516,27 @@ fn entry(
             .collect(),
         start,
         length,
-        rrule: text("RRULE"),
-        rdates: all("RDATE"),
+        rrules: c
+            .properties
+            .iter()
+            .filter(|p| p.name.as_str().eq_ignore_ascii_case("RRULE"))
+            .map(|p| p.val.as_str().trim().to_string())
+            .filter(|r| !r.is_empty())
+            .collect(),
+        rdates: c
+            .properties
+            .iter()
+            .filter(|p| p.name.as_str().eq_ignore_ascii_case("RDATE"))
+            .flat_map(|p| periods_of(p, zones))
+            .collect(),
         exdates: all("EXDATE"),
         recurrence_id: c
             .find_prop("RECURRENCE-ID")
             .and_then(|p| stamps(p, zones).into_iter().next()),
+        this_and_future: c
+            .find_prop("RECURRENCE-ID")
+            .and_then(|p| param(p, "RANGE"))
+            .is_some_and(|r| r.eq_ignore_ascii_case("THISANDFUTURE")),
         cancelled: text("STATUS").is_some_and(|s| s.eq_ignore_ascii_case("CANCELLED")),
     })
 }
@@ -546,64 +653,132 @@ fn cost(rule: &rrule::RRule<rrule::Unvalidated>, start: NaiveDate, to: NaiveDate
     days.saturating_add(made)
 }
 
-/// The starts of `e`'s occurrences near the window (a day either side, for zones), as stamps
-/// in `e`'s own base: the rule is expanded on wall-clock readings, so a weekly 5 pm stays 5 pm
-/// on both sides of a change of daylight saving time. What the rule costs is drawn from the
-/// feed's recurrence budget before it is expanded.
+/// `rule` with its `UNTIL` as the expansion reads it: a wall-clock reading of the series' own
+/// base written as `…Z` (the rule is expanded on wall-clock readings), and that reading.
+///
+/// RFC 5545's forms: a DATE for an all-day series (that day counts), a UTC time for a zoned
+/// one (converted to the zone's wall clock, so the last occurrence is kept east of UTC and
+/// none is added west of it), a local time for a floating one. The common mistakes read as
+/// the world's readers do (`recurring-ical-events`): a DATE or local-time `UNTIL` on a zoned
+/// series is that moment in UTC (a DATE: its midnight); a `Z` on a floating series is dropped.
+fn rule_on_wall(
+    rule: &str,
+    start: &Stamp,
+    site: Tz,
+) -> Result<(String, Option<NaiveDateTime>), String> {
+    let mut parts = Vec::new();
+    let mut until = None;
+    for part in rule.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((key, value)) = part.split_once('=') else {
+            return Err(format!("RRULE part {part:?} is not NAME=VALUE"));
+        };
+        if !key.trim().eq_ignore_ascii_case("UNTIL") {
+            parts.push(part.to_string());
+            continue;
+        }
+        let value = value.trim();
+        let as_written = if value.len() == 8 {
+            day(value).map(|d| d.and_time(NaiveTime::MIN))
+        } else {
+            wall(value)
+        }
+        .ok_or_else(|| format!("RRULE UNTIL {value:?} is not a date or a time"))?;
+        let on_wall = match start {
+            Stamp::Day(_) => as_written.date().and_time(NaiveTime::MIN),
+            Stamp::At(_, Base::Floating) => as_written,
+            Stamp::At(_, base) => base.wall_of(Utc.from_utc_datetime(&as_written), site),
+        };
+        until = Some(on_wall);
+        parts.push(format!("UNTIL={}", on_wall.format("%Y%m%dT%H%M%SZ")));
+    }
+    Ok((parts.join(";"), until))
+}
+
+/// The starts of `e`'s occurrences near the window (a day after it, for zones, before it as
+/// long as an occurrence lasts, and `moves` days either side more), as stamps in `e`'s own base, each with its own length when
+/// it has one (an `RDATE` period): every rule is expanded on wall-clock readings, so a weekly
+/// 5 pm stays 5 pm on both sides of a change of daylight saving time, and `DTSTART` is always
+/// an occurrence (RFC 5545 §3.8.5.3) unless it is after the rules' `UNTIL`. What each rule
+/// costs is drawn from the feed's recurrence budget before it is expanded.
 fn occurrences(
     e: &Entry,
     window: ScheduleWindow,
+    site: Tz,
+    moves: Days,
     budget: &Budget,
-) -> Result<Vec<Stamp>, Unreadable> {
+) -> Result<Vec<(Stamp, Option<Duration>)>, Unreadable> {
     budget.dates(e.rdates.len() as u64 + e.exdates.len() as u64)?;
-    let Some(rule) = &e.rrule else {
-        let mut all = vec![e.start.clone()];
-        all.extend(e.rdates.iter().cloned());
-        return Ok(all);
-    };
-    let rule: rrule::RRule<rrule::Unvalidated> = rule
-        .parse()
-        .map_err(|err| format!("RRULE {rule:?}: {err}"))?;
-    if matches!(
-        rule.get_freq(),
-        rrule::Frequency::Secondly | rrule::Frequency::Minutely | rrule::Frequency::Hourly
-    ) {
-        return Err(format!("RRULE recurs more often than daily ({:?})", rule.get_freq()).into());
-    }
-    if rule.get_interval() == 0 {
-        return Err("RRULE has INTERVAL=0".to_string().into());
-    }
+    let mut all: Vec<(Stamp, Option<Duration>)> = Vec::new();
     let (first, base) = match &e.start {
         Stamp::Day(d) => (d.and_time(NaiveTime::MIN), None),
         Stamp::At(w, b) => (*w, Some(b.clone())),
     };
+    // An occurrence that began before the window still covers its first days.
+    let lookback = e.length.map_or(2, |l| l.num_days().clamp(1, 31) + 1);
+    // An edit of this and later occurrences may move one into the window from `moves` away.
     let from = window
         .first
-        .checked_sub_days(Days::new(2))
+        .checked_sub_days(Days::new(lookback.unsigned_abs()))
+        .and_then(|d| d.checked_sub_days(moves))
         .ok_or("date out of range")?;
     let to = window
         .last
         .checked_add_days(Days::new(2))
+        .and_then(|d| d.checked_add_days(moves))
         .ok_or("date out of range")?;
-    let (rule, first) = fast_forward(rule, first, from);
-    budget.dates(cost(&rule, first.date(), to))?;
-    let on_wall = |t: NaiveDateTime| rrule::Tz::UTC.from_utc_datetime(&t);
-    let set = rule
-        .build(on_wall(first))
-        .map_err(|err| format!("RRULE: {err}"))?;
-    let found = set
-        .after(on_wall(from.and_time(NaiveTime::MIN)))
-        .before(on_wall(to.and_time(NaiveTime::MIN)))
-        .all(MAX_OCCURRENCES);
-    let mut all: Vec<Stamp> = found
-        .dates
-        .into_iter()
-        .map(|t| match &base {
-            None => Stamp::Day(t.date_naive()),
-            Some(b) => Stamp::At(t.naive_utc(), b.clone()),
-        })
-        .collect();
+    let mut last_until: Option<NaiveDateTime> = None;
+    for raw in &e.rrules {
+        let (written, until) = rule_on_wall(raw, &e.start, site)?;
+        if let Some(u) = until {
+            last_until = Some(last_until.map_or(u, |l| l.max(u)));
+        }
+        let rule: rrule::RRule<rrule::Unvalidated> = written
+            .parse()
+            .map_err(|err| format!("RRULE {raw:?}: {err}"))?;
+        if matches!(
+            rule.get_freq(),
+            rrule::Frequency::Secondly | rrule::Frequency::Minutely | rrule::Frequency::Hourly
+        ) {
+            return Err(
+                format!("RRULE recurs more often than daily ({:?})", rule.get_freq()).into(),
+            );
+        }
+        if rule.get_interval() == 0 {
+            return Err("RRULE has INTERVAL=0".to_string().into());
+        }
+        // A rule that ended before it began (a deleted series, as some servers write it).
+        if until.is_some_and(|u| u < first) {
+            continue;
+        }
+        let (rule, start) = fast_forward(rule, first, from);
+        // It ended before the part of it that matters here.
+        if until.is_some_and(|u| u < start) {
+            continue;
+        }
+        budget.dates(cost(&rule, start.date(), to))?;
+        let on_wall = |t: NaiveDateTime| rrule::Tz::UTC.from_utc_datetime(&t);
+        let set = rule
+            .build(on_wall(start))
+            .map_err(|err| format!("RRULE: {err}"))?;
+        let found = set
+            .after(on_wall(from.and_time(NaiveTime::MIN)))
+            .before(on_wall(to.and_time(NaiveTime::MIN)))
+            .all(MAX_OCCURRENCES);
+        all.extend(found.dates.into_iter().map(|t| {
+            let stamp = match &base {
+                None => Stamp::Day(t.date_naive()),
+                Some(b) => Stamp::At(t.naive_utc(), b.clone()),
+            };
+            (stamp, None)
+        }));
+    }
+    if last_until.is_none_or(|u| first <= u) {
+        all.push((e.start.clone(), None));
+    }
     all.extend(e.rdates.iter().cloned());
+    // One occurrence per moment (DTSTART is usually one of its rule's too).
+    let mut seen = HashSet::new();
+    all.retain(|(s, _)| seen.insert(s.key(site)));
     Ok(all)
 }
 
@@ -682,13 +857,16 @@ impl Moments {
     }
 }
 
-/// The events of one occurrence starting at `start`, on the days of the window it covers.
+/// The events of one occurrence of `e` starting at `start` and lasting `length` (else as long
+/// as `e`'s occurrences do), on the days of the window it covers.
 fn events_at(
     e: &Entry,
     start: &Stamp,
+    length: Option<Duration>,
     ctx: &ParseContext,
     out: &mut Yield<'_>,
 ) -> Result<(), ParseError> {
+    let length = length.or(e.length);
     let window = ScheduleWindow::starting(ctx.today);
     match start {
         Stamp::At(w, b) => {
@@ -701,7 +879,7 @@ fn events_at(
                 return Ok(());
             };
             ev.start_time = Some(local);
-            ev.end_time = e.length.and_then(|l| {
+            ev.end_time = length.and_then(|l| {
                 instant
                     .checked_add_signed(l)
                     .map(|end| end.with_timezone(&ctx.zone).naive_local())
@@ -711,7 +889,7 @@ fn events_at(
         }
         Stamp::Day(first) => {
             // An all-day event, on each of its days (one when it gives no end).
-            let days = e.length.map_or(1, |l| l.num_days().clamp(1, 31));
+            let days = length.map_or(1, |l| l.num_days().clamp(1, 31));
             for n in 0..days {
                 let Some(d) = first.checked_add_days(Days::new(n.unsigned_abs())) else {
                     break;
@@ -857,10 +1035,32 @@ pub fn parse(body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, Pars
             edited.entry(o.uid.as_str()).or_default().add(r, ctx.zone);
         }
     }
+    // Edits of this and every later occurrence, by series, in the order they take effect.
+    let mut later: HashMap<&str, Vec<(&Stamp, &Entry)>> = HashMap::new();
+    for o in overrides.iter().filter(|o| o.this_and_future) {
+        if let Some(r) = &o.recurrence_id {
+            later.entry(o.uid.as_str()).or_default().push((r, o));
+        }
+    }
+    for edits in later.values_mut() {
+        edits.sort_by_key(|(r, _)| r.moment(ctx.zone));
+    }
     let mut out = Yield::new(ctx);
     let mut readable = overrides.len();
     for master in &masters {
-        let starts = match occurrences(master, window, &ctx.budget) {
+        // How far its edits of this and later occurrences move them (at most a month).
+        let moves = later.get(master.uid.as_str()).map_or(0, |edits| {
+            edits
+                .iter()
+                .filter_map(|(rid, o)| {
+                    let gap = o.start.moment(ctx.zone) - rid.moment(ctx.zone);
+                    u64::try_from(gap.num_days().abs() + 1).ok()
+                })
+                .max()
+                .unwrap_or(0)
+                .min(31)
+        });
+        let starts = match occurrences(master, window, ctx.zone, Days::new(moves), &ctx.budget) {
             Ok(s) => s,
             Err(Unreadable::Feed(e)) => return Err(e),
             Err(Unreadable::Series(why)) => {
@@ -875,14 +1075,46 @@ pub fn parse(body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, Pars
         }
         let excluded = Moments::of(&master.exdates, ctx.zone);
         let own = edited.get(master.uid.as_str());
-        for start in &starts {
-            if !excluded.has(start, ctx.zone) && !own.is_some_and(|m| m.has(start, ctx.zone)) {
-                events_at(master, start, ctx, &mut out)?;
+        let edits = later.get(master.uid.as_str());
+        for (start, length) in &starts {
+            if excluded.has(start, ctx.zone) || own.is_some_and(|m| m.has(start, ctx.zone)) {
+                continue;
+            }
+            // The latest edit of this and later occurrences made before this one.
+            let at = start.moment(ctx.zone);
+            let edit = edits.and_then(|es| {
+                es.iter()
+                    .rev()
+                    .find(|(r, _)| r.moment(ctx.zone) < at)
+                    .copied()
+            });
+            match edit {
+                Some((rid, o)) => {
+                    if let Some(moved) = start.shifted(rid, &o.start)
+                        && !o.cancelled
+                    {
+                        events_at(o, &moved, None, ctx, &mut out)?;
+                    }
+                }
+                None => events_at(master, start, *length, ctx, &mut out)?,
             }
         }
     }
+    // An edit of an occurrence its series excludes is not shown either (as the world's
+    // readers take an EXDATE and a RECURRENCE-ID of the same moment).
+    let excluded: HashMap<&str, Moments> = masters
+        .iter()
+        .map(|m| (m.uid.as_str(), Moments::of(&m.exdates, ctx.zone)))
+        .collect();
     for o in overrides.iter().filter(|o| !o.cancelled) {
-        events_at(o, &o.start, ctx, &mut out)?;
+        let dropped = o.recurrence_id.as_ref().is_some_and(|r| {
+            excluded
+                .get(o.uid.as_str())
+                .is_some_and(|m| m.has(r, ctx.zone))
+        });
+        if !dropped {
+            events_at(o, &o.start, None, ctx, &mut out)?;
+        }
     }
     if readable == 0 && !unreadable.is_empty() {
         return Err(ParseError::new(format!(
