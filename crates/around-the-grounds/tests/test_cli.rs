@@ -480,6 +480,32 @@ async fn hostile_feeds_fail_alone_and_the_rest_is_published() {
             "{e}"
         );
     }
+    // Read but in part: in the report, in the warnings and in health.json.
+    assert_eq!(
+        doc["partial"],
+        serde_json::json!([{
+            "brewery_key": "hostile-partly-unreadable-ics",
+            "brewery_name": "Hostile partly-unreadable.ics",
+            "unreadable": 2,
+            "first": doc["partial"][0]["first"],
+        }])
+    );
+    assert!(
+        r.stderr
+            .contains("Hostile partly-unreadable.ics: 2 of its entries could not be read"),
+        "{}",
+        r.stderr
+    );
+    let health: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("health.json")).unwrap())
+            .unwrap();
+    let partly = health["breweries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["key"] == "hostile-partly-unreadable-ics")
+        .unwrap();
+    assert_eq!(partly["unreadable_entries"], 2, "{partly}");
     let data: Value =
         serde_json::from_str(&std::fs::read_to_string(out.path().join("data.json")).unwrap())
             .unwrap();

@@ -92,6 +92,7 @@ fn brooklyn(dir: &Path) {
             .collect(),
         events,
         errors: vec![],
+        partial: Vec::new(),
     };
     let now = Utc.with_ymd_and_hms(2026, 7, 15, 21, 0, 0).unwrap();
     let mut health = atg_web::health::HealthRecord::next(None, &schedule, 3, now);

@@ -187,6 +187,7 @@ fn browser_site(dir: &Path) -> Vec<FoodTruckEvent> {
             retryable: true,
             limit: None,
         }],
+        partial: Vec::new(),
     };
     let now = chrono::Utc::now();
     let health = atg_web::health::HealthRecord::next(None, &schedule, 3, now);

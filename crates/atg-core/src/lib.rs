@@ -28,6 +28,6 @@ pub use config::{
 };
 pub use error::{ErrorKind, Limit, ScrapeError, thousands, user_message_for};
 pub use event::{FoodTruckEvent, UNNAMED_VENDOR, sort_and_dedup};
-pub use schedule::{BreweryOutcome, BreweryRef, RunStatus, Schedule};
+pub use schedule::{BreweryOutcome, BreweryRef, PartialRead, RunStatus, Schedule};
 pub use secret::{RepositoryUrl, Secret, split_credentials};
 pub use site::{Site, SiteDir, SiteFile, is_site_directory};

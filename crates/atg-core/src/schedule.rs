@@ -74,6 +74,37 @@ pub struct Schedule {
     pub breweries: Vec<BreweryRef>,
     pub events: Vec<FoodTruckEvent>,
     pub errors: Vec<ScrapeError>,
+    /// Breweries read, but not all of their source: entries it could not read, in the order
+    /// the breweries come.
+    pub partial: Vec<PartialRead>,
+}
+
+/// A brewery whose source was read but for some of its entries (a calendar's series whose
+/// rule cannot be expanded, say): counted, so that an operator sees a feed degrading before it
+/// empties.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartialRead {
+    pub brewery_key: String,
+    pub brewery_name: String,
+    /// How many of its entries could not be read.
+    pub unreadable: u32,
+    /// Why the first of them could not.
+    pub first: String,
+}
+
+impl PartialRead {
+    /// The operator's line: `Taproom Brewing: 2 of its entries could not be read (first: …)`.
+    pub fn message(&self) -> String {
+        let entries = if self.unreadable == 1 {
+            "1 of its entries".to_string()
+        } else {
+            format!("{} of its entries", self.unreadable)
+        };
+        format!(
+            "{}: {entries} could not be read (first: {})",
+            self.brewery_name, self.first
+        )
+    }
 }
 
 impl Schedule {
@@ -101,6 +132,7 @@ impl Schedule {
             events: sort_and_dedup(events, ScheduleWindow::starting(as_of)),
             breweries,
             errors,
+            partial: Vec::new(),
         }
     }
 
@@ -115,6 +147,7 @@ impl Schedule {
         for mut p in parts {
             all.breweries.append(&mut p.breweries);
             all.errors.append(&mut p.errors);
+            all.partial.append(&mut p.partial);
             events.append(&mut p.events);
         }
         all.events = sort_and_dedup(events, all.window());

@@ -71,6 +71,9 @@ pub struct Budget {
     deadline: Option<Instant>,
     stopped: AtomicBool,
     spent: [AtomicU64; Limit::ALL.len()],
+    /// Entries of the source that could not be read while the rest was (how many, and why the
+    /// first could not).
+    unreadable: std::sync::Mutex<(u32, Option<String>)>,
 }
 
 impl Default for Budget {
@@ -86,7 +89,25 @@ impl Budget {
             deadline,
             stopped: AtomicBool::new(false),
             spent: std::array::from_fn(|_| AtomicU64::new(0)),
+            unreadable: std::sync::Mutex::new((0, None)),
         }
+    }
+
+    /// Notes an entry of the source that could not be read while the rest is (a calendar's
+    /// series whose rule cannot be expanded, say): reported with the brewery's events.
+    pub fn unreadable_entry(&self, why: &str) {
+        if let Ok(mut u) = self.unreadable.lock() {
+            u.0 = u.0.saturating_add(1);
+            if u.1.is_none() {
+                u.1 = Some(crate::text::collapse_ws(why).chars().take(200).collect());
+            }
+        }
+    }
+
+    /// The entries noted as unreadable: how many, and why the first could not be read.
+    pub fn unreadable(&self) -> Option<(u32, String)> {
+        let u = self.unreadable.lock().ok()?;
+        (u.0 > 0).then(|| (u.0, u.1.clone().unwrap_or_default()))
     }
 
     pub fn limits(&self) -> &Limits {

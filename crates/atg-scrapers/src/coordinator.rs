@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use atg_core::{
-    Brewery, BreweryRef, Clock, FoodTruckEvent, Limit, Schedule, ScrapeError, SiteRef,
+    Brewery, BreweryRef, Clock, FoodTruckEvent, Limit, PartialRead, Schedule, ScrapeError, SiteRef,
     sort_and_dedup,
 };
 use std::panic::AssertUnwindSafe;
@@ -85,13 +85,19 @@ impl Coordinator {
     }
 
     /// One brewery's events inside the clock's window, read by its compiled `source`, or its
-    /// error.
+    /// error ([`Coordinator::read_source`] without what could not be read).
     pub async fn scrape_source(
         &self,
         brewery: &Brewery,
         source: &Source,
         clock: Clock,
     ) -> Result<Vec<FoodTruckEvent>, ScrapeError> {
+        self.read_source(brewery, source, clock).await.outcome
+    }
+
+    /// One brewery read by its compiled `source`: its events inside the clock's window or its
+    /// error, and the entries of its source that could not be read while the rest was.
+    pub async fn read_source(&self, brewery: &Brewery, source: &Source, clock: Clock) -> Read {
         // The brewery's entry is the operator's: the hosts it names may be on their network
         // (a local mirror), however the scrape was asked for.
         self.options.fetch.internal.add_urls(brewery.urls());
@@ -105,7 +111,7 @@ impl Coordinator {
         let _stop = StopOnDrop(budget.clone());
         let ctx = ParseContext::new(brewery, clock.today())
             .in_zone(clock.zone())
-            .with_budget(budget);
+            .with_budget(budget.clone());
         // A parser that panics on a page is that brewery's parse error, never the end of the
         // run (release builds unwind; see docs/ARCHITECTURE.md).
         let guarded = AssertUnwindSafe(source.scrape(&self.http, &ctx)).catch_unwind();
@@ -126,9 +132,24 @@ impl Coordinator {
         match result {
             Ok(events) => {
                 tracing::debug!(brewery = %brewery.key, count = events.len(), "scraped");
-                Ok(events)
+                let partial = budget.unreadable().map(|(unreadable, first)| PartialRead {
+                    brewery_key: brewery.key.clone(),
+                    brewery_name: brewery.name.clone(),
+                    unreadable,
+                    first,
+                });
+                if let Some(p) = &partial {
+                    tracing::warn!(brewery = %brewery.key, unreadable = p.unreadable, "{}", p.message());
+                }
+                Read {
+                    outcome: Ok(events),
+                    partial,
+                }
             }
-            Err(e) => Err(self.failed(brewery, e)),
+            Err(e) => Read {
+                outcome: Err(self.failed(brewery, e)),
+                partial: None,
+            },
         }
     }
 
@@ -175,11 +196,14 @@ impl Coordinator {
             .enumerate()
             .zip(sources)
             .map(|((i, b), source)| async move {
-                let result = match source {
-                    Ok(s) => self.scrape_source(b, s.borrow(), clock).await,
-                    Err(e) => Err(self.failed(b, e.clone())),
+                let read = match source {
+                    Ok(s) => self.read_source(b, s.borrow(), clock).await,
+                    Err(e) => Read {
+                        outcome: Err(self.failed(b, e.clone())),
+                        partial: None,
+                    },
                 };
-                (i, result)
+                (i, read)
             })
             .collect();
         let mut results: Vec<_> = futures::stream::iter(scrapes)
@@ -187,15 +211,28 @@ impl Coordinator {
             .collect()
             .await;
         results.sort_by_key(|(i, _)| *i);
-        Schedule::merge(
+        let partial: Vec<PartialRead> = results
+            .iter_mut()
+            .filter_map(|(_, r)| r.partial.take())
+            .collect();
+        let mut schedule = Schedule::merge(
             site.clone(),
             clock.today(),
             breweries
                 .iter()
                 .map(BreweryRef::from)
-                .zip(results.into_iter().map(|(_, r)| r)),
-        )
+                .zip(results.into_iter().map(|(_, r)| r.outcome)),
+        );
+        schedule.partial = partial;
+        schedule
     }
+}
+
+/// One brewery read: its events or its error, and what of its source could not be read.
+#[derive(Debug, Clone)]
+pub struct Read {
+    pub outcome: Result<Vec<FoodTruckEvent>, ScrapeError>,
+    pub partial: Option<PartialRead>,
 }
 
 /// A brewery's week, refused when it lists more events or different vendors than any venue

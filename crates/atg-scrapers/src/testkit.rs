@@ -337,8 +337,9 @@ impl Mirror {
 
 /// Feeds written the way an attacker writes them, one of each kind the limits stop (issue N),
 /// for the week of [`Mirror::AS_OF`]: each is served at `/{name}` and read by a brewery of
-/// [`HostileFeeds::breweries`]. Each but `long-name` fails alone with a named limit; the
-/// long name is published cut, its feed's file name bounded.
+/// [`HostileFeeds::breweries`]. Each but `long-name` and `partly-unreadable` fails alone with
+/// a named limit; the long name is published cut, its feed's file name bounded; the partly
+/// unreadable calendar is read, and what it could not read counted.
 pub mod hostile_feeds {
     /// `(name, parser, body, what it is)`.
     pub fn all() -> Vec<(&'static str, &'static str, String, &'static str)> {
@@ -386,6 +387,12 @@ pub mod hostile_feeds {
                 "JSON nested 100,000 deep",
             ),
             (
+                "partly-unreadable.ics",
+                "ical",
+                partly_unreadable(),
+                "a calendar of which two series cannot be read (read, and counted)",
+            ),
+            (
                 "rows.csv",
                 "sheet-columns",
                 sheet_rows(30_000),
@@ -398,6 +405,14 @@ pub mod hostile_feeds {
                 "an API reply of 300,000 values",
             ),
         ]
+    }
+
+    /// One truck on 31 July 2025 at 17:00 Pacific, a series that recurs hourly and one
+    /// without a start: the truck is read, the two are counted.
+    pub fn partly_unreadable() -> String {
+        calendar(
+            "BEGIN:VEVENT\r\nUID:good\r\nDTSTART;TZID=America/Los_Angeles:20250731T170000\r\nDTEND;TZID=America/Los_Angeles:20250731T200000\r\nSUMMARY:Partly Read Truck\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:hourly\r\nDTSTART;TZID=America/Los_Angeles:20250731T170000\r\nRRULE:FREQ=HOURLY\r\nSUMMARY:Every Hour\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:nostart\r\nDTSTART:soon\r\nSUMMARY:No Start\r\nEND:VEVENT\r\n",
+        )
     }
 
     pub fn sheet_rows(n: usize) -> String {

@@ -85,6 +85,21 @@ async fn each_hostile_feed_fails_alone_with_its_limit_and_the_rest_arrive() {
     ] {
         assert!(out.events.iter().any(|e| e.brewery_key == key), "{key}");
     }
+    // The partly unreadable calendar: its truck read, the two series it could not read counted.
+    assert!(out.events.iter().any(|e| e.vendor == "Partly Read Truck"));
+    assert_eq!(out.partial.len(), 1, "{:?}", out.partial);
+    let p = &out.partial[0];
+    assert_eq!(
+        (p.brewery_key.as_str(), p.unreadable),
+        ("hostile-partly-unreadable-ics", 2)
+    );
+    assert!(
+        p.message().starts_with(
+            "Hostile partly-unreadable.ics: 2 of its entries could not be read (first: "
+        ),
+        "{}",
+        p.message()
+    );
 }
 
 #[test]

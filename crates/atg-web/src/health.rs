@@ -40,6 +40,15 @@ pub struct SourceHealth {
     /// It had trucks, and has listed none for `stale_after` runs.
     #[serde(default)]
     pub stale: bool,
+    /// Entries of its source the last run could not read while it read the rest (a
+    /// calendar's series whose rule cannot be expanded, say): a feed degrading before it
+    /// empties. Absent when none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unreadable_entries: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl HealthRecord {
@@ -67,6 +76,7 @@ impl HealthRecord {
                         failed_runs: 0,
                         runs_without_events: 0,
                         stale: false,
+                        unreadable_entries: 0,
                     });
                 let failed = schedule.errors.iter().any(|e| e.brewery_key == b.key);
                 let listed = schedule.events.iter().any(|e| e.brewery_key == b.key);
@@ -91,6 +101,11 @@ impl HealthRecord {
                         (h.runs_without_events.saturating_add(1)).min(stale_after);
                 }
                 h.stale = h.last_events.is_some() && h.runs_without_events >= stale_after;
+                h.unreadable_entries = schedule
+                    .partial
+                    .iter()
+                    .find(|p| p.brewery_key == b.key)
+                    .map_or(0, |p| p.unreadable);
                 h
             })
             .collect();

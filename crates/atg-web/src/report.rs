@@ -9,6 +9,9 @@ use serde::Serialize;
 pub struct Report {
     pub events: Vec<ReportEvent>,
     pub errors: Vec<ReportError>,
+    /// Breweries read but for some entries of their source (none: not in the document).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub partial: Vec<atg_core::PartialRead>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -64,6 +67,7 @@ impl Report {
                     message: e.message.clone(),
                 })
                 .collect(),
+            partial: schedule.partial.clone(),
         }
     }
 

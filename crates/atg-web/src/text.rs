@@ -83,6 +83,7 @@ mod tests {
             breweries: vec![],
             events: events.to_vec(),
             errors: errors.to_vec(),
+            partial: Vec::new(),
         })
     }
 

@@ -147,5 +147,6 @@ pub fn schedule(events: &[FoodTruckEvent], errors: &[ScrapeError]) -> Schedule {
             .collect(),
         events: events.to_vec(),
         errors: errors.to_vec(),
+        partial: Vec::new(),
     }
 }

@@ -337,6 +337,24 @@ async fn hostile_feeds_fail_alone_on_the_worker_and_are_counted() {
         .text()
         .await
         .unwrap();
+    let unread = metrics
+        .lines()
+        .find(|l| {
+            l.starts_with("atg_unreadable_entries_total")
+                && l.contains("brewery=\"hostile-partly-unreadable-ics\"")
+        })
+        .unwrap_or_else(|| panic!("the partly unreadable calendar is not counted:\n{metrics}"));
+    assert!(unread.ends_with(" 2"), "{unread}");
+    let health: serde_json::Value =
+        serde_json::from_str(&git(&repo, &["show", "main:public/health.json"])).unwrap();
+    let partly = health["breweries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["key"] == "hostile-partly-unreadable-ics")
+        .cloned()
+        .unwrap();
+    assert_eq!(partly["unreadable_entries"], 2, "{partly}");
     for (brewery, limit) in [
         ("hostile-deep-ics", "nesting"),
         ("hostile-rrule-bomb-ics", "recurrence"),

@@ -252,6 +252,10 @@ pub const STALE_METRIC: &str = "atg_stale_breweries_total";
 /// Scrapes that went over a limit on untrusted input, by `site`, `brewery` and `limit`.
 pub const BUDGET_METRIC: &str = "atg_budget_hits_total";
 
+/// The worker's own metric: entries of a brewery's source that could not be read while the
+/// rest was, by `site` and `brewery` (a calendar losing series before it empties).
+pub const UNREADABLE_METRIC: &str = "atg_unreadable_entries_total";
+
 /// The longest a configuration read may hold the one read permit: a file that never ends (a
 /// FIFO swapped in, a stuck network file system) fails that run, never the next.
 pub const CONFIG_READ_DEADLINE: Duration = Duration::from_secs(10);
@@ -320,6 +324,7 @@ struct Metrics {
     meter: Arc<dyn CoreMeter>,
     stale: Counter,
     budget: Counter,
+    unreadable: Counter,
 }
 
 impl Activities {
@@ -342,6 +347,10 @@ impl Activities {
                     BUDGET_METRIC,
                     "Scrapes refused for going over a limit on untrusted input",
                 ),
+                unreadable: counter(
+                    UNREADABLE_METRIC,
+                    "Entries of a source that could not be read while the rest was (a feed degrading)",
+                ),
                 meter: m,
             }
         });
@@ -358,6 +367,10 @@ impl Activities {
     }
 
     fn count(&self, which: impl Fn(&Metrics) -> &Counter, labels: Vec<(&str, String)>) {
+        self.add(which, 1, labels);
+    }
+
+    fn add(&self, which: impl Fn(&Metrics) -> &Counter, n: u64, labels: Vec<(&str, String)>) {
         if let Some(m) = &self.metrics {
             let labels = m.meter.new_attributes(NewAttributes::new(
                 labels
@@ -365,7 +378,7 @@ impl Activities {
                     .map(|(k, v)| MetricKeyValue::new(k, v))
                     .collect(),
             ));
-            which(m).add(1, &labels);
+            which(m).add(n, &labels);
         }
     }
 
@@ -783,8 +796,15 @@ impl FoodTruckActivities {
             for (brewery, source) in breweries.iter().zip(sources).skip(from) {
                 let b = BreweryRef::from(brewery);
                 let result =
-                    ScrapeResult::from(coordinator.scrape_source(brewery, source, clock).await);
+                    ScrapeResult::from(coordinator.read_source(brewery, source, clock).await);
                 let result = self.within_share(&b, result, share);
+                if let Some(u) = &result.unreadable {
+                    self.add(
+                        |m| &m.unreadable,
+                        u64::from(u.entries),
+                        vec![("site", site_key.clone()), ("brewery", b.key.clone())],
+                    );
+                }
                 if let Some(limit) = result.error.as_ref().and_then(|e| e.limit) {
                     self.count(
                         |m| &m.budget,

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use atg_pipeline::core::{BreweryRef, Schedule, SiteConfig};
+use atg_pipeline::core::{BreweryRef, PartialRead, Schedule, SiteConfig};
 use futures::StreamExt;
 use temporalio_client::{
     Client, NamespacedClient, WorkflowExecutionInfo, WorkflowFetchHistoryOptions,
@@ -126,13 +126,24 @@ pub fn schedule_of(
             }
         }
     }
+    let mut partial = Vec::new();
     let outcomes = config.breweries.iter().enumerate().map(|(i, b)| {
         let r = BreweryRef::from(b);
         let outcome = match by_place.remove(&i) {
-            Some(found) => match found.error {
-                Some(e) => Err(e.to_scrape_error_of(&r)),
-                None => Ok(found.events),
-            },
+            Some(found) => {
+                if let (None, Some(u)) = (&found.error, &found.unreadable) {
+                    partial.push(PartialRead {
+                        brewery_key: r.key.clone(),
+                        brewery_name: r.name.clone(),
+                        unreadable: u.entries,
+                        first: u.first.clone(),
+                    });
+                }
+                match found.error {
+                    Some(e) => Err(e.to_scrape_error_of(&r)),
+                    None => Ok(found.events),
+                }
+            }
             None => Err(atg_pipeline::core::ScrapeError {
                 brewery_key: r.key.clone(),
                 brewery_name: r.name.clone(),
@@ -144,5 +155,8 @@ pub fn schedule_of(
         };
         (r, outcome)
     });
-    Schedule::merge(config.site.reference(), as_of, outcomes)
+    let mut schedule =
+        Schedule::merge(config.site.reference(), as_of, outcomes.collect::<Vec<_>>());
+    schedule.partial = partial;
+    schedule
 }

@@ -174,6 +174,17 @@ impl ErrorDict {
 pub struct ScrapeResult {
     pub events: Vec<FoodTruckEvent>,
     pub error: Option<ErrorDict>,
+    /// Entries of the source that could not be read while the rest was (this port's sealed
+    /// results only: absent from the original's shape, and when there are none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<Unreadable>,
+}
+
+/// How many entries of a brewery's source could not be read, and why the first could not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unreadable {
+    pub entries: u32,
+    pub first: String,
 }
 
 impl From<Result<Vec<FoodTruckEvent>, ScrapeError>> for ScrapeResult {
@@ -182,11 +193,25 @@ impl From<Result<Vec<FoodTruckEvent>, ScrapeError>> for ScrapeResult {
             Ok(events) => Self {
                 events,
                 error: None,
+                unreadable: None,
             },
             Err(e) => Self {
                 events: Vec::new(),
                 error: Some(ErrorDict::from(&e)),
+                unreadable: None,
             },
+        }
+    }
+}
+
+impl From<atg_pipeline::scrapers::coordinator::Read> for ScrapeResult {
+    fn from(read: atg_pipeline::scrapers::coordinator::Read) -> Self {
+        Self {
+            unreadable: read.partial.map(|p| Unreadable {
+                entries: p.unreadable,
+                first: p.first,
+            }),
+            ..Self::from(read.outcome)
         }
     }
 }

@@ -1022,7 +1022,14 @@ pub fn parse(body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, Pars
     for c in &vevents {
         match entry(c, &zones) {
             Ok(e) => entries.push(e),
-            Err(why) => unreadable.push(why),
+            Err(why) => {
+                let named = c
+                    .find_prop("SUMMARY")
+                    .or_else(|| c.find_prop("UID"))
+                    .map(|p| collapse_ws(p.val.as_str()))
+                    .unwrap_or_default();
+                unreadable.push(format!("{named:?}: {why}"));
+            }
         }
     }
     let (masters, overrides): (Vec<Entry>, Vec<Entry>) =
@@ -1064,8 +1071,8 @@ pub fn parse(body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, Pars
             Ok(s) => s,
             Err(Unreadable::Feed(e)) => return Err(e),
             Err(Unreadable::Series(why)) => {
-                tracing::warn!(brewery = %ctx.brewery_key, uid = %master.uid, "{why}");
-                unreadable.push(why);
+                tracing::debug!(brewery = %ctx.brewery_key, uid = %master.uid, "{why}");
+                unreadable.push(format!("{:?}: {why}", master.title));
                 continue;
             }
         };
@@ -1122,6 +1129,10 @@ pub fn parse(body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, Pars
             unreadable.len(),
             unreadable[0]
         )));
+    }
+    // The rest is read; what is not is counted and reported with the brewery's events.
+    for why in &unreadable {
+        ctx.budget.unreadable_entry(why);
     }
     Ok(out.events)
 }
