@@ -2,6 +2,7 @@
 //! give the same bytes: UIDs come from the event, DTSTAMP from its date, never from the clock.
 
 use std::collections::HashSet;
+use std::fmt::{self, Write as _};
 
 use atg_core::{FoodTruckEvent, PACIFIC, localize_in};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, TimeZone, Utc};
@@ -100,9 +101,61 @@ pub fn write_calendar_in<'e>(
     zone: Tz,
     events: impl IntoIterator<Item = &'e FoodTruckEvent>,
 ) -> std::io::Result<()> {
+    write_calendar_with(out, name, &mut Zone::new(zone), events)
+}
+
+/// The site's zone as its feeds describe it: the `VTIMEZONE` of each year a feed starts in,
+/// worked out once for all the feeds of a site, not once per feed.
+pub struct Zone {
+    zone: Tz,
+    vtimezones: Vec<(i32, String)>,
+}
+
+impl Zone {
+    /// `zone`, its `VTIMEZONE`s not yet worked out.
+    pub fn new(zone: Tz) -> Self {
+        Self {
+            zone,
+            vtimezones: Vec::new(),
+        }
+    }
+
+    /// The folded `VTIMEZONE` lines for a feed whose first event is in `year`.
+    fn vtimezone(&mut self, year: i32) -> &str {
+        let at = match self.vtimezones.iter().position(|(y, _)| *y == year) {
+            Some(at) => at,
+            None => {
+                let mut block = Feed {
+                    out: Vec::new(),
+                    line: String::new(),
+                    scratch: String::new(),
+                    failed: None,
+                };
+                if self.zone == PACIFIC {
+                    VTIMEZONE.lines().for_each(|l| block.line(l));
+                } else {
+                    block.vtimezone(self.zone, year);
+                }
+                let text = String::from_utf8(block.out).unwrap_or_default();
+                self.vtimezones.push((year, text));
+                self.vtimezones.len() - 1
+            }
+        };
+        &self.vtimezones[at].1
+    }
+}
+
+/// [`write_calendar_in`] with the zone's `VTIMEZONE`s shared by the feeds of one site.
+pub fn write_calendar_with<'e>(
+    out: impl std::io::Write,
+    name: &str,
+    zone: &mut Zone,
+    events: impl IntoIterator<Item = &'e FoodTruckEvent>,
+) -> std::io::Result<()> {
     let mut out = Feed {
-        out,
+        out: std::io::BufWriter::with_capacity(16 << 10, out),
         line: String::new(),
+        scratch: String::new(),
         failed: None,
     };
     for line in [
@@ -114,17 +167,13 @@ pub fn write_calendar_in<'e>(
     ] {
         out.line(line);
     }
-    out.line(&format!("X-WR-CALNAME:{}", escape(name)));
-    out.line(&format!("X-WR-TIMEZONE:{}", zone.name()));
+    out.linef(format_args!("X-WR-CALNAME:{}", Escaped(name)));
+    out.linef(format_args!("X-WR-TIMEZONE:{}", zone.zone.name()));
     out.line("REFRESH-INTERVAL;VALUE=DURATION:PT1H");
     out.line("X-PUBLISHED-TTL:PT1H");
     let mut events = events.into_iter().peekable();
-    let year = events.peek().map(|e| e.date.year());
-    if zone == PACIFIC {
-        VTIMEZONE.lines().for_each(|l| out.line(l));
-    } else {
-        out.vtimezone(zone, year.unwrap_or(1970));
-    }
+    let year = events.peek().map_or(1970, |e| e.date.year());
+    out.raw(zone.vtimezone(year));
     let mut uids = HashSet::new();
     for e in events {
         let base = uid(e);
@@ -134,12 +183,12 @@ pub fn write_calendar_in<'e>(
             n += 1;
             id = format!("{base}-{n}");
         }
-        out.vevent(e, &id, zone);
+        out.vevent(e, &id, zone.zone);
     }
     out.line("END:VCALENDAR");
     match out.failed {
         Some(e) => Err(e),
-        None => out.out.flush(),
+        None => std::io::Write::flush(&mut out.out),
     }
 }
 
@@ -148,6 +197,8 @@ pub fn write_calendar_in<'e>(
 struct Feed<W> {
     out: W,
     line: String,
+    /// A line as it is formatted, before it is folded.
+    scratch: String,
     failed: Option<std::io::Error>,
 }
 
@@ -163,39 +214,68 @@ impl<W: std::io::Write> Feed<W> {
         }
     }
 
+    /// A line formatted in place (no string of its own).
+    fn linef(&mut self, args: fmt::Arguments<'_>) {
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        // Formatting into a String fails only if a Display impl does, and ours do not.
+        let _ = scratch.write_fmt(args);
+        self.line(&scratch);
+        self.scratch = scratch;
+    }
+
+    /// Lines already folded and terminated.
+    fn raw(&mut self, folded: &str) {
+        if self.failed.is_some() {
+            return;
+        }
+        if let Err(e) = self.out.write_all(folded.as_bytes()) {
+            self.failed = Some(e);
+        }
+    }
+
     fn vevent(&mut self, e: &FoodTruckEvent, uid: &str, zone: Tz) {
         self.line("BEGIN:VEVENT");
-        self.line(&format!("UID:{uid}"));
-        self.line(&format!("DTSTAMP:{}T000000Z", e.date.format("%Y%m%d")));
+        self.linef(format_args!("UID:{uid}"));
+        self.linef(format_args!("DTSTAMP:{}T000000Z", Basic(e.date)));
         match e.start_time {
             Some(s) => {
-                self.line(&format!("DTSTART;TZID={}:{}", zone.name(), wall(zone, s)));
+                self.linef(format_args!(
+                    "DTSTART;TZID={}:{}",
+                    zone.name(),
+                    wall(zone, s)
+                ));
                 if let Some(t) = e.end_time {
-                    self.line(&format!("DTEND;TZID={}:{}", zone.name(), wall(zone, t)));
+                    self.linef(format_args!("DTEND;TZID={}:{}", zone.name(), wall(zone, t)));
                 }
             }
             None => {
-                self.line(&format!("DTSTART;VALUE=DATE:{}", e.date.format("%Y%m%d")));
-                self.line(&format!(
+                self.linef(format_args!("DTSTART;VALUE=DATE:{}", Basic(e.date)));
+                self.linef(format_args!(
                     "DTEND;VALUE=DATE:{}",
-                    e.date.succ_opt().unwrap_or(e.date).format("%Y%m%d")
+                    Basic(e.date.succ_opt().unwrap_or(e.date))
                 ));
             }
         }
-        self.line(&format!(
-            "SUMMARY:{}",
-            escape(&format!("{} @ {}", e.vendor, e.brewery_name))
+        self.linef(format_args!(
+            "SUMMARY:{} @ {}",
+            Escaped(&e.vendor),
+            Escaped(&e.brewery_name)
         ));
-        self.line(&format!("LOCATION:{}", escape(&e.brewery_name)));
-        let mut description = e.description.clone().unwrap_or_default();
-        if e.ai_generated_name {
-            if !description.is_empty() {
-                description.push('\n');
-            }
-            description.push_str("The vendor's name was read from an image by AI.");
-        }
-        if !description.is_empty() {
-            self.line(&format!("DESCRIPTION:{}", escape(&description)));
+        self.linef(format_args!("LOCATION:{}", Escaped(&e.brewery_name)));
+        const AI_NOTE: &str = "The vendor's name was read from an image by AI.";
+        match (
+            e.description.as_deref().filter(|d| !d.is_empty()),
+            e.ai_generated_name,
+        ) {
+            (Some(d), true) => self.linef(format_args!(
+                "DESCRIPTION:{}\\n{}",
+                Escaped(d),
+                Escaped(AI_NOTE)
+            )),
+            (Some(d), false) => self.linef(format_args!("DESCRIPTION:{}", Escaped(d))),
+            (None, true) => self.linef(format_args!("DESCRIPTION:{}", Escaped(AI_NOTE))),
+            (None, false) => {}
         }
         self.line("TRANSP:TRANSPARENT");
         self.line("END:VEVENT");
@@ -231,8 +311,8 @@ impl<W: std::io::Write> Feed<W> {
         self.line(&format!("BEGIN:{kind}"));
         self.line(&format!("TZOFFSETFROM:{}", hhmm(from)));
         self.line(&format!("TZOFFSETTO:{}", hhmm(to)));
-        self.line(&format!("TZNAME:{}", escape(name)));
-        self.line(&format!("DTSTART:{}", at.format("%Y%m%dT%H%M%S")));
+        self.linef(format_args!("TZNAME:{}", Escaped(name)));
+        self.linef(format_args!("DTSTART:{}", Basic(at)));
         self.line(&format!("END:{kind}"));
     }
 }
@@ -310,11 +390,34 @@ fn hhmm(seconds: i32) -> String {
 }
 
 /// A wall-clock reading in `zone` that exists (a time in the spring-forward gap moves past it).
-fn wall(zone: Tz, t: NaiveDateTime) -> String {
-    localize_in(zone, t)
-        .naive_local()
-        .format("%Y%m%dT%H%M%S")
-        .to_string()
+fn wall(zone: Tz, t: NaiveDateTime) -> Basic<NaiveDateTime> {
+    Basic(localize_in(zone, t).naive_local())
+}
+
+/// RFC 5545's basic format: `20261029` for a date, `20261029T113000` for a date and time
+/// (what `%Y%m%d` and `%Y%m%dT%H%M%S` give, without parsing a format string per line).
+struct Basic<T>(T);
+
+impl fmt::Display for Basic<NaiveDate> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = self.0;
+        write!(f, "{:04}{:02}{:02}", d.year(), d.month(), d.day())
+    }
+}
+
+impl fmt::Display for Basic<NaiveDateTime> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use chrono::Timelike;
+        let t = self.0;
+        write!(
+            f,
+            "{}T{:02}{:02}{:02}",
+            Basic(t.date()),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    }
 }
 
 /// Stable across runs and machines: brewery, vendor, day and start.
@@ -330,28 +433,42 @@ fn uid(e: &FoodTruckEvent) -> String {
         h.update([0]);
     }
     let digest = h.finalize();
-    let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
-    format!("{hex}@around-the-grounds")
+    let mut id = String::with_capacity(24 + 20);
+    for b in digest.iter().take(12) {
+        let _ = write!(id, "{b:02x}");
+    }
+    id.push_str("@around-the-grounds");
+    id
 }
 
-/// RFC 5545 TEXT escaping.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            ';' => out.push_str("\\;"),
-            ',' => out.push_str("\\,"),
-            '\n' => out.push_str("\\n"),
-            '\r' => {}
-            c => out.push(c),
+/// RFC 5545 TEXT escaping, written as it is formatted.
+struct Escaped<'s>(&'s str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rest = self.0;
+        while let Some(at) = rest.find(['\\', ';', ',', '\n', '\r']) {
+            f.write_str(&rest[..at])?;
+            match rest.as_bytes()[at] {
+                b'\\' => f.write_str("\\\\")?,
+                b';' => f.write_str("\\;")?,
+                b',' => f.write_str("\\,")?,
+                b'\n' => f.write_str("\\n")?,
+                _ => {}
+            }
+            rest = &rest[at + 1..];
         }
+        f.write_str(rest)
     }
-    out
 }
 
 /// Appends `line` folded at 75 octets (never inside a character), CRLF-terminated.
 fn fold_into(out: &mut String, line: &str) {
+    if line.len() <= 75 {
+        out.push_str(line);
+        out.push_str("\r\n");
+        return;
+    }
     let mut width = 0;
     for c in line.chars() {
         let n = c.len_utf8();
@@ -377,7 +494,7 @@ mod tests {
             assert!(l.len() <= 75, "{} octets", l.len());
         }
         assert_eq!(out.matches("\r\n ").count(), 1);
-        assert_eq!(escape("a;b,c\\d\ne"), "a\\;b\\,c\\\\d\\ne");
+        assert_eq!(Escaped("a;b,c\\d\ne\r").to_string(), "a\\;b\\,c\\\\d\\ne");
         assert_eq!(
             brewery_feed_name("Stoup Ballard_1"),
             "events-stoup-ballard-1.ics"

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use crate::data_json::{WebData, zone_label};
 use crate::health::{HEALTH_FILE, HealthRecord};
-use crate::ics::{ALL_FEED, brewery_feed_name, truck_feed_name, write_calendar_in};
+use crate::ics::{ALL_FEED, Zone, brewery_feed_name, truck_feed_name, write_calendar_with};
 
 /// The page's files, as in `public/`.
 pub const ASSETS: &[(&str, &str)] = &[
@@ -95,7 +95,7 @@ fn assemble<E: serde::Serialize>(
         serde_json::to_writer(out.hash_only(), &timeless)?;
     }
 
-    let zone = schedule.site.timezone;
+    let zone = &mut Zone::new(schedule.site.timezone);
     out.put_feed(ALL_FEED, &calendar_name(schedule), zone, &schedule.events)?;
     let mut by_brewery: HashMap<&str, Vec<&FoodTruckEvent>> = HashMap::new();
     let mut by_truck: BTreeMap<String, (&str, Vec<&FoodTruckEvent>)> = BTreeMap::new();
@@ -201,10 +201,10 @@ impl Output {
         &mut self,
         name: &str,
         title: &str,
-        zone: chrono_tz::Tz,
+        zone: &mut Zone,
         events: impl IntoIterator<Item = &'e FoodTruckEvent>,
     ) -> Result<(), RenderError> {
-        self.put_with(name, |w| write_calendar_in(w, title, zone, events))
+        self.put_with(name, |w| write_calendar_with(w, title, zone, events))
     }
 
     /// A file streamed by `write`, and into the digest after its name.
