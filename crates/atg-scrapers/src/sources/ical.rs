@@ -923,20 +923,35 @@ fn may_hold(parent: Option<&str>, child: &str) -> bool {
     }
 }
 
+/// A component of the feed's calendar: its name and where its text is.
+struct Part {
+    name: String,
+    text: std::ops::Range<usize>,
+}
+
 /// Checks a feed's shape before the parser (which recurses into every nested component)
 /// reads it: at most [`MAX_COMPONENT_DEPTH`] levels, each component where the format allows
 /// it, every `BEGIN` closed by its own `END` (a feed cut short is not read as the part that
-/// came), and no more lines than the budget's.
-fn check_structure(unfolded: &str, budget: &Budget) -> Result<(), ParseError> {
+/// came), and no more lines than the budget's. Returns where each component of the (first)
+/// `VCALENDAR` is, so that each is parsed on its own and dropped once read: the parsed form
+/// of a feed is many times its text, and a feed of many thousands of events is never in
+/// memory parsed all at once.
+fn check_structure(unfolded: &str, budget: &Budget) -> Result<Vec<Part>, ParseError> {
     let max_lines = budget.limits().feed_lines;
     let unreadable =
         |why: String| ParseError::new(format!("the calendar feed cannot be read: {why}"));
     let mut open: Vec<String> = Vec::new();
-    for (n, line) in unfolded.lines().enumerate() {
+    let mut parts = Vec::new();
+    let mut calendars = 0;
+    let mut part_start = 0;
+    let mut offset = 0;
+    for (n, raw) in unfolded.split_inclusive('\n').enumerate() {
+        let at = offset;
+        offset += raw.len();
         if n as u64 >= max_lines {
             return Err(Budget::over(Limit::Size, max_lines));
         }
-        let line = line.trim();
+        let line = raw.trim();
         let upper = |rest: &str| rest.trim().to_ascii_uppercase();
         if let Some(name) = line.get(..6).filter(|h| h.eq_ignore_ascii_case("BEGIN:")) {
             let name = upper(&line[name.len()..]);
@@ -956,11 +971,24 @@ fn check_structure(unfolded: &str, budget: &Budget) -> Result<(), ParseError> {
                     None => unreadable(format!("it starts with BEGIN:{name}, not BEGIN:VCALENDAR")),
                 });
             }
+            if open.is_empty() {
+                calendars += 1;
+            }
+            if open.len() == 1 {
+                part_start = at;
+            }
             open.push(name);
         } else if let Some(head) = line.get(..4).filter(|h| h.eq_ignore_ascii_case("END:")) {
             let name = upper(&line[head.len()..]);
             match open.pop() {
-                Some(o) if o == name => {}
+                Some(o) if o == name => {
+                    if open.len() == 1 && calendars == 1 {
+                        parts.push(Part {
+                            name,
+                            text: part_start..offset,
+                        });
+                    }
+                }
                 Some(o) => return Err(unreadable(format!("END:{name} closes BEGIN:{o}"))),
                 None => return Err(unreadable(format!("END:{name} without its BEGIN"))),
             }
@@ -970,8 +998,31 @@ fn check_structure(unfolded: &str, budget: &Budget) -> Result<(), ParseError> {
         Some(o) => Err(unreadable(format!(
             "it is incomplete (BEGIN:{o} without its END)"
         ))),
-        None => Ok(()),
+        None => Ok(parts),
     }
+}
+
+/// One component of the feed, parsed.
+fn read_part<'u>(unfolded: &'u str, part: &Part) -> Result<Component<'u>, ParseError> {
+    let text = unfolded.get(part.text.clone()).unwrap_or_default();
+    icalendar::parser::read_calendar(text)
+        .map_err(|e| {
+            ParseError::new(format!(
+                "the calendar feed cannot be read: {}",
+                e.lines()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("malformed")
+            ))
+        })?
+        .components
+        .into_iter()
+        .next()
+        .ok_or_else(|| {
+            ParseError::new(format!(
+                "the calendar feed cannot be read: its {} is empty",
+                part.name
+            ))
+        })
 }
 
 /// A feed's events in the window.
@@ -983,24 +1034,12 @@ pub fn parse(body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, Pars
         ));
     }
     let unfolded = icalendar::parser::unfold(body);
-    check_structure(&unfolded, &ctx.budget)?;
-    let calendar = icalendar::parser::read_calendar(&unfolded).map_err(|e| {
-        ParseError::new(format!(
-            "the calendar feed cannot be read: {}",
-            e.lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("malformed")
-        ))
-    })?;
-    let components: Vec<&Component<'_>> = calendar
-        .components
-        .iter()
-        .flat_map(|c| std::iter::once(c).chain(c.components.iter()))
-        .collect();
+    let parts = check_structure(&unfolded, &ctx.budget)?;
 
     let window = ScheduleWindow::starting(ctx.today);
     let mut zones = HashMap::new();
-    for c in components.iter().filter(|c| c.name.as_str() == "VTIMEZONE") {
+    for part in parts.iter().filter(|p| p.name == "VTIMEZONE") {
+        let c = &read_part(&unfolded, part)?;
         let Some(id) = c
             .find_prop("TZID")
             .map(|p| p.val.as_str().trim().to_string())
@@ -1018,8 +1057,9 @@ pub fn parse(body: &str, ctx: &ParseContext) -> Result<Vec<FoodTruckEvent>, Pars
     let mut unreadable: Vec<String> = Vec::new();
     let vevents = ctx
         .budget
-        .take_entries(components.iter().filter(|c| c.name.as_str() == "VEVENT"))?;
-    for c in &vevents {
+        .take_entries(parts.iter().filter(|p| p.name == "VEVENT"))?;
+    for part in vevents {
+        let c = &read_part(&unfolded, part)?;
         match entry(c, &zones) {
             Ok(e) => entries.push(e),
             Err(why) => {
