@@ -31,8 +31,8 @@ use temporalio_sdk::{
 use crate::activities::{FoodTruckActivities, failure_type};
 use crate::seal::Sealed;
 use crate::types::{
-    HaikuRequest, PartOutcome, PlanRequest, PublishRequest, RangeParams, RangeResult, ScrapeRange,
-    ScrapeResult, WorkflowParams, WorkflowResult,
+    HaikuRequest, PartOutcome, Plan, PlanRequest, PublishRequest, RangeParams, RangeResult,
+    ScrapeRange, ScrapeResult, WorkflowParams, WorkflowResult,
 };
 
 mod legacy;
@@ -177,21 +177,17 @@ impl FoodTruckWorkflow {
         };
         let own = own_queue(ctx.task_queue());
         let per_part = params.breweries_per_part();
-        let plan = ctx
-            .execute_activity(
-                FoodTruckActivities::plan,
-                PlanRequest {
-                    config_path: params.config_path.clone(),
-                    site: params.site.clone(),
-                    range: None,
-                    refs_up_to: per_part,
-                },
-                on(
-                    &own,
-                    within(timeouts::LOAD_CONFIG, 3, &[failure_type::CONFIGURATION]),
-                ),
-            )
-            .await;
+        let plan = read_plan(
+            ctx,
+            &own,
+            PlanRequest {
+                config_path: params.config_path.clone(),
+                site: params.site.clone(),
+                range: None,
+                refs_up_to: per_part,
+            },
+        )
+        .await;
         let plan = match plan {
             Ok(p) => p,
             Err(e) => return Ok(failed(root_cause(&e))),
@@ -330,21 +326,17 @@ impl FoodTruckRangeWorkflow {
         params: RangeParams,
     ) -> temporalio_sdk::WorkflowResult<PartOutcome> {
         let own = own_queue(ctx.task_queue());
-        let plan = ctx
-            .execute_activity(
-                FoodTruckActivities::plan,
-                PlanRequest {
-                    config_path: params.config_path.clone(),
-                    site: params.site.clone(),
-                    range: Some((params.first, params.count)),
-                    refs_up_to: 0,
-                },
-                on(
-                    &own,
-                    within(timeouts::LOAD_CONFIG, 3, &[failure_type::CONFIGURATION]),
-                ),
-            )
-            .await;
+        let plan = read_plan(
+            ctx,
+            &own,
+            PlanRequest {
+                config_path: params.config_path.clone(),
+                site: params.site.clone(),
+                range: Some((params.first, params.count)),
+                refs_up_to: 0,
+            },
+        )
+        .await;
         let terminate = |why: String| {
             WorkflowTermination::failed_application(
                 temporalio_sdk::ApplicationFailure::builder(anyhow::anyhow!(why))
@@ -484,6 +476,24 @@ pub fn breweries_per_scrape(breweries: usize, parallel: usize) -> usize {
 /// chunk a `scrape_range` on the run's own task queue. The sealed results stay in the history
 /// (where `publish_run` reads and checks them); the workflow keeps only their sum. A cancelled
 /// workflow stops starting scrapes and ends as cancelled.
+/// The `plan` activity, on the queue only this project's workers poll: one command, the same in
+/// the run and in each of its parts.
+async fn read_plan<W>(
+    ctx: &WorkflowContext<W>,
+    own: &str,
+    request: PlanRequest,
+) -> Result<Plan, ActivityExecutionError> {
+    ctx.execute_activity(
+        FoodTruckActivities::plan,
+        request,
+        on(
+            own,
+            within(timeouts::LOAD_CONFIG, 3, &[failure_type::CONFIGURATION]),
+        ),
+    )
+    .await
+}
+
 async fn scrape_range<W>(
     ctx: &WorkflowContext<W>,
     own: &str,
