@@ -205,9 +205,13 @@ pub(crate) fn run(dir: &Path, rt: &tokio::runtime::Runtime) -> Result<Vec<Row>> 
     let site = dir.join("scale-site.git");
     let _ = std::fs::remove_dir_all(&site);
     crate::temporal::git_init_bare(&site)?;
+    // One fleet: both workers seal and verify with one key (docs/TEMPORAL.md), so the publish
+    // step reads the parts whichever worker scraped them.
+    let fleet_key = format!("atg-bench-fleet-{}", std::process::id());
     let worker = |_: usize| -> Result<Child> {
         Command::new(target_dir().join("release/atg-worker"))
             .env("TEMPORAL_ADDRESS", server.address())
+            .env("ATG_RESULT_KEY", &fleet_key)
             .env("TEMPORAL_TASK_QUEUE", "atg-scale")
             .env("ATG_CONFIG_DIR", dir)
             .env("ATG_MAX_CONCURRENT_ACTIVITIES", "100")
