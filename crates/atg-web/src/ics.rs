@@ -125,12 +125,7 @@ impl Zone {
         let at = match self.vtimezones.iter().position(|(y, _)| *y == year) {
             Some(at) => at,
             None => {
-                let mut block = Feed {
-                    out: Vec::new(),
-                    line: String::new(),
-                    scratch: String::new(),
-                    failed: None,
-                };
+                let mut block = Feed::new(Vec::new());
                 if self.zone == PACIFIC {
                     VTIMEZONE.lines().for_each(|l| block.line(l));
                 } else {
@@ -152,12 +147,7 @@ pub fn write_calendar_with<'e>(
     zone: &mut Zone,
     events: impl IntoIterator<Item = &'e FoodTruckEvent>,
 ) -> std::io::Result<()> {
-    let mut out = Feed {
-        out: std::io::BufWriter::with_capacity(16 << 10, out),
-        line: String::new(),
-        scratch: String::new(),
-        failed: None,
-    };
+    let mut out = Feed::new(std::io::BufWriter::with_capacity(16 << 10, out));
     for line in [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -203,15 +193,21 @@ struct Feed<W> {
 }
 
 impl<W: std::io::Write> Feed<W> {
+    fn new(out: W) -> Self {
+        Self {
+            out,
+            line: String::new(),
+            scratch: String::new(),
+            failed: None,
+        }
+    }
+
     fn line(&mut self, l: &str) {
-        if self.failed.is_some() {
-            return;
-        }
-        self.line.clear();
-        fold_into(&mut self.line, l);
-        if let Err(e) = self.out.write_all(self.line.as_bytes()) {
-            self.failed = Some(e);
-        }
+        let mut folded = std::mem::take(&mut self.line);
+        folded.clear();
+        fold_into(&mut folded, l);
+        self.raw(&folded);
+        self.line = folded;
     }
 
     /// A line formatted in place (no string of its own).
