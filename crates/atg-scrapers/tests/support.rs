@@ -1,7 +1,7 @@
 use std::time::Duration;
 
-use atg_core::FoodTruckEvent;
-use atg_scrapers::ParseContext;
+use atg_core::{Brewery, Clock, FoodTruckEvent};
+use atg_scrapers::{Coordinator, ParseContext, ScrapeOptions};
 use chrono::NaiveDate;
 use wiremock::matchers::path;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -95,4 +95,48 @@ pub fn shipped_sheet(key: &str) -> atg_scrapers::sources::sheet_columns::Layout 
         serde_json::from_value(serde_json::Value::Object(settings)).unwrap(),
     )
     .unwrap()
+}
+
+/// The week the source fixtures are written around: Thursday 2026-10-29 to Thursday
+/// 2026-11-05, across the end of daylight saving time (Sunday 2026-11-01).
+pub const FIXTURE_WEEK: (i32, u32, u32) = (2026, 10, 29);
+
+/// The brewery "Taproom", read by `parser` at `url` with `settings`.
+pub fn taproom(parser: &str, url: String, settings: serde_json::Value) -> Brewery {
+    Brewery {
+        key: "taproom".into(),
+        name: "Taproom".into(),
+        url,
+        parser: Some(parser.into()),
+        parser_config: settings.as_object().cloned().unwrap_or_default(),
+    }
+}
+
+/// `b` scraped for the week of `(y, m, d)` (Pacific): its events, or its error's message.
+pub async fn scrape_on(
+    b: Brewery,
+    (y, m, d): (i32, u32, u32),
+) -> Result<Vec<FoodTruckEvent>, String> {
+    Coordinator::new(ScrapeOptions::default())
+        .unwrap()
+        .scrape_one(&b, Clock::as_of(day(y, m, d)))
+        .await
+        .map_err(|e| e.message)
+}
+
+/// `b` scraped for [`FIXTURE_WEEK`].
+pub async fn scrape(b: Brewery) -> Result<Vec<FoodTruckEvent>, String> {
+    scrape_on(b, FIXTURE_WEEK).await
+}
+
+/// A server answering each route with its body.
+pub async fn serve(routes: &[(&str, String)]) -> MockServer {
+    let server = MockServer::start().await;
+    for (route, body) in routes {
+        Mock::given(path(*route))
+            .respond_with(ResponseTemplate::new(200).set_body_string(body.clone()))
+            .mount(&server)
+            .await;
+    }
+    server
 }

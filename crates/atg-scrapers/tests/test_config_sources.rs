@@ -4,45 +4,11 @@
 //! from a fixture written here, through the whole path an entry takes (a local server), and
 //! from the original's own fixtures where the checkout has them.
 
-use atg_core::{Brewery, Clock, FoodTruckEvent};
-use atg_scrapers::{Coordinator, ScrapeOptions};
-use serde_json::{Value, json};
+use serde_json::json;
 use wiremock::matchers::{path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::*;
-
-fn brewery(parser: &str, url: String, settings: Value) -> Brewery {
-    Brewery {
-        key: "taproom".into(),
-        name: "Taproom".into(),
-        url,
-        parser: Some(parser.into()),
-        parser_config: settings.as_object().cloned().unwrap_or_default(),
-    }
-}
-
-/// `b` scraped for the week of `(y, m, d)` (Pacific): its events, or its error's message.
-async fn scrape_on(b: Brewery, (y, m, d): (i32, u32, u32)) -> Result<Vec<FoodTruckEvent>, String> {
-    Coordinator::new(ScrapeOptions::default())
-        .unwrap()
-        .scrape_one(&b, Clock::as_of(day(y, m, d)))
-        .await
-        .map_err(|e| e.message)
-}
-
-async fn serve(routes: &[(&str, String)]) -> MockServer {
-    let server = MockServer::start().await;
-    for (route, body) in routes {
-        Mock::given(path(*route))
-            .respond_with(ResponseTemplate::new(200).set_body_string(body.clone()))
-            .mount(&server)
-            .await;
-    }
-    server
-}
-
-const WEEK: (i32, u32, u32) = (2026, 10, 29);
 
 #[tokio::test]
 async fn a_json_api_mapped_in_config_with_its_pages() {
@@ -76,12 +42,12 @@ async fn a_json_api_mapped_in_config_with_its_pages() {
         "exclude": "trivia"
     });
     let events = scrape_on(
-        brewery(
+        taproom(
             "json-api",
             format!("{}/api/widget/events", server.uri()),
             settings,
         ),
-        WEEK,
+        FIXTURE_WEEK,
     )
     .await
     .unwrap();
@@ -108,12 +74,12 @@ async fn wordpress_posts_are_one_entry_of_the_json_api_source() {
         "vendor_from": "^(?:Sunday brunch: )?(?P<vendor>.+?)(?: – \\w+day)?$"
     });
     let events = scrape_on(
-        brewery(
+        taproom(
             "json-api",
             format!("{}/wp-json/wp/v2/posts", server.uri()),
             settings,
         ),
-        WEEK,
+        FIXTURE_WEEK,
     )
     .await
     .unwrap();
@@ -147,7 +113,7 @@ async fn a_json_api_entry_names_what_it_lacks() {
             "parser_config.field_map.color: not a setting",
         ),
     ] {
-        let e = atg_scrapers::Source::for_brewery(&brewery(
+        let e = atg_scrapers::Source::for_brewery(&taproom(
             "json-api",
             "https://api.test/events".into(),
             settings.clone(),
@@ -159,12 +125,12 @@ async fn a_json_api_entry_names_what_it_lacks() {
     // A reply without the list where the entry says: that brewery's parse error.
     let server = serve(&[("/events", r#"{"items": []}"#.to_string())]).await;
     let e = scrape_on(
-        brewery(
+        taproom(
             "json-api",
             format!("{}/events", server.uri()),
             json!({"response_path": "data.events", "field_map": {"vendor": "a", "start": "b"}}),
         ),
-        WEEK,
+        FIXTURE_WEEK,
     )
     .await
     .unwrap_err();
@@ -177,8 +143,8 @@ async fn a_page_with_a_truck_per_line_of_text() {
     let settings =
         json!({"line": ".trucks p", "after": "upcoming food trucks", "exclude": "closed"});
     let events = scrape_on(
-        brewery("html-selectors", format!("{}/", server.uri()), settings),
-        WEEK,
+        taproom("html-selectors", format!("{}/", server.uri()), settings),
+        FIXTURE_WEEK,
     )
     .await
     .unwrap();
@@ -205,7 +171,7 @@ async fn the_originals_wheelie_pop_page_a_truck_per_line() {
     let server = serve(&[("/", page)]).await;
     let settings = json!({"line": ".food-truck-schedule p", "after": "UPCOMING FOOD TRUCKS"});
     let events = scrape_on(
-        brewery("html-selectors", format!("{}/", server.uri()), settings),
+        taproom("html-selectors", format!("{}/", server.uri()), settings),
         (2025, 7, 3),
     )
     .await
@@ -233,9 +199,12 @@ async fn css_selectors_read_a_description_and_lone_start_times_and_guess_nothing
     let url = format!("{}/", server.uri());
     let settings =
         json!({"event": "li.e", "vendor": "i", "date": "b", "time": ".t", "description": ".d"});
-    let events = scrape_on(brewery("html-selectors", url.clone(), settings), WEEK)
-        .await
-        .unwrap();
+    let events = scrape_on(
+        taproom("html-selectors", url.clone(), settings),
+        FIXTURE_WEEK,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         lines(&events),
         [
@@ -250,12 +219,12 @@ async fn css_selectors_read_a_description_and_lone_start_times_and_guess_nothing
     assert_eq!(events[0].description.as_deref(), Some("Korean street food"));
     // Without a time selector, nothing is guessed unless the entry asks for it.
     let guessed = scrape_on(
-        brewery(
+        taproom(
             "html-selectors",
             url,
             json!({"event": "li.e", "vendor": "i", "date": "b", "time_from_text": true}),
         ),
-        WEEK,
+        FIXTURE_WEEK,
     )
     .await
     .unwrap();
@@ -271,8 +240,8 @@ async fn schema_org_events_kept_by_type() {
     let server = serve(&[("/", fixture("sources/json_ld_mixed_types.html"))]).await;
     let url = format!("{}/", server.uri());
     let trucks = scrape_on(
-        brewery("json-ld", url.clone(), json!({"types": ["FoodEvent"]})),
-        WEEK,
+        taproom("json-ld", url.clone(), json!({"types": ["FoodEvent"]})),
+        FIXTURE_WEEK,
     )
     .await
     .unwrap();
@@ -283,11 +252,11 @@ async fn schema_org_events_kept_by_type() {
             "2026-11-02 11:30-14:00 Kimchi Cart",
         ]
     );
-    let all = scrape_on(brewery("json-ld", url.clone(), json!({})), WEEK)
+    let all = scrape_on(taproom("json-ld", url.clone(), json!({})), FIXTURE_WEEK)
         .await
         .unwrap();
     assert_eq!(all.len(), 4);
-    let e = atg_scrapers::Source::for_brewery(&brewery(
+    let e = atg_scrapers::Source::for_brewery(&taproom(
         "json-ld",
         url,
         json!({"types": ["FoodTruck"]}),
@@ -309,7 +278,7 @@ async fn the_originals_eastville_page_by_type() {
     let server = serve(&[("/", page)]).await;
     let url = format!("{}/", server.uri());
     let comedy = scrape_on(
-        brewery("json-ld", url.clone(), json!({"types": ["ComedyEvent"]})),
+        taproom("json-ld", url.clone(), json!({"types": ["ComedyEvent"]})),
         (2025, 7, 4),
     )
     .await
@@ -323,7 +292,7 @@ async fn the_originals_eastville_page_by_type() {
         ]
     );
     let music = scrape_on(
-        brewery("json-ld", url, json!({"types": ["MusicEvent"]})),
+        taproom("json-ld", url, json!({"types": ["MusicEvent"]})),
         (2025, 7, 4),
     )
     .await
@@ -339,12 +308,12 @@ async fn the_events_calendar_with_rendered_titles_and_iso_dates() {
     )])
     .await;
     let events = scrape_on(
-        brewery(
+        taproom(
             "tribe-events",
             format!("{}/wp-json/tribe/events/v1/events", server.uri()),
             json!({}),
         ),
-        WEEK,
+        FIXTURE_WEEK,
     )
     .await
     .unwrap();

@@ -3,7 +3,7 @@
 //! each from a fixture written from its specification, through the whole path a brewery's
 //! entry takes: settings, requests (a local server), parse, rules, the window.
 
-use atg_core::{Brewery, Clock, FoodTruckEvent};
+use atg_core::{Brewery, Clock};
 use atg_scrapers::{Coordinator, ScrapeOptions};
 use serde_json::{Value, json};
 use wiremock::matchers::{path, query_param};
@@ -11,45 +11,12 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::*;
 
-/// The week these fixtures are written around: Thursday 2026-10-29 to Thursday 2026-11-05,
-/// across the end of daylight saving time (Sunday 2026-11-01).
-const AS_OF: (i32, u32, u32) = (2026, 10, 29);
-
-fn brewery(parser: &str, url: String, settings: Value) -> Brewery {
-    Brewery {
-        key: "taproom".into(),
-        name: "Taproom".into(),
-        url,
-        parser: Some(parser.into()),
-        parser_config: settings.as_object().cloned().unwrap_or_default(),
-    }
-}
-
-/// `brewery` scraped for the week of [`AS_OF`]: its events, or its error's message.
-async fn scrape(b: Brewery) -> Result<Vec<FoodTruckEvent>, String> {
-    let (y, m, d) = AS_OF;
-    let coordinator = Coordinator::new(ScrapeOptions::default()).unwrap();
-    coordinator
-        .scrape_one(&b, Clock::as_of(day(y, m, d)))
-        .await
-        .map_err(|e| e.message)
-}
-
-async fn serve(route: &str, body: String) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(path(route))
-        .respond_with(ResponseTemplate::new(200).set_body_string(body))
-        .mount(&server)
-        .await;
-    server
-}
-
 const TAPROOM_ICS: &str = "sources/ical_taproom_week_of_dst_change.ics";
 
 #[tokio::test]
 async fn ical_expands_recurrences_in_their_zone_across_the_dst_change() {
-    let server = serve("/taproom.ics", fixture(TAPROOM_ICS)).await;
-    let events = scrape(brewery(
+    let server = serve(&[("/taproom.ics", fixture(TAPROOM_ICS))]).await;
+    let events = scrape(taproom(
         "ical",
         format!("{}/taproom.ics", server.uri()),
         json!({}),
@@ -90,8 +57,8 @@ async fn every_source_keeps_only_what_the_rules_keep_and_reads_the_vendor_from_t
         "include": "food truck",
         "vendor_from": "^Food Truck:\\s*(?P<vendor>.+)$"
     });
-    let server = serve("/taproom.ics", fixture(TAPROOM_ICS)).await;
-    let events = scrape(brewery(
+    let server = serve(&[("/taproom.ics", fixture(TAPROOM_ICS))]).await;
+    let events = scrape(taproom(
         "ical",
         format!("{}/taproom.ics", server.uri()),
         rules.clone(),
@@ -111,9 +78,9 @@ async fn every_source_keeps_only_what_the_rules_keep_and_reads_the_vendor_from_t
         ]
     );
     // `exclude` by a category, on a source the original had (Stoup): rules hold everywhere.
-    let stoup = serve("/stoup/", fixture("sources/stoup_entries.html")).await;
+    let stoup = serve(&[("/stoup/", fixture("sources/stoup_entries.html"))]).await;
     let b = |settings: Value| {
-        let mut b = brewery("stoup", format!("{}/stoup/", stoup.uri()), settings);
+        let mut b = taproom("stoup", format!("{}/stoup/", stoup.uri()), settings);
         b.parser = Some("stoup".into());
         b
     };
@@ -138,12 +105,12 @@ async fn every_source_keeps_only_what_the_rules_keep_and_reads_the_vendor_from_t
 
 #[tokio::test]
 async fn ical_reads_outlook_and_feed_zones_and_bounds_endless_rules() {
-    let server = serve(
+    let server = serve(&[(
         "/outlook.ics",
         fixture("sources/ical_outlook_zones_and_endless_rules.ics"),
-    )
+    )])
     .await;
-    let events = scrape(brewery(
+    let events = scrape(taproom(
         "ical",
         format!("{}/outlook.ics", server.uri()),
         json!({}),
@@ -175,8 +142,8 @@ async fn ical_reads_outlook_and_feed_zones_and_bounds_endless_rules() {
 
 #[tokio::test]
 async fn a_feed_with_nothing_readable_is_a_parser_error() {
-    let server = serve("/x.ics", fixture("sources/ical_only_unreadable_rules.ics")).await;
-    let e = scrape(brewery(
+    let server = serve(&[("/x.ics", fixture("sources/ical_only_unreadable_rules.ics"))]).await;
+    let e = scrape(taproom(
         "ical",
         format!("{}/x.ics", server.uri()),
         json!({}),
@@ -187,13 +154,13 @@ async fn a_feed_with_nothing_readable_is_a_parser_error() {
         e.starts_with("none of the feed's 3 events can be read"),
         "{e}"
     );
-    let server = serve("/page", "<html>not a feed</html>".into()).await;
-    let e = scrape(brewery("ical", format!("{}/page", server.uri()), json!({})))
+    let server = serve(&[("/page", "<html>not a feed</html>".into())]).await;
+    let e = scrape(taproom("ical", format!("{}/page", server.uri()), json!({})))
         .await
         .unwrap_err();
     assert_eq!(e, "not an iCalendar feed (no BEGIN:VCALENDAR)");
-    let server = serve("/broken.ics", "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n".into()).await;
-    let e = scrape(brewery(
+    let server = serve(&[("/broken.ics", "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n".into())]).await;
+    let e = scrape(taproom(
         "ical",
         format!("{}/broken.ics", server.uri()),
         json!({}),
@@ -205,9 +172,9 @@ async fn a_feed_with_nothing_readable_is_a_parser_error() {
 
 #[tokio::test]
 async fn json_ld_events_in_graphs_and_lists_cancelled_ones_dropped() {
-    let server = serve("/events", fixture("sources/json_ld_taproom_events.html")).await;
+    let server = serve(&[("/events", fixture("sources/json_ld_taproom_events.html"))]).await;
     let url = format!("{}/events", server.uri());
-    let events = scrape(brewery("json-ld", url.clone(), json!({})))
+    let events = scrape(taproom("json-ld", url.clone(), json!({})))
         .await
         .unwrap();
     assert_eq!(
@@ -225,7 +192,7 @@ async fn json_ld_events_in_graphs_and_lists_cancelled_ones_dropped() {
         Some("Hawaiian-Korean favourites.")
     );
     // The vendor named as the performer; trivia left out by a rule on its keywords.
-    let events = scrape(brewery(
+    let events = scrape(taproom(
         "json-ld",
         url,
         json!({"vendor_field": "performer", "exclude": "trivia"}),
@@ -254,7 +221,7 @@ async fn tribe_events_asks_for_the_window_and_follows_the_next_page() {
         .respond_with(ResponseTemplate::new(200).set_body_string(page(1)))
         .mount(&server)
         .await;
-    let events = scrape(brewery(
+    let events = scrape(taproom(
         "tribe-events",
         format!("{base}{route}"),
         json!({"include": "food truck", "vendor_from": "^Food Truck:\\s*(?P<vendor>.+)$"}),
@@ -283,7 +250,7 @@ async fn tribe_events_never_follows_a_page_on_another_host() {
         .respond_with(ResponseTemplate::new(200).set_body_string(body))
         .mount(&server)
         .await;
-    let events = scrape(brewery(
+    let events = scrape(taproom(
         "tribe-events",
         format!("{}{route}", server.uri()),
         json!({}),
@@ -296,7 +263,7 @@ async fn tribe_events_never_follows_a_page_on_another_host() {
 
 #[tokio::test]
 async fn html_selectors_read_a_page_by_its_selectors_and_date_formats() {
-    let server = serve("/trucks", fixture("sources/html_selectors_schedule.html")).await;
+    let server = serve(&[("/trucks", fixture("sources/html_selectors_schedule.html"))]).await;
     let settings = json!({
         "event": "li.truck",
         "vendor": ".name",
@@ -304,7 +271,7 @@ async fn html_selectors_read_a_page_by_its_selectors_and_date_formats() {
         "time": ".hours",
         "date_formats": ["%A, %B %d"]
     });
-    let events = scrape(brewery(
+    let events = scrape(taproom(
         "html-selectors",
         format!("{}/trucks", server.uri()),
         settings,
@@ -352,7 +319,7 @@ async fn bad_settings_of_generic_sources_are_configuration_errors() {
             "parser_config.vendor_from: needs a group named vendor",
         ),
     ] {
-        let e = atg_scrapers::Source::for_brewery(&brewery(parser, url.clone(), settings))
+        let e = atg_scrapers::Source::for_brewery(&taproom(parser, url.clone(), settings))
             .unwrap_err()
             .to_string();
         assert!(e.starts_with(expected), "{parser}: {e}");
@@ -361,7 +328,7 @@ async fn bad_settings_of_generic_sources_are_configuration_errors() {
 
 #[tokio::test]
 async fn lucky_envelope_a_squarespace_list_section() {
-    let server = serve("/", fixture("sources/lucky_envelope_list.html")).await;
+    let server = serve(&[("/", fixture("sources/lucky_envelope_list.html"))]).await;
     let b = Brewery {
         key: "lucky-envelope".into(),
         name: "Lucky Envelope Brewing".into(),
